@@ -1,0 +1,232 @@
+//! Languages wattson understands: which grammar parses a file, where the
+//! parse failed, and which function a byte range belongs to.
+//!
+//! This module knows nothing of skills, profiles or forges; everything above
+//! it asks it "what is this file" and "what is around this node".
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::{Language, Node, Parser, Tree};
+
+/// A source language with a tree-sitter grammar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Cpp,
+    Rust,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Cpp, Lang::Rust];
+
+    /// The short id used in skill ids (`cpp/...`, `rust/...`) and folder names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Lang::Cpp => "cpp",
+            Lang::Rust => "rust",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.id() == id)
+    }
+
+    /// The language of a path, from its extension. C headers (`.h`) are parsed
+    /// as C++: the C++ grammar accepts almost all C, and mixed projects use `.h`
+    /// for both.
+    pub fn from_path(path: &Path) -> Option<Lang> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp" | "inl" => {
+                Some(Lang::Cpp)
+            }
+            "rs" => Some(Lang::Rust),
+            _ => None,
+        }
+    }
+
+    pub fn grammar(self) -> Language {
+        match self {
+            Lang::Cpp => tree_sitter_cpp::LANGUAGE.into(),
+            Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
+        }
+    }
+
+    pub fn parser(self) -> Parser {
+        let mut parser = Parser::new();
+        // The grammars are compiled in and their ABI is checked by the
+        // `grammars_load` test, so this can only fail on a broken build.
+        parser.set_language(&self.grammar()).expect("bundled grammar has a supported ABI");
+        parser
+    }
+
+    /// Parse `src` from scratch.
+    pub fn parse(self, src: &str) -> Tree {
+        self.parser().parse(src, None).expect("parser has a language and no timeout")
+    }
+
+    /// Node kinds that delimit a function body: the unit in which guards look
+    /// for declarations and uses.
+    pub fn is_function(self, kind: &str) -> bool {
+        match self {
+            Lang::Cpp => matches!(kind, "function_definition" | "lambda_expression"),
+            Lang::Rust => matches!(kind, "function_item" | "closure_expression"),
+        }
+    }
+
+    /// Node kinds that repeat their body.
+    pub fn is_loop(self, kind: &str) -> bool {
+        match self {
+            Lang::Cpp => matches!(kind, "for_statement" | "for_range_loop" | "while_statement" | "do_statement"),
+            Lang::Rust => matches!(kind, "for_expression" | "while_expression" | "loop_expression"),
+        }
+    }
+}
+
+/// Byte ranges of every ERROR and MISSING node: the places where the parser
+/// had to guess. Skills never touch code inside or around them.
+pub fn error_ranges(tree: &Tree) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let root = tree.root_node();
+    if !root.has_error() {
+        return out;
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            out.push(node.byte_range());
+            continue;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() {
+                stack.push(child);
+            }
+        }
+    }
+    out
+}
+
+/// The number of ERROR and MISSING nodes in a tree.
+pub fn error_count(tree: &Tree) -> usize {
+    error_ranges(tree).len()
+}
+
+/// The closest ancestor (or `node` itself) that satisfies `pred`.
+pub fn ancestor<'t>(node: Node<'t>, pred: impl Fn(&Node<'t>) -> bool) -> Option<Node<'t>> {
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        if pred(&n) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The named (non-closure, non-lambda) function definition around `node`.
+pub fn enclosing_named_function(lang: Lang, node: Node<'_>) -> Option<Node<'_>> {
+    ancestor(node, |n| match lang {
+        Lang::Cpp => n.kind() == "function_definition",
+        Lang::Rust => n.kind() == "function_item",
+    })
+}
+
+/// A readable qualified name of the function around `node`, such as
+/// `geo::Grid::fill` (C++) or `Parser::next` (Rust), or `None` at file scope.
+pub fn function_name(lang: Lang, node: Node<'_>, src: &str) -> Option<String> {
+    let func = enclosing_named_function(lang, node)?;
+    let text = |n: Node| src[n.byte_range()].to_string();
+    let mut parts: Vec<String> = Vec::new();
+    match lang {
+        Lang::Cpp => {
+            let mut decl = func.child_by_field_name("declarator")?;
+            // Peel pointer/reference declarators down to the function declarator.
+            while decl.kind() != "function_declarator" {
+                decl = decl.child_by_field_name("declarator")?;
+            }
+            parts.push(text(decl.child_by_field_name("declarator")?));
+        }
+        Lang::Rust => parts.push(text(func.child_by_field_name("name")?)),
+    }
+    let mut cur = func.parent();
+    while let Some(n) = cur {
+        let scope = match (lang, n.kind()) {
+            (Lang::Cpp, "namespace_definition" | "class_specifier" | "struct_specifier") => {
+                n.child_by_field_name("name").map(text)
+            }
+            (Lang::Rust, "impl_item") => n.child_by_field_name("type").map(|t| {
+                let full = text(t);
+                // `Parser<'a, T>` is `Parser` for a reader.
+                full.split('<').next().unwrap_or(&full).trim().to_string()
+            }),
+            (Lang::Rust, "mod_item" | "trait_item") => n.child_by_field_name("name").map(text),
+            _ => None,
+        };
+        if let Some(s) = scope {
+            parts.push(s);
+        }
+        cur = n.parent();
+    }
+    parts.reverse();
+    Some(parts.join("::"))
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(src: &str, byte: usize) -> usize {
+    src.as_bytes()[..byte.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammars_load() {
+        for lang in Lang::ALL {
+            let tree = lang.parse("int x;");
+            assert!(tree.root_node().child_count() > 0, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn detects_languages_by_extension() {
+        assert_eq!(Lang::from_path(Path::new("a/b.cc")), Some(Lang::Cpp));
+        assert_eq!(Lang::from_path(Path::new("x.H")), Some(Lang::Cpp));
+        assert_eq!(Lang::from_path(Path::new("lib.rs")), Some(Lang::Rust));
+        assert_eq!(Lang::from_path(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn finds_error_regions() {
+        let src = "int f() { return 1; }\nint g( { oops }\n";
+        let tree = Lang::Cpp.parse(src);
+        let errs = error_ranges(&tree);
+        assert!(!errs.is_empty());
+        assert!(errs.iter().all(|r| r.start >= src.find("int g").unwrap()));
+        assert!(error_ranges(&Lang::Cpp.parse("int f() { return 1; }")).is_empty());
+    }
+
+    #[test]
+    fn names_cpp_functions_with_their_scopes() {
+        let src = "namespace geo { class Grid { void fill() { int x = 1; } }; }\nvoid geo::Grid::draw() { int y; }";
+        let tree = Lang::Cpp.parse(src);
+        let at = |needle: &str| {
+            let b = src.find(needle).unwrap();
+            tree.root_node().descendant_for_byte_range(b, b).unwrap()
+        };
+        assert_eq!(function_name(Lang::Cpp, at("x = 1"), src).as_deref(), Some("geo::Grid::fill"));
+        assert_eq!(function_name(Lang::Cpp, at("y;"), src).as_deref(), Some("geo::Grid::draw"));
+    }
+
+    #[test]
+    fn names_rust_methods_by_impl_type() {
+        let src = "mod m { struct P<'a>(&'a str); impl<'a> P<'a> { fn next(&self) { let z = 1; } } }";
+        let tree = Lang::Rust.parse(src);
+        let b = src.find("z = 1").unwrap();
+        let node = tree.root_node().descendant_for_byte_range(b, b).unwrap();
+        assert_eq!(function_name(Lang::Rust, node, src).as_deref(), Some("m::P::next"));
+    }
+}

@@ -1,0 +1,260 @@
+//! The `wattson` command line: a thin layer that wires the library's parts.
+//!
+//! Exit codes: 0 success; 1 `scan --fail-on-findings` found something, or
+//! `skills test` had a failing example; 2 bad usage or input (a message on
+//! stderr says which).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use wattson::report;
+use wattson::scan::{self, ScanOptions, DEFAULT_MAX_FILE_SIZE};
+use wattson::skills::{examples, SkillSet};
+
+#[derive(Parser)]
+#[command(name = "wattson", version, about = "Find and fix performance work in C++ and Rust code with tree-sitter rewrite skills.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct SkillArgs {
+    /// Only use these skills (an id such as `cpp/endl-in-loop`, or a language such as `rust`). Repeatable.
+    #[arg(long = "skill", value_name = "ID")]
+    skills: Vec<String>,
+    /// Load skills from this directory instead of the built-in `rewrites/`.
+    #[arg(long, value_name = "DIR", env = "WATTSON_SKILLS_DIR")]
+    skills_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone)]
+struct WalkArgs {
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the places where a skill applies.
+    Scan {
+        /// A file or directory (default: the current directory).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the report to this file instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit with status 1 when there are findings.
+        #[arg(long)]
+        fail_on_findings: bool,
+        #[command(flatten)]
+        skills: SkillArgs,
+        #[command(flatten)]
+        walk: WalkArgs,
+    },
+    /// Rewrite: print a unified diff, or apply it with --write.
+    Fix {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Apply the edits to the files in place.
+        #[arg(long)]
+        write: bool,
+        #[command(flatten)]
+        skills: SkillArgs,
+        #[command(flatten)]
+        walk: WalkArgs,
+    },
+    /// List, explain and test the skills.
+    Skills {
+        #[command(subcommand)]
+        action: SkillsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SkillsAction {
+    /// One skill a line: id, tier, language, title.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        skills: SkillArgs,
+    },
+    /// Show a skill: why it is faster, its query, guards, edit and examples.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        skills: SkillArgs,
+    },
+    /// Run every skill's own examples (or those of one skill or language).
+    Test {
+        id: Option<String>,
+        #[command(flatten)]
+        skills: SkillArgs,
+    },
+}
+
+fn load_skills(args: &SkillArgs) -> Result<SkillSet> {
+    let set = match &args.skills_dir {
+        Some(dir) => SkillSet::from_dir(dir)?,
+        None => SkillSet::builtin().context("loading the built-in skills")?,
+    };
+    set.select(&args.skills)
+}
+
+fn options(walk: &WalkArgs) -> ScanOptions {
+    ScanOptions { max_file_size: walk.max_file_size, progress: !walk.quiet && std::io::stderr().is_terminal() }
+}
+
+fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("writing to stdout"),
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan { path, format, output, fail_on_findings, skills, walk } => {
+            let set = load_skills(&skills)?;
+            let report = scan::scan(&set, &path, &options(&walk))?;
+            let text = match format {
+                Format::Text => report::text(&report),
+                Format::Json => serde_json::to_string_pretty(&report::json(&report))? + "\n",
+                Format::Sarif => serde_json::to_string_pretty(&report::sarif(&report, &set))? + "\n",
+            };
+            emit(output.as_deref(), &text)?;
+            for s in &report.skipped {
+                eprintln!("wattson: skipped {}: {}", s.path, s.reason);
+            }
+            for f in &report.files {
+                for n in f.notes.iter().filter(|n| n.contains("do not parse")) {
+                    eprintln!("wattson: warning: {}: {n}", f.path);
+                }
+            }
+            eprintln!(
+                "wattson: {} finding(s) in {} file(s) ({} scanned, {:.1} MB, {:.2}s)",
+                report.finding_count(),
+                report.files.iter().filter(|f| !f.findings.is_empty()).count(),
+                report.stats.files,
+                report.stats.bytes as f64 / 1e6,
+                report.stats.seconds
+            );
+            Ok(if fail_on_findings && report.finding_count() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Fix { path, write, skills, walk } => {
+            let set = load_skills(&skills)?;
+            let report = scan::fix(&set, &path, &options(&walk))?;
+            for s in &report.skipped {
+                eprintln!("wattson: skipped {}: {}", s.path, s.reason);
+            }
+            let changed: Vec<_> = report.files.iter().filter(|f| f.changed()).collect();
+            let applied: usize = changed.iter().map(|f| f.outcome.applied.len()).sum();
+            if write {
+                let written = scan::write_fixes(&report)?;
+                eprintln!("wattson: applied {applied} edit(s) to {written} file(s)");
+            } else {
+                let diff: String = changed.iter().map(|f| f.diff()).collect();
+                emit(None, &diff)?;
+                eprintln!("wattson: {applied} edit(s) in {} file(s); run with --write to apply", changed.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Skills { action } => match action {
+            SkillsAction::List { format, skills } => {
+                let set = load_skills(&skills)?;
+                let text = match format {
+                    Format::Text => set
+                        .skills()
+                        .iter()
+                        .map(|s| format!("{:<40} {:<7} {}\n", s.id(), format!("{:?}", s.spec.tier).to_lowercase(), s.spec.title))
+                        .collect(),
+                    _ => {
+                        let list: Vec<_> = set
+                            .skills()
+                            .iter()
+                            .map(|s| serde_json::json!({"id": s.id(), "language": s.lang, "tier": s.spec.tier, "title": s.spec.title, "why": s.spec.why.trim()}))
+                            .collect();
+                        serde_json::to_string_pretty(&list)? + "\n"
+                    }
+                };
+                emit(None, &text)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            SkillsAction::Explain { id, skills } => {
+                let set = load_skills(&skills)?;
+                let skill = set.get(&id).with_context(|| format!("no skill `{id}` (see `wattson skills list`)"))?;
+                emit(None, &explain(skill))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            SkillsAction::Test { id, skills } => {
+                let set = load_skills(&skills)?;
+                let (checked, failures) = examples::check_all(&set, id.as_deref());
+                if checked == 0 {
+                    anyhow::bail!("no skill matches `{}`", id.unwrap_or_default());
+                }
+                for f in &failures {
+                    eprintln!("FAIL {} [{}]: {}", f.skill, f.kind, f.detail);
+                }
+                let failed: std::collections::BTreeSet<&str> = failures.iter().map(|f| f.skill.as_str()).collect();
+                println!("{} passed, {} failed", checked - failed.len(), failed.len());
+                Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            }
+        },
+    }
+}
+
+fn explain(skill: &wattson::skills::Skill) -> String {
+    let s = &skill.spec;
+    let mut out = format!("{} — {}\ntier: {:?}\n\nWhy it is faster:\n  {}\n\nQuery:\n{}\n", s.id, s.title, s.tier, s.why.trim(), s.query.trim_end());
+    out.push_str("\nGuards:\n");
+    for g in &s.guards {
+        out.push_str(&format!("  {g}\n"));
+    }
+    out.push_str("\nEdit:\n");
+    for e in &s.edit {
+        out.push_str(&format!("  {e}\n"));
+    }
+    for (i, ex) in s.examples.iter().enumerate() {
+        out.push_str(&format!("\nExample {}:\n--- before\n{}\n--- after\n{}\n", i + 1, ex.before.trim_end(), ex.after.trim_end()));
+    }
+    for (i, la) in s.leave_alone.iter().enumerate() {
+        out.push_str(&format!("\nLeave alone {} ({}):\n{}\n", i + 1, la.why, la.code.trim_end()));
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("wattson: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

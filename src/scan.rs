@@ -1,0 +1,259 @@
+//! Walking a tree and running skills over every C++ and Rust file in it.
+//!
+//! Files are found with `ignore` (so `.gitignore`, `.ignore` and hidden files
+//! are respected, like ripgrep), then scanned in parallel with rayon. Each file
+//! is read once, parsed once, and matched once against the combined query of
+//! its language. Files that cannot be trusted (not UTF-8, too large) are
+//! skipped with a reason, never rewritten.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::lang::Lang;
+use crate::skills::engine::FixOutcome;
+use crate::skills::{Finding, SkillSet};
+
+/// Default cap on file size: generated or vendored giants are not worth a
+/// rewrite and would dominate scan time.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub max_file_size: u64,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { max_file_size: DEFAULT_MAX_FILE_SIZE, progress: false }
+    }
+}
+
+/// A source file found under the scanned path.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceFile {
+    /// Path relative to the scanned root, with `/` separators (for reports).
+    pub path: String,
+    #[serde(skip)]
+    pub abs: PathBuf,
+    pub lang: Lang,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileFindings {
+    pub path: String,
+    pub lang: Lang,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub abs: PathBuf,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    pub lines: usize,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScanReport {
+    pub root: PathBuf,
+    pub files: Vec<FileFindings>,
+    pub skipped: Vec<Skipped>,
+    pub stats: Stats,
+}
+
+impl ScanReport {
+    pub fn findings(&self) -> impl Iterator<Item = (&FileFindings, &Finding)> {
+        self.files.iter().flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+    }
+
+    pub fn finding_count(&self) -> usize {
+        self.files.iter().map(|f| f.findings.len()).sum()
+    }
+}
+
+/// Find the files under `root` that some loaded skill can read.
+pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
+    if !root.exists() {
+        bail!("{}: no such file or directory", root.display());
+    }
+    let langs: Vec<Lang> = set.languages().collect();
+    if root.is_file() {
+        let lang = Lang::from_path(root).with_context(|| format!("{}: not a C++ or Rust source file", root.display()))?;
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(vec![SourceFile { path: name, abs: root.to_path_buf(), lang }]);
+    }
+    let mut out = Vec::new();
+    for entry in ignore::WalkBuilder::new(root).build() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                eprintln!("wattson: warning: {err}");
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Some(lang) = Lang::from_path(entry.path()) else { continue };
+        if !langs.contains(&lang) {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        out.push(SourceFile { path: rel.to_string_lossy().replace('\\', "/"), abs: entry.path().to_path_buf(), lang });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Read a file if it is one wattson may touch: readable, not too large, UTF-8.
+pub fn read_source(file: &SourceFile, max_size: u64) -> Result<String, String> {
+    let meta = fs::metadata(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > max_size {
+        return Err(format!("too large ({} bytes > --max-file-size {max_size})", meta.len()));
+    }
+    let bytes = fs::read(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+}
+
+fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
+    if !enabled || total < 200 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} files ({per_sec}, {eta} left)")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(verb.to_string());
+    bar
+}
+
+enum Outcome<T> {
+    Done(T, u64, usize),
+    Skipped(Skipped),
+}
+
+fn for_each_file<T: Send>(files: &[SourceFile], opts: &ScanOptions, verb: &str, work: impl Fn(&SourceFile, &str) -> T + Sync) -> (Vec<T>, Vec<Skipped>, Stats) {
+    let started = Instant::now();
+    let bar = progress_bar(files.len(), opts.progress, verb);
+    let outcomes: Vec<Outcome<T>> = files
+        .par_iter()
+        .map(|file| {
+            let out = match read_source(file, opts.max_file_size) {
+                Ok(src) => {
+                    let lines = src.lines().count();
+                    Outcome::Done(work(file, &src), src.len() as u64, lines)
+                }
+                Err(reason) => Outcome::Skipped(Skipped { path: file.path.clone(), reason }),
+            };
+            bar.inc(1);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut done = Vec::new();
+    let mut skipped = Vec::new();
+    let mut stats = Stats::default();
+    for o in outcomes {
+        match o {
+            Outcome::Done(t, bytes, lines) => {
+                stats.files += 1;
+                stats.bytes += bytes;
+                stats.lines += lines;
+                done.push(t);
+            }
+            Outcome::Skipped(s) => skipped.push(s),
+        }
+    }
+    stats.seconds = started.elapsed().as_secs_f64();
+    (done, skipped, stats)
+}
+
+/// Scan every source file under `root`.
+pub fn scan(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<ScanReport> {
+    let files = discover(root, set)?;
+    let (files, skipped, stats) = for_each_file(&files, opts, "scanning", |file, src| {
+        let result = set.scan_source(file.lang, src);
+        FileFindings { path: file.path.clone(), lang: file.lang, findings: result.findings, notes: result.notes, abs: file.abs.clone() }
+    });
+    Ok(ScanReport { root: root.to_path_buf(), files, skipped, stats })
+}
+
+/// The fixed text of one file.
+pub struct FileFix {
+    pub file: SourceFile,
+    pub original: String,
+    pub outcome: FixOutcome,
+}
+
+impl FileFix {
+    pub fn changed(&self) -> bool {
+        self.outcome.text != self.original
+    }
+
+    pub fn diff(&self) -> String {
+        similar::TextDiff::from_lines(&self.original, &self.outcome.text)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{}", self.file.path), &format!("b/{}", self.file.path))
+            .to_string()
+    }
+}
+
+pub struct FixReport {
+    pub files: Vec<FileFix>,
+    pub skipped: Vec<Skipped>,
+    pub stats: Stats,
+}
+
+/// Compute the fixed text of every file under `root` (nothing is written).
+pub fn fix(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<FixReport> {
+    let files = discover(root, set)?;
+    let (files, skipped, stats) = for_each_file(&files, opts, "fixing", |file, src| FileFix {
+        file: file.clone(),
+        original: src.to_string(),
+        outcome: set.fix_source(file.lang, src),
+    });
+    Ok(FixReport { files, skipped, stats })
+}
+
+/// Write fixed files in place. A file changed on disk since it was read is
+/// left alone (someone else's edit wins), and each write goes through a
+/// temporary file so a crash never leaves half a file.
+pub fn write_fixes(report: &FixReport) -> Result<usize> {
+    let mut written = 0;
+    for f in report.files.iter().filter(|f| f.changed()) {
+        let now = fs::read(&f.file.abs).with_context(|| format!("re-reading {}", f.file.abs.display()))?;
+        if now != f.original.as_bytes() {
+            eprintln!("wattson: {} changed while fixing; left alone", f.file.path);
+            continue;
+        }
+        let dir = f.file.abs.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        std::io::Write::write_all(&mut tmp, f.outcome.text.as_bytes())?;
+        if let Ok(meta) = fs::metadata(&f.file.abs) {
+            let _ = fs::set_permissions(tmp.path(), meta.permissions());
+        }
+        tmp.persist(&f.file.abs).with_context(|| format!("writing {}", f.file.abs.display()))?;
+        written += 1;
+    }
+    Ok(written)
+}

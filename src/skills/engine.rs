@@ -1,0 +1,237 @@
+//! Running skills over one source text: match, guard, build edits, verify.
+//!
+//! The safety rungs a finding must pass before it is offered:
+//! 1. every guard holds;
+//! 2. the code around it parsed cleanly (regions with ERROR/MISSING nodes are skipped);
+//! 3. the edited text re-parses with no new ERROR/MISSING node;
+//! 4. the edit is idempotent: the same skill does not match the same place again.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Serialize;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor, QueryMatch, Tree};
+
+use super::edit::{self, TextEdit};
+use super::guard::MatchCtx;
+use super::spec::Tier;
+use super::{Skill, SkillSet};
+use crate::lang::{self, Lang};
+
+/// One place a skill can improve, with the edit that does it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub skill: String,
+    pub tier: Tier,
+    pub title: String,
+    pub message: String,
+    /// Byte range of the region the finding is about.
+    pub range: Range<usize>,
+    pub start_line: usize,
+    pub end_line: usize,
+    /// The qualified name of the enclosing function, if any.
+    pub function: Option<String>,
+    pub edits: Vec<TextEdit>,
+}
+
+/// What scanning one source text produced.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    pub findings: Vec<Finding>,
+    /// Human-readable notes: skipped regions, rejected candidates.
+    pub notes: Vec<String>,
+}
+
+/// The result of fixing one source text until no skill applies any more.
+#[derive(Debug)]
+pub struct FixOutcome {
+    pub text: String,
+    pub applied: Vec<Finding>,
+    pub rounds: usize,
+    pub notes: Vec<String>,
+}
+
+/// How many rescans `fix` does before giving up on reaching a fixed point.
+const MAX_ROUNDS: usize = 8;
+
+impl SkillSet {
+    /// Scan one source text with every skill of its language.
+    pub fn scan_source(&self, lang: Lang, src: &str) -> FileScan {
+        let mut out = FileScan::default();
+        let Some(combined) = self.combined.get(&lang) else { return out };
+        let tree = lang.parse(src);
+        let errors = lang::error_ranges(&tree);
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
+        let mut candidates = Vec::new();
+        while let Some(m) = matches.next() {
+            let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
+            match self.evaluate(skill, &combined.query, m, src) {
+                Ok(Some(f)) => candidates.push(f),
+                Ok(None) => {}
+                Err(e) => out.notes.push(format!("{}: {e}", skill.id())),
+            }
+        }
+        dedup(&mut candidates);
+        for f in candidates {
+            if let Some(bad) = broken_region(lang, &tree, &f, &errors) {
+                let note = format!(
+                    "lines {}-{} do not parse; {} not applied there",
+                    lang::line_of(src, bad.start),
+                    lang::line_of(src, bad.end),
+                    f.skill
+                );
+                if !out.notes.contains(&note) {
+                    out.notes.push(note);
+                }
+                continue;
+            }
+            let skill = self.get(&f.skill).expect("finding comes from a loaded skill");
+            match self.verify(skill, lang, src, &errors, &f) {
+                Ok(()) => out.findings.push(f),
+                Err(why) => out.notes.push(format!("line {}: {} rejected: {why}", f.start_line, f.skill)),
+            }
+        }
+        out.findings.sort_by(|a, b| (a.range.start, &a.skill).cmp(&(b.range.start, &b.skill)));
+        out
+    }
+
+    /// Turn one query match into a finding, if every guard holds.
+    fn evaluate(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, '_>, src: &str) -> Result<Option<Finding>, String> {
+        let names = query.capture_names();
+        let mut captures: HashMap<String, Node> = HashMap::new();
+        for c in m.captures() {
+            captures.entry(names[c.index as usize].to_string()).or_insert(c.node);
+        }
+        let mut ctx = MatchCtx { lang: skill.lang, src, captures, bindings: HashMap::new(), types: &self.types };
+        for (call, def) in &skill.guards {
+            if !super::guard::run(call, def, &mut ctx) {
+                return Ok(None);
+            }
+        }
+        let mut edits = Vec::new();
+        for call in &skill.edits {
+            edits.extend(edit::build(skill.lang, call, &ctx.captures, &ctx.bindings, src)?);
+        }
+        if edits.is_empty() || edits.iter().all(|e| src[e.range.clone()] == e.text) {
+            return Ok(None);
+        }
+        let region = match ctx.captures.get("match") {
+            Some(n) => n.byte_range(),
+            None => {
+                let start = ctx.captures.values().map(|n| n.start_byte()).min().unwrap_or(0);
+                let end = ctx.captures.values().map(|n| n.end_byte()).max().unwrap_or(0);
+                start..end
+            }
+        };
+        let anchor = ctx.captures.get("match").copied().or_else(|| ctx.captures.values().min_by_key(|n| n.start_byte()).copied());
+        let message = edit::render(&skill.spec.message, &ctx.captures, &ctx.bindings, src)?;
+        Ok(Some(Finding {
+            skill: skill.id().to_string(),
+            tier: skill.spec.tier,
+            title: skill.spec.title.clone(),
+            message,
+            start_line: lang::line_of(src, region.start),
+            end_line: lang::line_of(src, region.end.saturating_sub(1).max(region.start)),
+            range: region,
+            function: anchor.and_then(|n| lang::function_name(skill.lang, n, src)),
+            edits,
+        }))
+    }
+
+    /// Run one skill alone (used to check idempotence).
+    fn scan_with(&self, skill: &Skill, src: &str, tree: &Tree) -> Vec<Finding> {
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&skill.query, tree.root_node(), src.as_bytes());
+        let mut out = Vec::new();
+        while let Some(m) = matches.next() {
+            if let Ok(Some(f)) = self.evaluate(skill, &skill.query, m, src) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// Rungs 3 and 4: the edit re-parses cleanly and does not apply twice.
+    fn verify(&self, skill: &Skill, lang: Lang, src: &str, errors: &[Range<usize>], f: &Finding) -> Result<(), String> {
+        let edited = edit::apply(src, &f.edits);
+        let tree = lang.parse(&edited);
+        let new_errors = lang::error_count(&tree);
+        if new_errors > errors.len() {
+            return Err(format!("the edited code does not parse ({new_errors} syntax error(s) where there were {})", errors.len()));
+        }
+        for again in self.scan_with(skill, &edited, &tree) {
+            let start = edit::map_back(&f.edits, again.range.start);
+            let end = edit::map_back(&f.edits, again.range.end);
+            if start == f.range.start && end == f.range.end {
+                return Err("applying the fix twice would change the code again".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply every finding's edit, rescanning until nothing changes, so that
+    /// one skill's rewrite can enable another's (hoist, then reserve).
+    /// Overlapping findings are held back for the next round.
+    pub fn fix_source(&self, lang: Lang, src: &str) -> FixOutcome {
+        let mut text = src.to_string();
+        let mut applied = Vec::new();
+        let mut notes = Vec::new();
+        let mut rounds = 0;
+        while rounds < MAX_ROUNDS {
+            let scan = self.scan_source(lang, &text);
+            if rounds == 0 {
+                notes.extend(scan.notes);
+            }
+            let (chosen, held) = choose_compatible(scan.findings);
+            if chosen.is_empty() {
+                break;
+            }
+            rounds += 1;
+            for f in &held {
+                notes.push(format!("line {}: {} overlaps another edit; retried after rescan", f.start_line, f.skill));
+            }
+            let edits: Vec<TextEdit> = chosen.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+            text = edit::apply(&text, &edits);
+            applied.extend(chosen);
+        }
+        FixOutcome { text, applied, rounds, notes }
+    }
+}
+
+/// Keep the first of every pair of conflicting findings (in source order).
+pub fn choose_compatible(findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
+    let mut chosen: Vec<Finding> = Vec::new();
+    let mut held = Vec::new();
+    for f in findings {
+        let clash = chosen.iter().any(|c| c.edits.iter().any(|a| f.edits.iter().any(|b| edit::conflicts(a, b))));
+        if clash {
+            held.push(f);
+        } else {
+            chosen.push(f);
+        }
+    }
+    (chosen, held)
+}
+
+fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.skill.clone(), f.edits.clone())));
+}
+
+/// The error range that makes this finding's surroundings untrustworthy: one
+/// inside its enclosing function (or, at file scope, inside its statement).
+fn broken_region(lang: Lang, tree: &Tree, f: &Finding, errors: &[Range<usize>]) -> Option<Range<usize>> {
+    if errors.is_empty() {
+        return None;
+    }
+    let node = tree.root_node().descendant_for_byte_range(f.range.start, f.range.end)?;
+    let scope = lang::enclosing_named_function(lang, node).unwrap_or_else(|| super::syntax::enclosing_statement(lang, node));
+    let mut scope_range = scope.byte_range();
+    for e in &f.edits {
+        scope_range.start = scope_range.start.min(e.range.start);
+        scope_range.end = scope_range.end.max(e.range.end);
+    }
+    errors.iter().find(|e| e.start < scope_range.end && scope_range.start < e.end.max(e.start + 1)).cloned()
+}

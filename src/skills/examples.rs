@@ -1,0 +1,78 @@
+//! Every skill carries its own tests: `before`/`after` pairs that must be
+//! rewritten exactly so, and `leave-alone` snippets that must not match.
+
+use serde::Serialize;
+
+use super::{Skill, SkillSet};
+
+#[derive(Debug, Serialize)]
+pub struct ExampleFailure {
+    pub skill: String,
+    pub kind: &'static str,
+    pub index: usize,
+    pub detail: String,
+}
+
+/// Run one skill's examples in isolation; an empty result means all passed.
+pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
+    let mut failures = Vec::new();
+    let alone = match set.only(skill.id()) {
+        Ok(s) => s,
+        Err(e) => {
+            failures.push(ExampleFailure { skill: skill.id().into(), kind: "load", index: 0, detail: e.to_string() });
+            return failures;
+        }
+    };
+    let fail = |kind, index, detail: String| ExampleFailure { skill: skill.id().into(), kind, index, detail };
+    if skill.spec.examples.len() < 2 {
+        failures.push(fail("coverage", 0, "a skill needs at least 2 before/after examples".into()));
+    }
+    if skill.spec.leave_alone.len() < 2 {
+        failures.push(fail("coverage", 0, "a skill needs at least 2 leave-alone cases".into()));
+    }
+    for (i, ex) in skill.spec.examples.iter().enumerate() {
+        let out = alone.fix_source(skill.lang, &ex.before);
+        if out.text.trim_end() != ex.after.trim_end() {
+            let diff = similar::TextDiff::from_lines(ex.after.trim_end(), out.text.trim_end())
+                .unified_diff()
+                .header("expected", "actual")
+                .to_string();
+            let mut detail = format!("example {} was not rewritten as expected:\n{diff}", i + 1);
+            if !out.notes.is_empty() {
+                detail.push_str(&format!("notes: {}", out.notes.join("; ")));
+            }
+            failures.push(fail("example", i + 1, detail));
+            continue;
+        }
+        // The result must be stable: a second fix changes nothing.
+        let again = alone.fix_source(skill.lang, &out.text);
+        if again.text != out.text {
+            failures.push(fail("idempotence", i + 1, format!("example {}: a second fix changed the result again", i + 1)));
+        }
+    }
+    for (i, la) in skill.spec.leave_alone.iter().enumerate() {
+        let scan = alone.scan_source(skill.lang, &la.code);
+        if let Some(f) = scan.findings.first() {
+            failures.push(fail(
+                "leave-alone",
+                i + 1,
+                format!("leave-alone case {} ({}) was matched at line {}: {}", i + 1, la.why, f.start_line, f.message),
+            ));
+        }
+    }
+    failures
+}
+
+/// Run the examples of every skill (or of those whose id starts with `filter`).
+pub fn check_all(set: &SkillSet, filter: Option<&str>) -> (usize, Vec<ExampleFailure>) {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for skill in set.skills() {
+        if filter.is_some_and(|f| skill.id() != f && !skill.id().starts_with(&format!("{f}/"))) {
+            continue;
+        }
+        checked += 1;
+        failures.extend(check_skill(set, skill));
+    }
+    (checked, failures)
+}

@@ -1,0 +1,297 @@
+//! Guards whose meaning is the same in C++ and Rust.
+
+use tree_sitter::Node;
+
+use crate::lang::Lang;
+use crate::skills::call::Arg;
+use crate::skills::guard::MatchCtx;
+use crate::skills::syntax::{self, contains, declaration_of, descendants, function_scope, text, uses, Decl};
+
+/// The variable a capture names: an identifier, or `self.f` / `this->f` / `obj.f`.
+fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
+    ctx.text(node)
+}
+
+fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
+    declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src)
+}
+
+/// Uses of a variable in its function, without the declaring identifier.
+pub(super) fn uses_in_function<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Vec<Node<'a>> {
+    let name = var_name(ctx, node);
+    let scope = function_scope(ctx.lang, node);
+    let declaring: Vec<Node> = descendants(scope)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier" && text(*n, ctx.src) == name)
+        .filter(|n| syntax::declared_by(ctx.lang, *n, ctx.src, false).is_some())
+        .collect();
+    uses(ctx.lang, scope, name, ctx.src).into_iter().filter(|u| !declaring.contains(u)).collect()
+}
+
+pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    let family = ctx.word(&args[1]);
+    let ty = match node.kind() {
+        "identifier" => decl(ctx, node).and_then(|d| d.ty),
+        "field_expression" => field_type(ctx, node),
+        _ => None,
+    };
+    let root = syntax::root_of(node);
+    ty.is_some_and(|t| ctx.types.contains(ctx.lang, family, &t, root, ctx.src))
+}
+
+/// The declared type of `self.f` / `this->f` / `f` as a member: the unique type
+/// among field declarations named `f` in the file.
+fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
+    let (obj, field) = match ctx.lang {
+        Lang::Rust => (node.child_by_field_name("value")?, node.child_by_field_name("field")?),
+        Lang::Cpp => (node.child_by_field_name("argument")?, node.child_by_field_name("field")?),
+    };
+    if !matches!(ctx.text(obj), "self" | "this") {
+        return None;
+    }
+    let name = ctx.text(field);
+    let mut types: Vec<String> = descendants(syntax::root_of(node))
+        .into_iter()
+        .filter(|n| n.kind() == "field_declaration")
+        .filter_map(|n| {
+            let decl_name = match ctx.lang {
+                Lang::Rust => n.child_by_field_name("name"),
+                Lang::Cpp => n.child_by_field_name("declarator"),
+            }?;
+            (ctx.text(decl_name) == name).then(|| n.child_by_field_name("type").map(|t| ctx.text(t).to_string()))?
+        })
+        .collect();
+    types.dedup();
+    (types.len() == 1).then(|| types.remove(0))
+}
+
+pub fn owned_local(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(d) = decl(ctx, node) else { return false };
+    !d.is_global && !d.is_indirect && !d.is_static && !d.is_const && d.ty.is_some()
+}
+
+/// True when some loop or closure encloses `at` but not `decl`: then the code
+/// at `at` can run several times for one declaration.
+fn repeats_relative_to(lang: Lang, at: Node<'_>, decl: Node<'_>) -> bool {
+    let mut cur = at.parent();
+    while let Some(n) = cur {
+        if contains(n, decl) {
+            return false;
+        }
+        if lang.is_loop(n.kind()) || matches!(n.kind(), "closure_expression" | "lambda_expression") {
+            return true;
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+pub fn not_used_after(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(at)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let Some(d) = decl(ctx, var) else { return false };
+    if repeats_relative_to(ctx.lang, at, d.node) {
+        return false;
+    }
+    let scope = function_scope(ctx.lang, at);
+    if ctx.lang == Lang::Cpp && descendants(scope).iter().any(|n| n.kind() == "goto_statement") {
+        return false;
+    }
+    uses_in_function(ctx, var).iter().all(|u| u.start_byte() < at.end_byte())
+}
+
+pub fn only_use(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(the_use)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let all = uses_in_function(ctx, var);
+    all.len() == 1 && all[0] == the_use
+}
+
+pub fn mentioned_once(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    uses(ctx.lang, within, ctx.text(var), ctx.src).len() == 1
+}
+
+pub fn not_used_outside(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let scope = function_scope(ctx.lang, var);
+    uses(ctx.lang, scope, ctx.text(var), ctx.src).iter().all(|u| contains(within, *u))
+}
+
+pub fn in_loop(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    ctx.node(&args[0]).is_some_and(|n| syntax::enclosing_loop(ctx.lang, n).is_some())
+}
+
+/// Kinds that leave or skip part of a loop iteration.
+fn is_jump(lang: Lang, kind: &str) -> bool {
+    match lang {
+        Lang::Cpp => matches!(kind, "break_statement" | "continue_statement" | "return_statement" | "goto_statement" | "throw_statement" | "co_return_statement"),
+        Lang::Rust => matches!(kind, "break_expression" | "continue_expression" | "return_expression" | "try_expression"),
+    }
+}
+
+/// Jumps inside `body` that belong to `body`'s own loop (not to nested loops or closures).
+fn has_own_jump(lang: Lang, body: Node<'_>) -> bool {
+    descendants(body).into_iter().any(|n| {
+        if !is_jump(lang, n.kind()) {
+            return false;
+        }
+        let mut cur = n.parent();
+        while let Some(p) = cur {
+            if p == body {
+                return true;
+            }
+            let nested_loop = lang.is_loop(p.kind()) || matches!(p.kind(), "switch_statement");
+            if matches!(p.kind(), "closure_expression" | "lambda_expression") {
+                return false;
+            }
+            // A `return`/`?`/`throw` inside a nested loop still leaves ours.
+            if nested_loop && matches!(n.kind(), "break_statement" | "continue_statement" | "break_expression" | "continue_expression") {
+                return false;
+            }
+            cur = p.parent();
+        }
+        false
+    })
+}
+
+pub fn runs_once_per_iteration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(stmt), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let Some(body) = syntax::loop_body(lp) else { return false };
+    let direct = stmt == body || stmt.parent() == Some(body);
+    direct && !has_own_jump(ctx.lang, body)
+}
+
+pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(lp) = ctx.node(&args[0]) else { return false };
+    let at = args.get(1).and_then(|a| ctx.node(a));
+    let count = match ctx.lang {
+        Lang::Cpp => super::cpp::loop_count(ctx, lp),
+        Lang::Rust => super::rust::loop_count(ctx, lp),
+    };
+    let Some((count, idents)) = count else { return false };
+    // The count must not change while the loop runs.
+    let Some(body) = syntax::loop_body(lp) else { return false };
+    for ident in &idents {
+        if written_in(ctx, body, ident) {
+            return false;
+        }
+    }
+    // And, when asked, it must already be computable at `at`.
+    if let Some(at) = at {
+        for ident in &idents {
+            let Some(ident_node) = descendants(lp).into_iter().find(|n| n.kind() == "identifier" && ctx.text(*n) == ident) else {
+                return false;
+            };
+            match declaration_of(ctx.lang, ident_node, ident, ctx.src) {
+                Some(d) if d.is_global || d.node.start_byte() < at.start_byte() => {}
+                _ => return false,
+            }
+            // No assignment between `at` and the loop.
+            let scope = function_scope(ctx.lang, lp);
+            let between = uses(ctx.lang, scope, ident, ctx.src)
+                .into_iter()
+                .filter(|u| u.start_byte() > at.end_byte() && u.end_byte() < lp.start_byte());
+            if between.into_iter().any(|u| is_write(ctx.lang, u, ctx.src)) {
+                return false;
+            }
+        }
+    }
+    ctx.bind("count", count);
+    true
+}
+
+/// Whether `name` is assigned, incremented or mutated through a method call
+/// inside `node`.
+pub(super) fn written_in(ctx: &MatchCtx<'_>, node: Node<'_>, name: &str) -> bool {
+    uses(ctx.lang, node, name, ctx.src).into_iter().any(|u| is_write(ctx.lang, u, ctx.src))
+}
+
+/// A conservative "this use may change the variable" test.
+pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
+    let Some(p) = u.parent() else { return false };
+    match p.kind() {
+        "assignment_expression" | "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
+        "update_expression" => true,
+        "reference_expression" => text(p, src).starts_with("&mut"),
+        "pointer_expression" => text(p, src).starts_with('&'),
+        "field_expression" => {
+            // A method call on it: only known read-only methods are not writes.
+            let Some(field) = p.child_by_field_name("field") else { return true };
+            let is_call = p.parent().is_some_and(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+            if !is_call {
+                return is_write(lang, p, src);
+            }
+            !READ_ONLY_METHODS.contains(&text(field, src))
+        }
+        _ => false,
+    }
+}
+
+/// Methods that never change the object they are called on, in both
+/// languages' standard libraries.
+pub(super) const READ_ONLY_METHODS: &[&str] = &[
+    "size", "len", "length", "empty", "is_empty", "capacity", "c_str", "find", "rfind", "count", "contains",
+    "starts_with", "ends_with", "substr", "compare", "iter", "chars", "bytes", "lines", "get", "first", "last",
+    "as_str", "as_slice", "as_bytes", "to_string", "to_owned", "clone", "cbegin", "cend", "keys", "values",
+    "find_first_of", "find_last_of", "find_first_not_of", "find_last_not_of", "trim", "split", "to_vec",
+];
+
+pub fn no_method_call(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let methods: Vec<&str> = ctx.word(&args[1]).split('|').collect();
+    let scope = function_scope(ctx.lang, var);
+    !uses(ctx.lang, scope, ctx.text(var), ctx.src).into_iter().any(|u| {
+        u.parent().is_some_and(|p| {
+            p.kind() == "field_expression"
+                && p.child_by_field_name("field").is_some_and(|f| methods.contains(&ctx.text(f)))
+        })
+    })
+}
+
+pub fn not_moved(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let name = ctx.text(var);
+    let all = uses(ctx.lang, within, name, ctx.src);
+    match ctx.lang {
+        Lang::Cpp => all.into_iter().all(|u| !super::cpp::is_moved(ctx, u)),
+        Lang::Rust => all.into_iter().all(|u| u == var || !super::rust::is_moved(ctx, u)),
+    }
+}
+
+pub fn no_address_taken(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    uses(ctx.lang, within, ctx.text(var), ctx.src).into_iter().all(|u| {
+        let Some(p) = u.parent() else { return true };
+        let taken = match ctx.lang {
+            Lang::Cpp => p.kind() == "pointer_expression" && ctx.text(p).starts_with('&'),
+            Lang::Rust => false, // the borrow checker already forbids escaping borrows
+        };
+        // Binding a reference (`T& r = v;`) also lets the object be observed later.
+        let ref_bound = ctx.lang == Lang::Cpp
+            && p.kind() == "init_declarator"
+            && p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator");
+        !taken && !ref_bound
+    })
+}
+
+pub fn parent_is(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
+    node.parent().is_some_and(|p| kinds.contains(&p.kind()))
+}
+
+/// Identifiers mentioned in an expression, in order, without duplicates.
+pub(super) fn identifiers_in(node: Node<'_>, src: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in descendants(node) {
+        if n.kind() == "identifier" {
+            let t = text(n, src).to_string();
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+

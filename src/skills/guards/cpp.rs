@@ -1,0 +1,505 @@
+//! C++ guards. They rely on syntactic evidence only (declarations in the same
+//! function or file); when evidence is missing they say no.
+
+use tree_sitter::Node;
+
+use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
+use crate::lang::Lang;
+use crate::skills::call::Arg;
+use crate::skills::guard::MatchCtx;
+use crate::skills::syntax::{self, declaration_of, descendants, function_scope, text, uses};
+
+/// Free functions known to take their argument by value or const reference.
+const READING_FUNCTIONS: &[&str] = &[
+    "std::stoi", "std::stol", "std::stoll", "std::stoul", "std::stoull", "std::stof", "std::stod", "std::size",
+    "std::empty", "std::min", "std::max", "std::hash", "std::distance", "stoi", "stol", "stod", "std::to_string",
+];
+
+/// Methods that take their argument by value or const reference (or have an
+/// overload that does), so a const argument still compiles.
+const READING_METHODS: &[&str] = &[
+    "push_back", "emplace_back", "push", "emplace", "insert", "append", "assign", "find", "rfind", "count",
+    "contains", "compare", "starts_with", "ends_with", "at", "erase", "push_front", "emplace_front",
+];
+
+/// Accessors that return a reference into the object: fine on a const object,
+/// unless the caller then writes through the result.
+const ACCESSORS: &[&str] = &["at", "front", "back", "begin", "end", "rbegin", "rend", "data", "operator[]"];
+
+/// Whether `u` (a use of a variable) only reads the variable.
+fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+    let Some(p) = u.parent() else { return false };
+    let is = |field: &str| p.child_by_field_name(field) == Some(u);
+    match p.kind() {
+        "assignment_expression" => !is("left") && !is_ref_capture_target(ctx, p),
+        "update_expression" => false,
+        "pointer_expression" => !ctx.text(p).starts_with('&'),
+        "parenthesized_expression" | "conditional_expression" | "comma_expression" => is_read(ctx, p),
+        "binary_expression" => {
+            let op = p.child_by_field_name("operator").map(|o| ctx.text(o)).unwrap_or("");
+            // `stream << v` writes the stream; `in >> v` writes v.
+            !((op == "<<" || op == ">>") && is("left")) && !(op == ">>" && is("right"))
+        }
+        "unary_expression" | "condition_clause" | "if_statement" | "while_statement" | "return_statement"
+        | "initializer_list" | "sizeof_expression" | "case_statement" | "static_assert_declaration"
+        | "cast_expression" | "lambda_capture_specifier" | "expression_statement" => true,
+        "subscript_argument_list" => true,
+        "init_declarator" => {
+            // A copy is a read; binding a non-const reference is not.
+            let declarator = p.child_by_field_name("declarator");
+            let binds_ref = declarator.is_some_and(|d| d.kind() == "reference_declarator");
+            !binds_ref || p.parent().is_some_and(|d| declaration_is_const(ctx, d))
+        }
+        "subscript_expression" => is("argument") && is_read(ctx, p) || !is("argument"),
+        "field_expression" => {
+            let field = p.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
+            let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+            match call {
+                Some(call) if ACCESSORS.contains(&field) => is_read(ctx, call) && !used_as_mutable_ref(ctx, call),
+                Some(_) => READ_ONLY_METHODS.contains(&field),
+                // A data member: reading it reads the object.
+                None => is_read(ctx, p),
+            }
+        }
+        "for_range_loop" => {
+            // `for (auto& x : v)` would need v non-const unless x is const or a copy.
+            is("right")
+                && !p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator")
+                || is("right") && declaration_is_const(ctx, p)
+        }
+        "argument_list" => argument_is_read(ctx, p, u),
+        _ => false,
+    }
+}
+
+fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
+    false
+}
+
+fn used_as_mutable_ref(ctx: &MatchCtx<'_>, call: Node<'_>) -> bool {
+    call.parent().is_some_and(|p| {
+        p.kind() == "init_declarator"
+            && p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator")
+            && !p.parent().is_some_and(|d| declaration_is_const(ctx, d))
+    })
+}
+
+fn declaration_is_const(ctx: &MatchCtx<'_>, decl: Node<'_>) -> bool {
+    let mut c = decl.walk();
+    let q = decl.children(&mut c).any(|ch| ch.kind() == "type_qualifier" && ctx.text(ch) == "const");
+    q
+}
+
+/// An argument is read if the callee takes that parameter by value or by
+/// const reference: a function declared in this file, or a known method.
+fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
+    let Some(call) = args.parent() else { return false };
+    let Some(func) = call.child_by_field_name("function") else { return false };
+    match func.kind() {
+        "field_expression" => {
+            let method = func.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
+            READING_METHODS.contains(&method)
+        }
+        "identifier" | "qualified_identifier" => {
+            let name = ctx.text(func);
+            if READING_FUNCTIONS.contains(&name) {
+                return true;
+            }
+            let index = arg_index(args, u);
+            let params = declared_params(ctx, call, name);
+            !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_value_or_const_ref(ctx, *p)))
+        }
+        _ => false,
+    }
+}
+
+fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
+    let mut c = args.walk();
+    let index = args.named_children(&mut c).position(|a| a == u).unwrap_or(usize::MAX);
+    index
+}
+
+/// Parameter lists of every function in the file named like the callee.
+fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
+    let short = name.rsplit("::").next().unwrap_or(name);
+    descendants(syntax::root_of(at))
+        .into_iter()
+        .filter(|n| n.kind() == "function_declarator")
+        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
+            let t = ctx.text(d);
+            t.rsplit("::").next().unwrap_or(t) == short
+        }))
+        .filter_map(|n| n.child_by_field_name("parameters"))
+        .map(|ps| {
+            let mut c = ps.walk();
+            ps.named_children(&mut c).filter(|p| p.kind().ends_with("parameter_declaration")).collect()
+        })
+        .collect()
+}
+
+fn param_is_value_or_const_ref(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
+    let declarator = param.child_by_field_name("declarator");
+    match declarator.map(|d| d.kind()) {
+        Some("reference_declarator") => declaration_is_const(ctx, param) && !ctx.text(param).contains("&&"),
+        Some("pointer_declarator") => false,
+        _ => true,
+    }
+}
+
+fn param_is_by_value(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
+    let declarator = param.child_by_field_name("declarator");
+    !matches!(declarator.map(|d| d.kind()), Some("reference_declarator" | "pointer_declarator"))
+        && !ctx.text(param).contains('&')
+}
+
+pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    uses(ctx.lang, within, ctx.text(var), ctx.src).into_iter().filter(|u| *u != var).all(|u| is_read(ctx, u))
+}
+
+/// C++: is this use of a variable a move (or a swap, or a return that moves)?
+pub fn is_moved(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+    let Some(p) = u.parent() else { return false };
+    match p.kind() {
+        "return_statement" | "co_return_statement" | "throw_statement" => true,
+        "argument_list" => p.parent().and_then(|c| c.child_by_field_name("function")).is_some_and(|f| {
+            let name = ctx.text(f);
+            matches!(name, "std::move" | "move" | "std::forward" | "std::swap" | "swap" | "std::exchange")
+                || name.ends_with(".swap")
+        }),
+        "field_expression" => p.child_by_field_name("field").is_some_and(|f| ctx.text(f) == "swap"),
+        "lambda_capture_specifier" => true,
+        _ => false,
+    }
+}
+
+pub fn const_ref_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(ty) = ctx.node(&args[0]) else { return false };
+    let already_const = ty.parent().is_some_and(|p| declaration_is_const(ctx, p));
+    let t = ctx.text(ty).to_string();
+    ctx.bind("ref_type", if already_const { format!("{t}&") } else { format!("const {t}&") });
+    true
+}
+
+pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(ty), Some(range)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let root = syntax::root_of(ty);
+    let t = ctx.text(ty);
+    if t != "auto" {
+        return ctx.types.contains(Lang::Cpp, "expensive", t, root, ctx.src);
+    }
+    if range.kind() != "identifier" {
+        return false;
+    }
+    let Some(d) = declaration_of(Lang::Cpp, range, ctx.text(range), ctx.src) else { return false };
+    let Some(rt) = d.ty else { return false };
+    if !ctx.types.contains(Lang::Cpp, "container", &rt, root, ctx.src) {
+        return false;
+    }
+    // The element type: any expensive type among the template arguments.
+    let Some(args_start) = rt.find('<') else { return false };
+    let inner = &rt[args_start + 1..rt.rfind('>').unwrap_or(rt.len())];
+    split_template_args(inner).iter().any(|a| ctx.types.contains(Lang::Cpp, "expensive", a, root, ctx.src))
+}
+
+fn split_template_args(s: &str) -> Vec<String> {
+    let (mut depth, mut cur, mut out) = (0i32, String::new(), Vec::new());
+    for c in s.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(init) = ctx.node(&args[0]) else { return false };
+    let root = syntax::root_of(init);
+    let (object, ok) = match init.kind() {
+        "call_expression" => {
+            let Some(func) = init.child_by_field_name("function") else { return false };
+            if func.kind() != "field_expression" {
+                return false;
+            }
+            let (Some(obj), Some(method)) = (func.child_by_field_name("argument"), func.child_by_field_name("field")) else {
+                return false;
+            };
+            let method = ctx.text(method);
+            let container_accessor = matches!(method, "at" | "front" | "back") && declared_container(ctx, obj, root);
+            (obj, container_accessor || method_returns_const_ref(ctx, root, method))
+        }
+        "subscript_expression" => {
+            let Some(obj) = init.child_by_field_name("argument") else { return false };
+            (obj, declared_container(ctx, obj, root) && !is_map(ctx, obj, root))
+        }
+        _ => return false,
+    };
+    if !ok || object.kind() != "identifier" {
+        return false;
+    }
+    // The referenced object must stay untouched while the reference lives.
+    let scope = function_scope(Lang::Cpp, init);
+    let name = ctx.text(object);
+    let after: Vec<Node> = uses(Lang::Cpp, scope, name, ctx.src).into_iter().filter(|u| u.start_byte() > init.end_byte()).collect();
+    let in_loop = syntax::enclosing_loop(Lang::Cpp, init);
+    let touched = |u: &Node| is_write(Lang::Cpp, *u, ctx.src) || !is_read(ctx, *u);
+    if after.iter().any(touched) {
+        return false;
+    }
+    // In a loop, uses *before* the declaration run again after it.
+    if let Some(lp) = in_loop {
+        if uses(Lang::Cpp, lp, name, ctx.src).iter().any(touched) {
+            return false;
+        }
+    }
+    !written_in(ctx, scope, name) || after.is_empty() && in_loop.is_none()
+}
+
+fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
+    obj.kind() == "identifier"
+        && declaration_of(Lang::Cpp, obj, ctx.text(obj), ctx.src)
+            .and_then(|d| d.ty)
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
+}
+
+fn is_map(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
+    declaration_of(Lang::Cpp, obj, ctx.text(obj), ctx.src)
+        .and_then(|d| d.ty)
+        .is_some_and(|t| ctx.types.contains(Lang::Cpp, "map", &t, root, ctx.src))
+}
+
+/// Every declaration of a method named `method` in the file returns `const T&`.
+fn method_returns_const_ref(ctx: &MatchCtx<'_>, root: Node<'_>, method: &str) -> bool {
+    let decls: Vec<Node> = descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "function_declarator")
+        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
+            let t = ctx.text(d);
+            t.rsplit("::").next().unwrap_or(t) == method
+        }))
+        .collect();
+    !decls.is_empty()
+        && decls.iter().all(|fd| {
+            let Some(refd) = fd.parent().filter(|p| p.kind() == "reference_declarator") else { return false };
+            let Some(owner) = refd.parent() else { return false };
+            !ctx.text(refd).starts_with("&&") && declaration_is_const(ctx, owner)
+        })
+}
+
+pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(func) = ctx.node(&args[0]) else { return false };
+    let Some(fd) = descendants(func).into_iter().find(|n| n.kind() == "function_declarator") else { return false };
+    let Some(name_node) = fd.child_by_field_name("declarator") else { return false };
+    let name = ctx.text(name_node);
+    let short = name.rsplit("::").next().unwrap_or(name);
+    if short == "main" || name.contains("operator") || name.contains("::") {
+        return false;
+    }
+    let ftext = ctx.text(func);
+    if ftext.starts_with("virtual") || descendants(func).iter().any(|n| n.kind() == "virtual_specifier") {
+        return false;
+    }
+    let root = syntax::root_of(func);
+    let declarators = descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "function_declarator")
+        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
+            let t = ctx.text(d);
+            t.rsplit("::").next().unwrap_or(t) == short
+        }))
+        .count();
+    if declarators != 1 {
+        return false;
+    }
+    // Every other mention of the name is a direct call.
+    descendants(root)
+        .into_iter()
+        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && ctx.text(*n) == short && *n != name_node)
+        .all(|n| {
+            let callee = if n.parent().is_some_and(|p| p.kind() == "field_expression") { n.parent() } else { Some(n) };
+            callee.and_then(|c| c.parent()).is_some_and(|p| p.kind() == "call_expression" && p.child_by_field_name("function") == callee)
+        })
+}
+
+pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(call), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let Some(func) = call.child_by_field_name("function") else { return false };
+    let Some(arglist) = call.child_by_field_name("arguments") else { return false };
+    match func.kind() {
+        "field_expression" => {
+            let method = func.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
+            let obj = func.child_by_field_name("argument");
+            let root = syntax::root_of(call);
+            matches!(method, "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace")
+                && obj.is_some_and(|o| {
+                    o.kind() == "identifier"
+                        && declaration_of(Lang::Cpp, o, ctx.text(o), ctx.src)
+                            .and_then(|d| d.ty)
+                            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
+                })
+        }
+        "identifier" | "qualified_identifier" => {
+            let index = arg_index(arglist, arg);
+            let params = declared_params(ctx, call, ctx.text(func));
+            !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
+        }
+        _ => false,
+    }
+}
+
+pub fn single_char(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(lit) = ctx.node(&args[0]) else { return false };
+    let t = ctx.text(lit);
+    let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else { return false };
+    let ch = match inner {
+        "'" => "\\'".to_string(),
+        "\\\"" => "\"".to_string(),
+        "\\n" | "\\t" | "\\\\" | "\\r" => inner.to_string(),
+        s if s.chars().count() == 1 && s != "\\" && s.is_ascii() => s.to_string(),
+        _ => return false,
+    };
+    ctx.bind("char", format!("'{ch}'"));
+    true
+}
+
+/// The leftmost operand of a `<<` chain: the stream.
+fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    let p = node.parent()?;
+    if p.kind() != "binary_expression" || p.child_by_field_name("right") != Some(node) {
+        return None;
+    }
+    let mut cur = p;
+    loop {
+        if cur.child_by_field_name("operator").map(|o| ctx.text(o)) != Some("<<") {
+            return None;
+        }
+        let left = cur.child_by_field_name("left")?;
+        if left.kind() == "binary_expression" {
+            cur = left;
+        } else {
+            return Some(left);
+        }
+    }
+}
+
+pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    stream_of(ctx, node).is_some_and(|s| !matches!(ctx.text(s), "std::cerr" | "cerr" | "std::clog" | "clog"))
+}
+
+pub fn loop_not_interactive(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(lp) = syntax::enclosing_loop(Lang::Cpp, node) else { return false };
+    let outer = std::iter::successors(Some(lp), |l| syntax::enclosing_loop(Lang::Cpp, *l)).last().unwrap_or(lp);
+    !identifiers_in(outer, ctx.src).iter().any(|i| {
+        matches!(i.as_str(), "cin" | "getline" | "scanf" | "fflush" | "flush" | "sleep" | "sleep_for" | "usleep" | "fgets" | "getchar")
+    }) && !descendants(outer).iter().any(|n| n.kind() == "field_identifier" && text(*n, ctx.src) == "flush")
+}
+
+pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(decl) = ctx.node(&args[0]) else { return false };
+    let mut c = decl.walk();
+    let plain = !decl.children(&mut c).any(|ch| matches!(ch.kind(), "storage_class_specifier" | "type_qualifier" | "attribute_declaration"));
+    plain
+}
+
+/// C++ trip counts: `for (T i = 0; i < N; ++i)` and `for (x : container)`.
+/// Returns the count expression and the identifiers it depends on.
+pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<String>)> {
+    let root = syntax::root_of(lp);
+    match lp.kind() {
+        "for_range_loop" => {
+            let range = lp.child_by_field_name("right")?;
+            if range.kind() != "identifier" {
+                return None;
+            }
+            let d = declaration_of(Lang::Cpp, range, ctx.text(range), ctx.src)?;
+            let ty = d.ty?;
+            if !ctx.types.contains(Lang::Cpp, "sized", &ty, root, ctx.src) {
+                return None;
+            }
+            let name = ctx.text(range).to_string();
+            Some((format!("{name}.size()"), vec![name]))
+        }
+        "for_statement" => {
+            let init = lp.child_by_field_name("initializer")?;
+            let cond = lp.child_by_field_name("condition")?;
+            let update = lp.child_by_field_name("update")?;
+            // Initializer: `T i = 0` (declaration) or `i = 0` (assignment).
+            let (var, start) = match init.kind() {
+                "declaration" => {
+                    let d = init.child_by_field_name("declarator").filter(|d| d.kind() == "init_declarator")?;
+                    (d.child_by_field_name("declarator")?, d.child_by_field_name("value")?)
+                }
+                "assignment_expression" => (init.child_by_field_name("left")?, init.child_by_field_name("right")?),
+                _ => return None,
+            };
+            if var.kind() != "identifier" || ctx.text(start) != "0" {
+                return None;
+            }
+            let var_name = ctx.text(var);
+            // Condition: `i < N` or `i != N`.
+            if cond.kind() != "binary_expression" {
+                return None;
+            }
+            let op = ctx.text(cond.child_by_field_name("operator")?);
+            let left = cond.child_by_field_name("left")?;
+            let bound = cond.child_by_field_name("right")?;
+            if !matches!(op, "<" | "!=") || ctx.text(left) != var_name {
+                return None;
+            }
+            // Update: `++i`, `i++` or `i += 1`.
+            let up = ctx.text(update).replace(' ', "");
+            if ![format!("++{var_name}"), format!("{var_name}++"), format!("{var_name}+=1")].contains(&up) {
+                return None;
+            }
+            let body = lp.child_by_field_name("body")?;
+            if written_in(ctx, body, var_name) {
+                return None;
+            }
+            let (count, idents) = bound_expression(ctx, bound, root)?;
+            Some((count, idents))
+        }
+        _ => None,
+    }
+}
+
+/// A loop bound that is cheap, side-effect free and non-negative: an unsigned
+/// variable, `x.size()`, a literal; a signed variable is clamped at zero.
+fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
+    let t = ctx.text(bound).to_string();
+    match bound.kind() {
+        "number_literal" => (!t.starts_with('-')).then(|| (t, vec![])),
+        "call_expression" => {
+            let func = bound.child_by_field_name("function")?;
+            let obj = func.child_by_field_name("argument")?;
+            let method = func.child_by_field_name("field")?;
+            let no_args = bound.child_by_field_name("arguments").is_some_and(|a| a.named_child_count() == 0);
+            (obj.kind() == "identifier" && matches!(ctx.text(method), "size" | "length") && no_args)
+                .then(|| (t, vec![ctx.text(obj).to_string()]))
+        }
+        "identifier" => {
+            let d = declaration_of(Lang::Cpp, bound, &t, ctx.src)?;
+            let ty = d.ty?;
+            if ctx.types.contains(Lang::Cpp, "unsigned", &ty, root, ctx.src) {
+                Some((t.clone(), vec![t]))
+            } else if ctx.types.contains(Lang::Cpp, "signed", &ty, root, ctx.src) {
+                Some((format!("{t} > 0 ? {t} : 0"), vec![t]))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}

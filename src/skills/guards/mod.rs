@@ -1,0 +1,84 @@
+//! The guard catalogue. Each guard is a small, documented predicate; skills
+//! name them in their `guards` list. Language-specific guards live in `cpp`
+//! and `rust`; guards that mean the same thing in both live in `common`.
+
+mod common;
+mod cpp;
+mod rust;
+
+use super::guard::{GuardDef, Param};
+
+use Param::{Node as N, OptionalNode as O, Word as W};
+
+pub static CATALOGUE: &[GuardDef] = &[
+    GuardDef { name: "declared-type", params: &[N, W], binds: &[], run: common::declared_type,
+        doc: "The variable (or `self.field`) has a visible declaration in this function or file whose type is in one of the `|`-separated families of rewrites/types.toml." },
+    GuardDef { name: "owned-local", params: &[N], binds: &[], run: common::owned_local,
+        doc: "The variable is a local or by-value parameter of the enclosing function: not a reference, pointer, global, static or const." },
+    GuardDef { name: "not-used-after", params: &[N, N], binds: &[], run: common::not_used_after,
+        doc: "The variable is not mentioned after the node in its function, and the node is not inside a loop or closure that the variable's declaration is outside of." },
+    GuardDef { name: "only-use", params: &[N, N], binds: &[], run: common::only_use,
+        doc: "Apart from its declaration, the variable's only mention in the function is this node." },
+    GuardDef { name: "mentioned-once", params: &[N, N], binds: &[], run: common::mentioned_once,
+        doc: "The variable is mentioned exactly once inside the second node (e.g. once in a whole call)." },
+    GuardDef { name: "not-used-outside", params: &[N, N], binds: &[], run: common::not_used_outside,
+        doc: "Every mention of the variable's name in the function lies inside the second node (so hoisting it cannot clash with another variable of that name)." },
+    GuardDef { name: "in-loop", params: &[N], binds: &[], run: common::in_loop,
+        doc: "The node is inside a loop of its function." },
+    GuardDef { name: "runs-once-per-iteration", params: &[N, N], binds: &[], run: common::runs_once_per_iteration,
+        doc: "The statement is a direct statement of the loop's body, and the loop body has no break, continue, return, goto, throw or `?` that could skip it." },
+    GuardDef { name: "loop-count", params: &[N, O], binds: &["count"], run: common::loop_count,
+        doc: "The loop's trip count is known before it starts (`0..n` with n: usize, `i < n` from 0, a range over a sized container) and is loop-invariant; binds `count`. With a second node, the count must also be computable there." },
+    GuardDef { name: "no-method-call", params: &[N, W], binds: &[], run: common::no_method_call,
+        doc: "The function never calls one of the `|`-separated methods on the variable (e.g. an existing `reserve`)." },
+    GuardDef { name: "not-moved", params: &[N, N], binds: &[], run: common::not_moved,
+        doc: "Inside the node the variable is never moved out: C++ no std::move/std::forward/swap/return of it; Rust it is only used through methods that borrow, references, indexing or format macros." },
+    GuardDef { name: "no-address-taken", params: &[N, N], binds: &[], run: common::no_address_taken,
+        doc: "Inside the node no pointer or reference to the variable is taken (`&v`), so nothing can observe it outliving an iteration." },
+    GuardDef { name: "parent-is", params: &[N, W], binds: &[], run: common::parent_is,
+        doc: "The node's parent has one of the `|`-separated kinds." },
+    GuardDef { name: "only-read", params: &[N, N], binds: &[], run: cpp::only_read,
+        doc: "C++: inside the node, every use of the variable only reads it (const member calls, operands, copies, arguments of functions declared to take it by value or const reference), so it may become a const reference." },
+    GuardDef { name: "const-ref-type", params: &[N], binds: &["ref_type"], run: cpp::const_ref_type,
+        doc: "C++: binds `ref_type` to the const reference spelling of the type node (`const T&`, or `T&` when a `const` qualifier is already written)." },
+    GuardDef { name: "expensive-element", params: &[N, N], binds: &[], run: cpp::expensive_element,
+        doc: "C++ range-for: the loop variable's written type is expensive to copy, or it is `auto` and the range is declared as a container of an expensive type." },
+    GuardDef { name: "returns-const-ref", params: &[N], binds: &[], run: cpp::returns_const_ref,
+        doc: "C++: the initializer evidently yields a reference into a named object (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is not modified afterwards in the function." },
+    GuardDef { name: "sole-declaration", params: &[N], binds: &[], run: cpp::sole_declaration,
+        doc: "C++: the function is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
+    GuardDef { name: "callee-takes-by-value", params: &[N, N], binds: &[], run: cpp::callee_takes_by_value,
+        doc: "C++: the call's parameter at the argument's position is by value (a function declared in this file), or the call is a container's push_back/emplace_back/insert/push, which have rvalue overloads." },
+    GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
+        doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
+    GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
+        doc: "C++: the node is the right operand of `<<` in a chain whose stream is not std::cerr/std::clog (which are unbuffered or meant to appear at once)." },
+    GuardDef { name: "loop-not-interactive", params: &[N], binds: &[], run: cpp::loop_not_interactive,
+        doc: "C++: the enclosing loop neither reads input (cin, getline, scanf) nor flushes or sleeps explicitly, so the output is not a prompt or a progress line a person waits for." },
+    GuardDef { name: "plain-declaration", params: &[N], binds: &[], run: cpp::plain_declaration,
+        doc: "C++: the declaration has no storage class (static, thread_local, extern) and no cv-qualifier." },
+    GuardDef { name: "no-live-borrow", params: &[N, N], binds: &[], run: rust::no_live_borrow,
+        doc: "Rust: before the node, the variable is not bound into another `let`, captured by a closure or put into a struct (any of which might still borrow it), and the node's statement mentions it only inside the node." },
+    GuardDef { name: "no-loop-borrow-into", params: &[N, N], binds: &[], run: rust::no_loop_borrow_into,
+        doc: "Rust: values pushed into the buffer inside the loop do not borrow anything bound inside the loop, so the buffer may outlive the iteration." },
+    GuardDef { name: "plain-display-arg", params: &[N, N], binds: &[], run: rust::plain_display_arg,
+        doc: "Rust: in the format macro's token tree, the argument starting at the node is formatted by a plain `{}` placeholder (no Debug, width or precision), and all placeholders are positional." },
+    GuardDef { name: "std-available", params: &[], binds: &[], run: rust::std_available,
+        doc: "Rust: the file is not `#![no_std]`." },
+    GuardDef { name: "lazy-safe", params: &[N, N], binds: &[], run: rust::lazy_safe,
+        doc: "Rust: the iterator chain may run lazily inside the loop: its closures have no side effects (no macros, assignments or free calls), it is not a parallel or async chain, and the loop body does not touch what the chain reads." },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_names_are_unique_and_documented() {
+        let mut names: Vec<&str> = CATALOGUE.iter().map(|g| g.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), CATALOGUE.len());
+        assert!(CATALOGUE.iter().all(|g| g.doc.len() > 20));
+    }
+}

@@ -1,0 +1,265 @@
+//! Skills: rewrite expertise loaded from `rewrites/<lang>/<name>.toml`.
+//!
+//! A skill is a tree-sitter query, a list of named guards, and edit
+//! operations, plus its own examples. All skills of one language are compiled
+//! into a single combined query, so scanning a file is one parse and one
+//! query pass however many skills there are.
+
+pub mod call;
+pub mod edit;
+pub mod engine;
+pub mod examples;
+pub mod guard;
+mod guards;
+pub mod spec;
+pub mod syntax;
+pub mod types;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use tree_sitter::Query;
+
+pub use edit::TextEdit;
+pub use engine::{FileScan, Finding};
+pub use spec::{SkillSpec, Tier};
+pub use types::TypeFamilies;
+
+use crate::lang::Lang;
+use call::{parse_call, Call};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rewrites.rs"));
+}
+
+/// A loaded, validated skill.
+pub struct Skill {
+    pub spec: SkillSpec,
+    pub lang: Lang,
+    /// Where it was loaded from (`rewrites/cpp/x.toml` or `<embedded>/...`).
+    pub origin: String,
+    pub guards: Vec<(Call, &'static guard::GuardDef)>,
+    pub edits: Vec<Call>,
+    /// The skill file's text, kept to rebuild single-skill sets.
+    pub source_text: String,
+    query: Query,
+}
+
+impl Skill {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+}
+
+/// The skills of one language, compiled into one query.
+struct Combined {
+    query: Query,
+    /// For each pattern of the combined query, the index of its skill.
+    pattern_skill: Vec<usize>,
+}
+
+/// A set of skills ready to scan with.
+pub struct SkillSet {
+    skills: Vec<Skill>,
+    combined: HashMap<Lang, Combined>,
+    pub types: TypeFamilies,
+}
+
+impl SkillSet {
+    /// The skills built into the binary (from this repository's `rewrites/`).
+    pub fn builtin() -> Result<SkillSet> {
+        let files: Vec<(String, String)> =
+            embedded::EMBEDDED.iter().map(|(p, s)| (format!("<builtin>/rewrites/{p}"), s.to_string())).collect();
+        Self::from_files(files)
+    }
+
+    /// Skills from a directory laid out like `rewrites/`.
+    pub fn from_dir(dir: &Path) -> Result<SkillSet> {
+        let mut paths = Vec::new();
+        collect_toml(dir, &mut paths).with_context(|| format!("reading skills from {}", dir.display()))?;
+        if paths.is_empty() {
+            bail!("no skill files (*.toml) under {}", dir.display());
+        }
+        let mut files = Vec::new();
+        for p in paths {
+            let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            files.push((p.display().to_string(), text));
+        }
+        Self::from_files(files)
+    }
+
+    /// Build from `(origin, text)` pairs; `types.toml` holds the type families.
+    pub fn from_files(files: Vec<(String, String)>) -> Result<SkillSet> {
+        let mut types = TypeFamilies::default();
+        let mut skills = Vec::new();
+        for (origin, text) in &files {
+            if origin.ends_with("/types.toml") || origin == "types.toml" {
+                types = TypeFamilies::parse(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            }
+        }
+        for (origin, text) in files {
+            if origin.ends_with("/types.toml") || origin == "types.toml" {
+                continue;
+            }
+            skills.push(load_skill(&origin, &text, &types)?);
+        }
+        let mut seen = BTreeSet::new();
+        for s in &skills {
+            if !seen.insert(s.id().to_string()) {
+                bail!("two skills have the id `{}` (second one in {})", s.id(), s.origin);
+            }
+        }
+        skills.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        Self::assemble(skills, types)
+    }
+
+    fn assemble(skills: Vec<Skill>, types: TypeFamilies) -> Result<SkillSet> {
+        let mut combined = HashMap::new();
+        for lang in Lang::ALL {
+            let mut source = String::new();
+            let mut pattern_skill = Vec::new();
+            for (i, s) in skills.iter().enumerate().filter(|(_, s)| s.lang == lang) {
+                source.push_str(&s.spec.query);
+                source.push('\n');
+                pattern_skill.extend(std::iter::repeat_n(i, s.query.pattern_count()));
+            }
+            if pattern_skill.is_empty() {
+                continue;
+            }
+            let query = Query::new(&lang.grammar(), &source).map_err(|e| anyhow::anyhow!("combined {} query: {e}", lang.id()))?;
+            if query.pattern_count() != pattern_skill.len() {
+                bail!("combined {} query has {} patterns, expected {}", lang.id(), query.pattern_count(), pattern_skill.len());
+            }
+            combined.insert(lang, Combined { query, pattern_skill });
+        }
+        Ok(SkillSet { skills, combined, types })
+    }
+
+    /// Keep only the skills whose id is listed (or starts with `<prefix>/`).
+    pub fn select(self, ids: &[String]) -> Result<SkillSet> {
+        if ids.is_empty() {
+            return Ok(self);
+        }
+        for id in ids {
+            if !self.skills.iter().any(|s| s.id() == id || s.id().starts_with(&format!("{id}/"))) {
+                let known: Vec<&str> = self.skills.iter().map(|s| s.id()).collect();
+                bail!("no skill `{id}` (known: {})", known.join(", "));
+            }
+        }
+        let types = self.types.clone();
+        let kept = self
+            .skills
+            .into_iter()
+            .filter(|s| ids.iter().any(|id| s.id() == id || s.id().starts_with(&format!("{id}/"))))
+            .collect();
+        Self::assemble(kept, types)
+    }
+
+    /// A set holding only the skill `id` (to run its examples in isolation).
+    pub fn only(&self, id: &str) -> Result<SkillSet> {
+        let skill = self.get(id).with_context(|| format!("no skill `{id}`"))?;
+        let reloaded = load_skill(&skill.origin, &skill.source_text, &self.types)?;
+        Self::assemble(vec![reloaded], self.types.clone())
+    }
+
+    pub fn skills(&self) -> &[Skill] {
+        &self.skills
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Skill> {
+        self.skills.iter().find(|s| s.id() == id)
+    }
+
+    pub fn languages(&self) -> impl Iterator<Item = Lang> + '_ {
+        Lang::ALL.into_iter().filter(|l| self.combined.contains_key(l))
+    }
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+/// Parse and validate one skill file. Every error names the file and the part.
+fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
+    let spec: SkillSpec = toml::from_str(text).with_context(|| format!("{origin}: not a valid skill file"))?;
+    let (lang_id, name) = spec
+        .id
+        .split_once('/')
+        .with_context(|| format!("{origin}: id `{}` must be `<lang>/<name>`", spec.id))?;
+    let lang = Lang::from_id(lang_id).with_context(|| format!("{origin}: unknown language `{lang_id}` in id `{}`", spec.id))?;
+    let expected_tail = format!("{lang_id}/{name}.toml");
+    if !origin.replace('\\', "/").ends_with(&expected_tail) {
+        bail!("{origin}: skill `{}` must live in rewrites/{expected_tail}", spec.id);
+    }
+    let query = Query::new(&lang.grammar(), &spec.query).map_err(|e| {
+        anyhow::anyhow!("{origin}: query error at line {}, column {}: {:?} {}", e.row + 1, e.column + 1, e.kind, e.message)
+    })?;
+    let captures: BTreeSet<String> = query.capture_names().iter().map(|c| c.to_string()).collect();
+    let mut provided = captures.clone();
+
+    let mut guards = Vec::new();
+    for g in &spec.guards {
+        let call = parse_call(g).map_err(|e| anyhow::anyhow!("{origin}: guard: {e}"))?;
+        let def = guard::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        check_captures(origin, &call, &provided)?;
+        for a in &call.args {
+            if let call::Arg::Word(w) = a {
+                if call.name == "declared-type" && !types.has_family(lang, w) {
+                    bail!("{origin}: guard `{call}`: unknown type family `{w}` for {lang_id} (see rewrites/types.toml)");
+                }
+            }
+        }
+        provided.extend(def.binds.iter().map(|b| b.to_string()));
+        guards.push((call, def));
+    }
+    let mut edits = Vec::new();
+    for e in &spec.edit {
+        let call = parse_call(e).map_err(|e| anyhow::anyhow!("{origin}: edit: {e}"))?;
+        edit::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        check_captures(origin, &call, &provided)?;
+        if let Some(call::Arg::Text(t)) = call.args.get(1) {
+            for name in edit::template_names(t) {
+                if !provided.contains(&name) {
+                    bail!("{origin}: edit `{call}` uses `{{{name}}}`, which no capture or guard provides");
+                }
+            }
+        }
+        edits.push(call);
+    }
+    if edits.is_empty() {
+        bail!("{origin}: a skill needs at least one edit");
+    }
+    for name in edit::template_names(&spec.message) {
+        if !provided.contains(&name) {
+            bail!("{origin}: message uses `{{{name}}}`, which no capture or guard provides");
+        }
+    }
+    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), query })
+}
+
+fn check_captures(origin: &str, call: &Call, provided: &BTreeSet<String>) -> Result<()> {
+    for a in &call.args {
+        let names: Vec<&String> = match a {
+            call::Arg::Capture(c) => vec![c],
+            call::Arg::Span(x, y) => vec![x, y],
+            _ => vec![],
+        };
+        for n in names {
+            if !provided.contains(n) {
+                bail!("{origin}: `{call}` refers to @{n}, which the query does not capture");
+            }
+        }
+    }
+    Ok(())
+}

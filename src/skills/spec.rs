@@ -1,0 +1,61 @@
+//! The on-disk format of a skill: one TOML file in `rewrites/<lang>/<name>.toml`.
+//!
+//! The format is data a performance engineer writes, so it is strict: unknown
+//! keys are errors (a typo in `leave-alone` must not silently drop the tests).
+
+use serde::{Deserialize, Serialize};
+
+/// How much a reviewer must think before merging a skill's rewrite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// The guards prove the rewrite; a pull request may be opened on its own.
+    Auto,
+    /// Offered, but labelled as needing human judgement (e.g. it relies on a
+    /// type or an API contract that the guards can only approximate).
+    Review,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillSpec {
+    /// `<lang>/<name>`, matching the file's place under `rewrites/`.
+    pub id: String,
+    pub title: String,
+    pub tier: Tier,
+    /// Why the rewrite is faster: one paragraph a reviewer can read.
+    pub why: String,
+    /// The finding's message; `{name}` refers to a capture or a guard binding.
+    pub message: String,
+    /// A tree-sitter query. The `@match` capture, if any, is the finding's region.
+    pub query: String,
+    /// Named guards, e.g. `not-used-after(@var, @stmt)`; a leading `!` negates.
+    #[serde(default)]
+    pub guards: Vec<String>,
+    /// Edit operations, e.g. `replace(@call, "{recv}")`.
+    pub edit: Vec<String>,
+    /// Other skills whose rewrite this one's result typically enables; the fix
+    /// loop rescans after every round anyway, this documents the cascade.
+    #[serde(default)]
+    pub enables: Vec<String>,
+    #[serde(default, rename = "example")]
+    pub examples: Vec<Example>,
+    #[serde(default, rename = "leave-alone")]
+    pub leave_alone: Vec<LeaveAlone>,
+}
+
+/// Code that must be rewritten exactly to `after`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub before: String,
+    pub after: String,
+}
+
+/// Code that must not be touched, with the reason the rewrite would be wrong.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveAlone {
+    pub code: String,
+    pub why: String,
+}

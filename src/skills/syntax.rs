@@ -1,0 +1,416 @@
+//! Questions about a syntax tree that guards ask again and again: where is a
+//! name declared, where is it used, what is its declared type.
+//!
+//! Everything here is purely syntactic and deliberately conservative: when the
+//! answer is not evident from the file, it is "unknown", and guards treat
+//! unknown as "do not rewrite".
+
+use tree_sitter::Node;
+
+use crate::lang::{self, Lang};
+
+/// All nodes under `node` (inclusive), in document order.
+pub fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    loop {
+        out.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return out;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
+
+pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    &src[node.byte_range()]
+}
+
+pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// The unit guards search in: the named function around `node`, else the file.
+pub fn function_scope<'t>(lang: Lang, node: Node<'t>) -> Node<'t> {
+    lang::enclosing_named_function(lang, node).unwrap_or_else(|| root_of(node))
+}
+
+pub fn root_of(node: Node<'_>) -> Node<'_> {
+    let mut n = node;
+    while let Some(p) = n.parent() {
+        n = p;
+    }
+    n
+}
+
+/// Every place under `scope` that refers to the variable `name`: identifier
+/// nodes, and in Rust also format strings that capture it inline (`"{name}"`).
+pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
+    descendants(scope)
+        .into_iter()
+        .filter(|n| match n.kind() {
+            "identifier" => text(*n, src) == name,
+            "string_literal" | "raw_string_literal" if lang == Lang::Rust => {
+                in_macro(*n) && format_string_captures(text(*n, src), name)
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+fn in_macro(node: Node<'_>) -> bool {
+    lang::ancestor(node, |n| n.kind() == "macro_invocation").is_some()
+}
+
+/// Whether a Rust format string names `name` as an inline argument: `{name}`,
+/// `{name:?}`, `{name:>8}`.
+fn format_string_captures(lit: &str, name: &str) -> bool {
+    let mut rest = lit;
+    while let Some(i) = rest.find('{') {
+        rest = &rest[i + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        if rest[..end].trim() == name {
+            return true;
+        }
+    }
+    false
+}
+
+/// What a guard knows about one declared variable.
+#[derive(Clone, Debug)]
+pub struct Decl<'t> {
+    /// The declaring construct (declaration, parameter, let, for loop…).
+    pub node: Node<'t>,
+    /// The identifier being declared.
+    pub name: Node<'t>,
+    /// The written or inferred type, e.g. `std::vector<int>` or `String`.
+    pub ty: Option<String>,
+    pub is_param: bool,
+    /// Declared as a reference or pointer (`T&`, `T*`, `&T`).
+    pub is_indirect: bool,
+    pub is_const: bool,
+    pub is_static: bool,
+    /// Declared at file or class scope rather than inside a function.
+    pub is_global: bool,
+    pub init: Option<Node<'t>>,
+}
+
+/// The declaration of `name` visible at byte `at`: the latest one before it in
+/// an enclosing block of the function, else one at file or class scope.
+pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+    let scope = function_scope(lang, at);
+    let pos = at.start_byte();
+    let local = descendants(scope)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier" && text(*n, src) == name && n.start_byte() < pos)
+        .filter_map(|n| declared_by(lang, n, src, false))
+        .filter(|d| visible_at(lang, d, pos))
+        .last();
+    if local.is_some() {
+        return local;
+    }
+    let root = root_of(at);
+    descendants(root)
+        .into_iter()
+        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && text(*n, src) == name)
+        .filter(|n| lang::enclosing_named_function(lang, *n).is_none())
+        .filter_map(|n| declared_by(lang, n, src, true))
+        .next()
+}
+
+fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {
+    let block = if decl.is_param {
+        lang::ancestor(decl.node, |n| lang.is_function(n.kind()))
+    } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
+        Some(decl.node)
+    } else {
+        decl.node.parent()
+    };
+    block.is_some_and(|b| b.start_byte() <= pos && pos < b.end_byte())
+}
+
+/// If `ident` is the name introduced by a declaration, describe it.
+pub fn declared_by<'t>(lang: Lang, ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
+    match lang {
+        Lang::Cpp => cpp_declared_by(ident, src, global),
+        Lang::Rust => rust_declared_by(ident, src, global),
+    }
+}
+
+fn cpp_declared_by<'t>(ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
+    let mut indirect = false;
+    let mut init = None;
+    let mut child = ident;
+    let mut cur = ident.parent()?;
+    loop {
+        let is_declarator_child = cur.child_by_field_name("declarator") == Some(child)
+            || (cur.kind() == "reference_declarator" || cur.kind() == "pointer_declarator")
+                && cur.named_child(0) == Some(child);
+        match cur.kind() {
+            "reference_declarator" | "pointer_declarator" if is_declarator_child => indirect = true,
+            "array_declarator" if is_declarator_child => {}
+            "init_declarator" if is_declarator_child => init = cur.child_by_field_name("value"),
+            "declaration" | "field_declaration" | "parameter_declaration" | "optional_parameter_declaration"
+            | "for_range_loop" => {
+                // Multiple declarators (`std::string a, b;`) share the type.
+                let ok = is_declarator_child || has_declarator(cur, child);
+                if !ok {
+                    return None;
+                }
+                break;
+            }
+            _ => return None,
+        }
+        child = cur;
+        cur = cur.parent()?;
+    }
+    let ty = cur.child_by_field_name("type").map(|t| text(t, src).to_string());
+    let mut is_const = false;
+    let mut is_static = false;
+    let mut c = cur.walk();
+    for ch in cur.children(&mut c) {
+        match ch.kind() {
+            "type_qualifier" if text(ch, src) == "const" || text(ch, src) == "constexpr" => is_const = true,
+            "storage_class_specifier" if text(ch, src) == "static" || text(ch, src) == "thread_local" => {
+                is_static = true
+            }
+            _ => {}
+        }
+    }
+    if ty.as_deref().is_some_and(|t| t.starts_with("const ")) {
+        is_const = true;
+    }
+    Some(Decl {
+        node: cur,
+        name: ident,
+        ty,
+        is_param: matches!(cur.kind(), "parameter_declaration" | "optional_parameter_declaration"),
+        is_indirect: indirect,
+        is_const,
+        is_static,
+        is_global: global,
+        init,
+    })
+}
+
+fn has_declarator(decl: Node<'_>, child: Node<'_>) -> bool {
+    let mut c = decl.walk();
+    let found = decl.children_by_field_name("declarator", &mut c).any(|d| d == child);
+    found
+}
+
+fn rust_declared_by<'t>(ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
+    let parent = ident.parent()?;
+    let is_pattern = parent.child_by_field_name("pattern") == Some(ident);
+    match parent.kind() {
+        "let_declaration" if is_pattern => {
+            let init = parent.child_by_field_name("value");
+            let ty = parent
+                .child_by_field_name("type")
+                .map(|t| text(t, src).to_string())
+                .or_else(|| init.and_then(|v| rust_infer_type(v, src)));
+            Some(Decl {
+                node: parent,
+                name: ident,
+                is_indirect: ty.as_deref().is_some_and(|t| t.starts_with('&')),
+                ty,
+                is_param: false,
+                is_const: false,
+                is_static: false,
+                is_global: global,
+                init,
+            })
+        }
+        "parameter" if is_pattern => {
+            let ty = parent.child_by_field_name("type").map(|t| text(t, src).to_string());
+            Some(Decl {
+                node: parent,
+                name: ident,
+                is_indirect: ty.as_deref().is_some_and(|t| t.starts_with('&')),
+                ty,
+                is_param: true,
+                is_const: false,
+                is_static: false,
+                is_global: global,
+                init: None,
+            })
+        }
+        "for_expression" if is_pattern => Some(Decl {
+            node: parent,
+            name: ident,
+            ty: None,
+            is_param: false,
+            is_indirect: false,
+            is_const: false,
+            is_static: false,
+            is_global: global,
+            init: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The type a Rust initializer evidently has, from its shape alone.
+pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
+    match init.kind() {
+        "macro_invocation" => {
+            let mac = text(init.child_by_field_name("macro")?, src);
+            match mac {
+                "format" => Some("String".into()),
+                "vec" => Some("Vec".into()),
+                _ => None,
+            }
+        }
+        "call_expression" => {
+            let func = init.child_by_field_name("function")?;
+            match func.kind() {
+                "scoped_identifier" => {
+                    let path = text(func.child_by_field_name("path")?, src);
+                    let name = text(func.child_by_field_name("name")?, src);
+                    let ctor = matches!(name, "new" | "from" | "with_capacity" | "default");
+                    let owned = matches!(
+                        path,
+                        "String" | "Vec" | "HashMap" | "HashSet" | "BTreeMap" | "BTreeSet" | "VecDeque" | "PathBuf"
+                    );
+                    (ctor && owned).then(|| path.to_string())
+                }
+                "field_expression" => {
+                    let method = text(func.child_by_field_name("field")?, src);
+                    match method {
+                        "to_string" => Some("String".into()),
+                        "to_vec" => Some("Vec".into()),
+                        "to_owned" => {
+                            let recv = func.child_by_field_name("value")?;
+                            (recv.kind() == "string_literal").then(|| "String".into())
+                        }
+                        _ => None,
+                    }
+                }
+                "generic_function" => {
+                    // `iter.collect::<Vec<_>>()`
+                    let inner = func.child_by_field_name("function")?;
+                    let field = inner.child_by_field_name("field")?;
+                    let args = text(func.child_by_field_name("type_arguments")?, src);
+                    (text(field, src) == "collect" && args.starts_with("<Vec")).then(|| "Vec".into())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The base name of a type, without qualifiers, references or template
+/// arguments: `const std::vector<int>&` → `std::vector`.
+pub fn base_type(ty: &str) -> String {
+    let t = ty.trim();
+    let t = t.strip_prefix("const ").unwrap_or(t).trim();
+    let t = t.strip_prefix("&mut ").or_else(|| t.strip_prefix('&')).unwrap_or(t).trim();
+    if t.starts_with('[') {
+        return "[]".to_string(); // a Rust slice or array
+    }
+    let t = t.split('<').next().unwrap_or(t);
+    t.trim_end_matches(['&', '*', ' ']).trim().to_string()
+}
+
+/// The nearest enclosing loop of `node` inside its function, if any.
+pub fn enclosing_loop<'t>(lang: Lang, node: Node<'t>) -> Option<Node<'t>> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if lang.is_loop(n.kind()) {
+            return Some(n);
+        }
+        if lang.is_function(n.kind()) {
+            return None;
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The statement that contains `node`: the ancestor whose parent is a block.
+pub fn enclosing_statement(lang: Lang, node: Node<'_>) -> Node<'_> {
+    let block = match lang {
+        Lang::Cpp => ["compound_statement", "translation_unit", "declaration_list"],
+        Lang::Rust => ["block", "source_file", "declaration_list"],
+    };
+    let mut n = node;
+    while let Some(p) = n.parent() {
+        if block.contains(&p.kind()) {
+            return n;
+        }
+        n = p;
+    }
+    n
+}
+
+/// The body of a loop node.
+pub fn loop_body(node: Node<'_>) -> Option<Node<'_>> {
+    node.child_by_field_name("body")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node_at<'t>(tree: &'t tree_sitter::Tree, src: &str, needle: &str) -> Node<'t> {
+        let b = src.find(needle).unwrap();
+        tree.root_node().descendant_for_byte_range(b, b + 1).unwrap()
+    }
+
+    #[test]
+    fn finds_cpp_declarations_and_types() {
+        let src = "std::string g;\nvoid f(const std::vector<int>& v, std::string s) {\n  std::string a, b;\n  { int a = 1; }\n  use(a, b, v, s, g);\n}";
+        let tree = Lang::Cpp.parse(src);
+        let at = node_at(&tree, src, "use(");
+        let a = declaration_of(Lang::Cpp, at, "a", src).unwrap();
+        assert_eq!(a.ty.as_deref(), Some("std::string"), "the inner `int a` is out of scope");
+        assert_eq!(declaration_of(Lang::Cpp, at, "b", src).unwrap().ty.as_deref(), Some("std::string"));
+        let v = declaration_of(Lang::Cpp, at, "v", src).unwrap();
+        assert!(v.is_param && v.is_indirect && v.is_const);
+        assert_eq!(base_type(v.ty.as_deref().unwrap()), "std::vector");
+        let s = declaration_of(Lang::Cpp, at, "s", src).unwrap();
+        assert!(s.is_param && !s.is_indirect && !s.is_const);
+        assert!(declaration_of(Lang::Cpp, at, "g", src).unwrap().is_global);
+        assert!(declaration_of(Lang::Cpp, at, "nope", src).is_none());
+    }
+
+    #[test]
+    fn infers_rust_types_from_initializers() {
+        let src = "fn f(p: &str, mut q: String) { let a = String::new(); let b = format!(\"x\"); let c: Vec<u8> = make(); let d = it.collect::<Vec<_>>(); let e = make(); use_(a, b, c, d, e, p, q); }";
+        let tree = Lang::Rust.parse(src);
+        let at = node_at(&tree, src, "use_(");
+        let ty = |n: &str| declaration_of(Lang::Rust, at, n, src).and_then(|d| d.ty);
+        assert_eq!(ty("a").as_deref(), Some("String"));
+        assert_eq!(ty("b").as_deref(), Some("String"));
+        assert_eq!(ty("c").as_deref(), Some("Vec<u8>"));
+        assert_eq!(ty("d").as_deref(), Some("Vec"));
+        assert_eq!(ty("e"), None);
+        assert!(declaration_of(Lang::Rust, at, "p", src).unwrap().is_indirect);
+        assert_eq!(ty("q").as_deref(), Some("String"));
+    }
+
+    #[test]
+    fn rust_uses_include_inline_format_captures() {
+        let src = "fn f() { let name = 1; println!(\"{name:>4} {{name}}\"); other(name2); }";
+        let tree = Lang::Rust.parse(src);
+        let uses = uses(Lang::Rust, tree.root_node(), "name", src);
+        assert_eq!(uses.len(), 2, "the declaration and the inline capture");
+        assert!(format_string_captures("\"{x}\"", "x"));
+        assert!(!format_string_captures("\"{{x}}\"", "x"));
+    }
+}

@@ -1,0 +1,141 @@
+//! Type families (`string`, `vector`, `expensive`…) that guards check declared
+//! types against, loaded from `rewrites/types.toml`.
+//!
+//! Keeping the lists in data lets a reviewer see exactly which types a skill
+//! trusts, and extend them without touching Rust.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use tree_sitter::Node;
+
+use super::syntax::{self, descendants, text};
+use crate::lang::Lang;
+
+#[derive(Debug, Default, Clone)]
+pub struct TypeFamilies {
+    families: HashMap<(Lang, String), Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    cpp: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    rust: BTreeMap<String, Vec<String>>,
+}
+
+impl TypeFamilies {
+    pub fn parse(src: &str) -> Result<Self, String> {
+        let file: File = toml::from_str(src).map_err(|e| e.to_string())?;
+        let mut out = TypeFamilies::default();
+        for (lang, map) in [(Lang::Cpp, file.cpp), (Lang::Rust, file.rust)] {
+            for (name, members) in &map {
+                let mut expanded = Vec::new();
+                for m in members {
+                    // `@family` includes another family of the same language.
+                    match m.strip_prefix('@') {
+                        Some(inner) => expanded.extend(
+                            map.get(inner).ok_or_else(|| format!("[{}] {name}: unknown family `@{inner}`", lang.id()))?.clone(),
+                        ),
+                        None => expanded.push(m.clone()),
+                    }
+                }
+                out.families.insert((lang, name.clone()), expanded);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn has_family(&self, lang: Lang, family: &str) -> bool {
+        family.split('|').all(|f| self.families.contains_key(&(lang, f.to_string())))
+    }
+
+    /// Whether the written type `ty` (as found in file `root`) belongs to any
+    /// of the `|`-separated families. Handles `const`, references, template
+    /// arguments, one level of `using X = T` / `typedef`, and unqualified
+    /// `string` when the file says `using namespace std` or `using std::string`.
+    pub fn contains(&self, lang: Lang, family: &str, ty: &str, root: Node<'_>, src: &str) -> bool {
+        let resolved = resolve_alias(lang, ty, root, src);
+        let base = syntax::base_type(&resolved);
+        family.split('|').any(|f| {
+            let Some(members) = self.families.get(&(lang, f.to_string())) else { return false };
+            members.iter().any(|m| {
+                let m_base = syntax::base_type(m);
+                if lang == Lang::Rust && ref_kind(m) != ref_kind(ty) {
+                    return false;
+                }
+                base == m_base
+                    || (lang == Lang::Cpp
+                        && m_base.strip_prefix("std::").is_some_and(|short| short == base && std_visible(short, root, src)))
+            })
+        })
+    }
+}
+
+/// 0 for an owned Rust type, 1 for `&T`, 2 for `&mut T`.
+fn ref_kind(ty: &str) -> u8 {
+    let t: String = ty.split_whitespace().collect();
+    if t.starts_with("&mut") {
+        2
+    } else if t.starts_with('&') {
+        1
+    } else {
+        0
+    }
+}
+
+/// `using Row = std::vector<int>;` / `typedef std::string Str;` → the aliased type.
+fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
+    if lang != Lang::Cpp {
+        return ty.to_string();
+    }
+    let base = syntax::base_type(ty);
+    for n in descendants(root) {
+        let (name, target) = match n.kind() {
+            "alias_declaration" => (n.child_by_field_name("name"), n.child_by_field_name("type")),
+            "type_definition" => (n.child_by_field_name("declarator"), n.child_by_field_name("type")),
+            _ => continue,
+        };
+        if let (Some(name), Some(target)) = (name, target) {
+            if text(name, src) == base {
+                return text(target, src).to_string();
+            }
+        }
+    }
+    ty.to_string()
+}
+
+/// Whether the unqualified `name` refers to `std::name` in this file.
+pub fn std_visible(name: &str, root: Node<'_>, src: &str) -> bool {
+    descendants(root).into_iter().any(|n| {
+        n.kind() == "using_declaration" && {
+            let t: String = text(n, src).split_whitespace().collect::<Vec<_>>().join(" ");
+            t == "using namespace std;" || t == format!("using std::{name};")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_types_through_qualifiers_aliases_and_using() {
+        let fam = TypeFamilies::parse("[cpp]\nstring=[\"std::string\"]\nvector=[\"std::vector\"]\nboth=[\"@string\",\"@vector\"]\n[rust]\nstring=[\"String\", \"&mut String\"]").unwrap();
+        let src = "using Row = std::vector<int>;\nusing namespace std;\n";
+        let tree = Lang::Cpp.parse(src);
+        let root = tree.root_node();
+        assert!(fam.contains(Lang::Cpp, "vector", "const std::vector<std::string>&", root, src));
+        assert!(fam.contains(Lang::Cpp, "vector", "Row", root, src));
+        assert!(fam.contains(Lang::Cpp, "both", "string", root, src));
+        assert!(!fam.contains(Lang::Cpp, "string", "std::vector<int>", root, src));
+        let plain = Lang::Cpp.parse("int x;");
+        assert!(!fam.contains(Lang::Cpp, "string", "string", plain.root_node(), "int x;"));
+        let r = Lang::Rust.parse("");
+        assert!(fam.contains(Lang::Rust, "string", "&mut String", r.root_node(), ""));
+        assert!(!fam.contains(Lang::Rust, "string", "&String", r.root_node(), ""));
+        assert!(TypeFamilies::parse("[cpp]\na=[\"@nope\"]").is_err());
+    }
+}
