@@ -39,7 +39,7 @@ impl Lang {
     pub fn from_path(path: &Path) -> Option<Lang> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp" | "inl" => {
+            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp" | "inl" | "tcc" => {
                 Some(Lang::Cpp)
             }
             "rs" => Some(Lang::Rust),
