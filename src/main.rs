@@ -103,6 +103,8 @@ enum SkillsAction {
         #[command(flatten)]
         skills: SkillArgs,
     },
+    /// The guard catalogue: the reusable predicates skills name.
+    Guards,
     /// Run every skill's own examples (or those of one skill or language).
     Test {
         id: Option<String>,
@@ -209,6 +211,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let set = load_skills(&skills)?;
                 let skill = set.get(&id).with_context(|| format!("no skill `{id}` (see `wattson skills list`)"))?;
                 emit(None, &explain(skill))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            SkillsAction::Guards => {
+                let text: String = wattson::skills::guard::catalogue()
+                    .iter()
+                    .map(|g| format!("{}  binds: [{}]\n    {}\n", g.name, g.binds.join(", "), g.doc))
+                    .collect();
+                emit(None, &text)?;
                 Ok(ExitCode::SUCCESS)
             }
             SkillsAction::Test { id, skills } => {

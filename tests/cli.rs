@@ -99,7 +99,7 @@ fn bad_files_are_skipped_with_a_reason_and_never_touched() {
 
 #[test]
 fn code_that_does_not_parse_is_skipped_region_by_region() {
-    let src = format!("{CPP}\nint broken( {{ return path.rfind(\"/\") }}\n");
+    let src = format!("{CPP}\nstd::size_t broken(const std::string& path) {{ return path.rfind(\"/\") + ; }}\n");
     let dir = temp_with(&[("a.cpp", src.as_bytes())]);
     let out = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();

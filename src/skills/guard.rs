@@ -66,6 +66,11 @@ pub struct GuardDef {
     pub run: GuardFn,
 }
 
+/// Every guard, in catalogue order.
+pub fn catalogue() -> &'static [GuardDef] {
+    guards::CATALOGUE
+}
+
 /// Look up a guard by name.
 pub fn lookup(name: &str) -> Option<&'static GuardDef> {
     guards::CATALOGUE.iter().find(|g| g.name == name)
