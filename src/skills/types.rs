@@ -31,17 +31,9 @@ impl TypeFamilies {
         let file: File = toml::from_str(src).map_err(|e| e.to_string())?;
         let mut out = TypeFamilies::default();
         for (lang, map) in [(Lang::Cpp, file.cpp), (Lang::Rust, file.rust)] {
-            for (name, members) in &map {
+            for name in map.keys() {
                 let mut expanded = Vec::new();
-                for m in members {
-                    // `@family` includes another family of the same language.
-                    match m.strip_prefix('@') {
-                        Some(inner) => expanded.extend(
-                            map.get(inner).ok_or_else(|| format!("[{}] {name}: unknown family `@{inner}`", lang.id()))?.clone(),
-                        ),
-                        None => expanded.push(m.clone()),
-                    }
-                }
+                expand(lang, &map, name, &mut Vec::new(), &mut expanded)?;
                 out.families.insert((lang, name.clone()), expanded);
             }
         }
@@ -72,6 +64,23 @@ impl TypeFamilies {
             })
         })
     }
+}
+
+/// The members of `name`, with `@other` families included recursively.
+fn expand(lang: Lang, map: &BTreeMap<String, Vec<String>>, name: &str, path: &mut Vec<String>, out: &mut Vec<String>) -> Result<(), String> {
+    if path.iter().any(|p| p == name) {
+        return Err(format!("[{}] family `{name}` includes itself (via {})", lang.id(), path.join(" -> ")));
+    }
+    let members = map.get(name).ok_or_else(|| format!("[{}] {}: unknown family `@{name}`", lang.id(), path.last().map_or("", |s| s)))?;
+    path.push(name.to_string());
+    for m in members {
+        match m.strip_prefix('@') {
+            Some(inner) => expand(lang, map, inner, path, out)?,
+            None => out.push(m.clone()),
+        }
+    }
+    path.pop();
+    Ok(())
 }
 
 /// 0 for an owned Rust type, 1 for `&T`, 2 for `&mut T`.
@@ -137,5 +146,8 @@ mod tests {
         assert!(fam.contains(Lang::Rust, "string", "&mut String", r.root_node(), ""));
         assert!(!fam.contains(Lang::Rust, "string", "&String", r.root_node(), ""));
         assert!(TypeFamilies::parse("[cpp]\na=[\"@nope\"]").is_err());
+        assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "cycles are errors");
+        let nested = TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@c\"]\nc=[\"std::deque\"]").unwrap();
+        assert!(nested.contains(Lang::Cpp, "a", "std::deque<int>", root, src));
     }
 }

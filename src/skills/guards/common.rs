@@ -295,3 +295,185 @@ pub(super) fn identifiers_in(node: Node<'_>, src: &str) -> Vec<String> {
     out
 }
 
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashMap;
+
+    use streaming_iterator::StreamingIterator;
+    use tree_sitter::{Query, QueryCursor};
+
+    use crate::lang::Lang;
+    use crate::skills::call::parse_call;
+    use crate::skills::guard::{self, MatchCtx};
+    use crate::skills::types::TypeFamilies;
+
+    /// Evaluate `guard_call` on every match of `query` in `src`; one bool a match.
+    pub fn eval(lang: Lang, src: &str, query: &str, guard_call: &str) -> Vec<bool> {
+        let types = TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).unwrap();
+        let tree = lang.parse(src);
+        let q = Query::new(&lang.grammar(), query).unwrap();
+        let call = parse_call(guard_call).unwrap();
+        let def = guard::validate(&call).unwrap();
+        let mut cursor = QueryCursor::new();
+        let mut it = cursor.matches(&q, tree.root_node(), src.as_bytes());
+        let mut out = Vec::new();
+        while let Some(m) = it.next() {
+            let mut captures = HashMap::new();
+            for c in m.captures() {
+                captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
+            }
+            let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+            out.push(guard::run(&call, def, &mut ctx));
+        }
+        out
+    }
+
+    /// Like `eval`, returning the binding `name` when the guard holds.
+    pub fn binding(lang: Lang, src: &str, query: &str, guard_call: &str, name: &str) -> Vec<Option<String>> {
+        let types = TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).unwrap();
+        let tree = lang.parse(src);
+        let q = Query::new(&lang.grammar(), query).unwrap();
+        let call = parse_call(guard_call).unwrap();
+        let def = guard::validate(&call).unwrap();
+        let mut cursor = QueryCursor::new();
+        let mut it = cursor.matches(&q, tree.root_node(), src.as_bytes());
+        let mut out = Vec::new();
+        while let Some(m) = it.next() {
+            let mut captures = HashMap::new();
+            for c in m.captures() {
+                captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
+            }
+            let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+            let ok = guard::run(&call, def, &mut ctx);
+            out.push(ok.then(|| ctx.bindings.get(name).cloned()).flatten());
+        }
+        out
+    }
+
+    const RUST_CLONE: &str = "(call_expression function: (field_expression value: (identifier) @var field: (field_identifier) @m) (#eq? @m \"clone\")) @call";
+
+    #[test]
+    fn not_used_after_sees_later_uses_loops_and_inline_format_captures() {
+        let src = "fn a() { let s = String::new(); take(s.clone()); }\n\
+                   fn b() { let s = String::new(); take(s.clone()); println!(\"{s}\"); }\n\
+                   fn c() { let s = String::new(); for _ in 0..2 { take(s.clone()); } }\n\
+                   fn d() { let s = String::new(); let f = || take(s.clone()); f(); }";
+        assert_eq!(eval(Lang::Rust, src, RUST_CLONE, "not-used-after(@var, @call)"), vec![true, false, false, false]);
+    }
+
+    #[test]
+    fn cpp_not_used_after_refuses_functions_with_goto() {
+        let src = "void f() { std::string s; g(s); }\nvoid h() { std::string s; again: g(s); goto again; }";
+        let q = "(call_expression arguments: (argument_list (identifier) @var)) @call";
+        assert_eq!(eval(Lang::Cpp, src, q, "not-used-after(@var, @call)"), vec![true, false]);
+    }
+
+    #[test]
+    fn owned_local_rejects_references_globals_and_consts() {
+        let src = "fn a(p: &String) { p.clone(); }\nfn b(p: String) { p.clone(); }\nfn c() { let v = vec![1]; v.clone(); }\nfn d() { let v = make(); v.clone(); }";
+        assert_eq!(eval(Lang::Rust, src, RUST_CLONE, "owned-local(@var)"), vec![false, true, true, false]);
+        let cpp = "std::string g;\nvoid a() { const std::string c; use(c); use(g); std::string l; use(l); }";
+        let q = "(call_expression arguments: (argument_list (identifier) @var))";
+        assert_eq!(eval(Lang::Cpp, cpp, q, "owned-local(@var)"), vec![false, false, true]);
+    }
+
+    #[test]
+    fn declared_type_needs_evidence() {
+        let src = "using namespace std;\nvoid f(const std::string& a, std::vector<int> b, string c, auto d, Widget e) { use(a); use(b); use(c); use(d); use(e); use(z); }";
+        let q = "(call_expression arguments: (argument_list (identifier) @var))";
+        assert_eq!(eval(Lang::Cpp, src, q, "declared-type(@var, string)"), vec![true, false, true, false, false, false]);
+        assert_eq!(eval(Lang::Cpp, src, q, "declared-type(@var, expensive)"), vec![true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn declared_type_reads_struct_fields_through_self() {
+        let src = "struct W { out: String, n: usize }\nimpl W { fn f(&mut self) { self.out.push_str(\"x\"); self.n.push_str(\"y\"); } }";
+        let q = "(call_expression function: (field_expression value: (field_expression) @recv))";
+        assert_eq!(eval(Lang::Rust, src, q, "declared-type(@recv, string_mut)"), vec![true, false]);
+    }
+
+    #[test]
+    fn only_use_and_mentioned_once() {
+        let src = "fn f() { let v: Vec<u8> = it.collect(); for x in v {} }\nfn g() { let v: Vec<u8> = it.collect(); for x in v {} v.len(); }";
+        let q = "(for_expression value: (identifier) @use) @loop";
+        let q_full = format!("(function_item body: (block (let_declaration pattern: (identifier) @var) (expression_statement {q})))");
+        assert_eq!(eval(Lang::Rust, src, &q_full, "only-use(@var, @use)"), vec![true, false]);
+        let cpp = "void f(std::vector<int> v) { g(v, v.size()); h(v); }";
+        let cq = "(call_expression arguments: (argument_list . (identifier) @var)) @call";
+        assert_eq!(eval(Lang::Cpp, cpp, cq, "mentioned-once(@var, @call)"), vec![false, true]);
+    }
+
+    #[test]
+    fn runs_once_per_iteration_rejects_conditionals_and_jumps() {
+        let src = "void f(std::vector<int>& v, int n) {\n\
+                   for (int i = 0; i < n; ++i) { v.push_back(i); }\n\
+                   for (int i = 0; i < n; ++i) { if (i) v.push_back(i); }\n\
+                   for (int i = 0; i < n; ++i) { v.push_back(i); if (i > 3) break; }\n\
+                   for (int i = 0; i < n; ++i) { v.push_back(i); for (;;) { break; } }\n}";
+        let q = "(for_statement body: (compound_statement (expression_statement (call_expression)) @stmt)) @loop";
+        assert_eq!(eval(Lang::Cpp, src, q, "runs-once-per-iteration(@stmt, @loop)"), vec![true, false, true]);
+    }
+
+    #[test]
+    fn loop_count_binds_invariant_trip_counts() {
+        let cpp = "void f(std::size_t n, int m, const std::vector<int>& xs) {\n\
+                   for (int i = 0; i < n; ++i) {}\n\
+                   for (int i = 0; i < m; ++i) {}\n\
+                   for (std::size_t i = 0; i < xs.size(); i++) {}\n\
+                   for (int i = 1; i < n; ++i) {}\n\
+                   for (int i = 0; i < n; ++i) { n--; }\n\
+                   for (int x : xs) {}\n}";
+        let q = "[(for_statement) (for_range_loop)] @loop";
+        assert_eq!(
+            binding(Lang::Cpp, cpp, q, "loop-count(@loop)", "count"),
+            vec![Some("n".into()), Some("m > 0 ? m : 0".into()), Some("xs.size()".into()), None, None, Some("xs.size()".into())]
+        );
+        let rs = "fn f(n: usize, k: u32, xs: &[u8]) {\n for i in 0..n {}\n for i in 0..k {}\n for x in xs {}\n for x in xs.iter() {}\n for i in 0..10 {}\n for i in 0..=n {}\n}";
+        assert_eq!(
+            binding(Lang::Rust, rs, "(for_expression) @loop", "loop-count(@loop)", "count"),
+            vec![Some("n".into()), None, Some("xs.len()".into()), Some("xs.len()".into()), Some("10".into()), None]
+        );
+    }
+
+    #[test]
+    fn loop_count_at_a_point_needs_the_bound_declared_there() {
+        let rs = "fn f(xs: &[u8]) { let mut v = Vec::new(); let n = xs.len(); for i in 0..n { v.push(i); } }\n\
+                  fn g(n: usize) { let mut v = Vec::new(); for i in 0..n { v.push(i); } }";
+        let q = "(block (let_declaration pattern: (identifier) @v) @decl (expression_statement (for_expression) @loop))";
+        let got = binding(Lang::Rust, rs, q, "loop-count(@loop, @decl)", "count");
+        assert_eq!(got.iter().filter(|g| g.is_some()).count(), 1, "{got:?}");
+        assert!(got.contains(&Some("n".to_string())));
+    }
+
+    #[test]
+    fn not_moved_and_no_address_taken_in_cpp() {
+        let src = "void f() { for (;;) { std::string a; use(a); }\n for (;;) { std::string b; out.push_back(std::move(b)); }\n for (;;) { std::string c; ptrs.push_back(&c); }\n for (;;) { std::string d; std::string& r = d; } }";
+        let q = "(for_statement body: (compound_statement (declaration declarator: (identifier) @var))) @loop";
+        assert_eq!(eval(Lang::Cpp, src, q, "not-moved(@var, @loop)"), vec![true, false, true, true]);
+        assert_eq!(eval(Lang::Cpp, src, q, "no-address-taken(@var, @loop)"), vec![true, true, false, false]);
+    }
+
+    #[test]
+    fn rust_not_moved_allows_borrows_and_format_macros() {
+        let src = "fn f() { loop { let mut a = String::new(); a.push('x'); out(&a); println!(\"{}\", a); }\n loop { let mut b = String::new(); all.push(b); }\n loop { let mut c = Vec::new(); let x = c.into_iter(); } }";
+        let q = "(loop_expression body: (block (let_declaration (mutable_specifier) pattern: (identifier) @var))) @loop";
+        assert_eq!(eval(Lang::Rust, src, q, "not-moved(@var, @loop)"), vec![true, false, false]);
+    }
+
+    #[test]
+    fn not_used_outside_and_no_method_call() {
+        let src = "fn f() { let x = 1; for _ in 0..2 { let mut x = String::new(); } }\nfn g() { for _ in 0..2 { let mut y = String::new(); y.reserve(3); } }";
+        let q = "(for_expression body: (block (let_declaration pattern: (identifier) @var))) @loop";
+        assert_eq!(eval(Lang::Rust, src, q, "not-used-outside(@var, @loop)"), vec![false, true]);
+        assert_eq!(eval(Lang::Rust, src, q, "no-method-call(@var, reserve|shrink_to_fit)"), vec![true, false]);
+    }
+
+    #[test]
+    fn in_loop_and_parent_is() {
+        let src = "void f() { std::cout << std::endl; while (1) { std::cout << std::endl; } }";
+        let q = "(qualified_identifier name: (identifier) @n (#eq? @n \"endl\")) @endl";
+        assert_eq!(eval(Lang::Cpp, src, q, "in-loop(@endl)"), vec![false, true]);
+        assert_eq!(eval(Lang::Cpp, src, q, "parent-is(@endl, binary_expression)"), vec![true, true]);
+    }
+}
