@@ -235,3 +235,61 @@ fn broken_region(lang: Lang, tree: &Tree, f: &Finding, errors: &[Range<usize>]) 
     }
     errors.iter().find(|e| e.start < scope_range.end && scope_range.start < e.end.max(e.start + 1)).cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skill(id: &str, query: &str, edit: &str) -> (String, String) {
+        let body = format!(
+            "id = \"{id}\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = '''{query}'''\nedit = ['''{edit}''']\n"
+        );
+        (format!("rewrites/{id}.toml"), body)
+    }
+
+    fn set(skills: Vec<(String, String)>) -> SkillSet {
+        SkillSet::from_files(skills).unwrap()
+    }
+
+    #[test]
+    fn overlapping_edits_cascade_over_rescans() {
+        let s = set(vec![
+            skill("rust/unwrap", r#"(call_expression function: (identifier) @f arguments: (arguments (call_expression) @inner) (#eq? @f "wrap")) @outer"#, r#"replace(@outer, "{inner}")"#),
+            skill("rust/speed", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"replace(@call, "fast()")"#),
+        ]);
+        let out = s.fix_source(Lang::Rust, "fn f() { wrap(slow()); }\n");
+        assert_eq!(out.text, "fn f() { fast(); }\n");
+        assert_eq!(out.rounds, 2, "the inner rewrite waits for a rescan");
+        assert_eq!(out.applied.len(), 2);
+        assert!(out.notes.iter().any(|n| n.contains("overlaps")), "{:?}", out.notes);
+    }
+
+    #[test]
+    fn edits_that_break_the_parse_are_rejected() {
+        let s = set(vec![skill("rust/bad", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"replace(@call, "fast(")"#)]);
+        let scan = s.scan_source(Lang::Rust, "fn f() { slow(); }\n");
+        assert!(scan.findings.is_empty());
+        assert!(scan.notes.iter().any(|n| n.contains("does not parse")), "{:?}", scan.notes);
+    }
+
+    #[test]
+    fn edits_that_would_apply_again_are_rejected() {
+        let s = set(vec![skill("rust/loop", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"insert-before(@call, "/*x*/ ")"#)]);
+        let scan = s.scan_source(Lang::Rust, "fn f() { slow(); }\n");
+        assert!(scan.findings.is_empty());
+        assert!(scan.notes.iter().any(|n| n.contains("twice")), "{:?}", scan.notes);
+    }
+
+    #[test]
+    fn one_query_pass_serves_all_skills() {
+        let s = set(vec![
+            skill("rust/a", r#"(call_expression function: (identifier) @f (#eq? @f "a")) @call"#, r#"replace(@call, "x()")"#),
+            skill("rust/b", r#"(call_expression function: (identifier) @f (#eq? @f "b")) @call"#, r#"replace(@call, "y()")"#),
+        ]);
+        assert_eq!(s.combined[&Lang::Rust].pattern_skill, vec![0, 1]);
+        let scan = s.scan_source(Lang::Rust, "fn f() { a(); b(); }\n");
+        let ids: Vec<&str> = scan.findings.iter().map(|f| f.skill.as_str()).collect();
+        assert_eq!(ids, ["rust/a", "rust/b"]);
+        assert_eq!(scan.findings[0].function.as_deref(), Some("f"));
+    }
+}
