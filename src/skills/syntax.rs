@@ -288,10 +288,19 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
                     );
                     (ctor && owned).then(|| path.to_string())
                 }
+                "identifier" => return_type_of_local_fn(text(func, src), root_of(init), src),
                 "field_expression" => {
                     let method = text(func.child_by_field_name("field")?, src);
                     match method {
                         "to_string" => Some("String".into()),
+                        // `[S].join("sep")` with a `&str` separator can only be
+                        // the `str` join, which yields a String.
+                        "join" => {
+                            let args = init.child_by_field_name("arguments")?;
+                            let only_literal = args.named_child_count() == 1
+                                && args.named_child(0).is_some_and(|a| a.kind() == "string_literal");
+                            only_literal.then(|| "String".into())
+                        }
                         "to_vec" => Some("Vec".into()),
                         "to_owned" => {
                             let recv = func.child_by_field_name("value")?;
@@ -312,6 +321,26 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The written return type of the free function `name`, when exactly one
+/// function of that name is declared anywhere in the file (so the call can
+/// only mean it) and it is not generic (a `-> T` would say nothing).
+fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<String> {
+    let mut found = descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "function_item")
+        .filter(|n| n.child_by_field_name("name").is_some_and(|id| text(id, src) == name));
+    let f = found.next()?;
+    if found.next().is_some() || f.child_by_field_name("type_parameters").is_some() {
+        return None;
+    }
+    // A method (`fn new(&self)`) is not what a bare call names.
+    let in_impl = lang::ancestor(f, |n| matches!(n.kind(), "impl_item" | "trait_item")).is_some();
+    if in_impl {
+        return None;
+    }
+    f.child_by_field_name("return_type").map(|t| text(t, src).to_string())
 }
 
 /// The base name of a type, without qualifiers, references or template
@@ -402,6 +431,20 @@ mod tests {
         assert_eq!(ty("e"), None);
         assert!(declaration_of(Lang::Rust, at, "p", src).unwrap().is_indirect);
         assert_eq!(ty("q").as_deref(), Some("String"));
+    }
+
+    #[test]
+    fn infers_rust_types_from_joins_and_local_functions() {
+        let src = "fn mk() -> Vec<u8> { vec![] }\nfn gen<T>() -> T { todo!() }\nstruct S;\nimpl S { fn other() -> String { String::new() } }\n\
+                   fn f(c: &[String]) { let a = c.join(\" \"); let b = c.join(sep); let m = mk(); let g = gen(); let o = other(); use_(a, b, m, g, o); }";
+        let tree = Lang::Rust.parse(src);
+        let at = node_at(&tree, src, "use_(");
+        let ty = |n: &str| declaration_of(Lang::Rust, at, n, src).and_then(|d| d.ty);
+        assert_eq!(ty("a").as_deref(), Some("String"));
+        assert_eq!(ty("b"), None, "a separator of unknown type may make a Vec");
+        assert_eq!(ty("m").as_deref(), Some("Vec<u8>"));
+        assert_eq!(ty("g"), None, "a generic return type says nothing");
+        assert_eq!(ty("o"), None, "a method is not what a bare call names");
     }
 
     #[test]

@@ -58,15 +58,17 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "plain-declaration", params: &[N], binds: &[], run: cpp::plain_declaration,
         doc: "C++: the declaration has no storage class (static, thread_local, extern) and no cv-qualifier." },
     GuardDef { name: "no-live-borrow", params: &[N, N], binds: &[], run: rust::no_live_borrow,
-        doc: "Rust: before the node, the variable is not bound into another `let`, captured by a closure or put into a struct (any of which might still borrow it), and the node's statement mentions it only inside the node." },
+        doc: "Rust: before the node, every mention of the variable is its declaration, a `v.method(..);` statement or a print macro statement, whose borrows end there (a `let`, a call taking `&v`, a closure or struct might still borrow it); and the node's statement mentions it only inside the node." },
     GuardDef { name: "no-loop-borrow-into", params: &[N, N], binds: &[], run: rust::no_loop_borrow_into,
-        doc: "Rust: values pushed into the buffer inside the loop do not borrow anything bound inside the loop, so the buffer may outlive the iteration." },
-    GuardDef { name: "plain-display-arg", params: &[N, N], binds: &[], run: rust::plain_display_arg,
-        doc: "Rust: in the format macro's token tree, the argument starting at the node is formatted by a plain `{}` placeholder (no Debug, width or precision), and all placeholders are positional." },
+        doc: "Rust: values pushed into the buffer inside the loop do not mention anything bound inside the loop (its pattern, lets, nested loop patterns, closure parameters, match and `if let` patterns), so the buffer may outlive the iteration." },
+    GuardDef { name: "plain-display-arg", params: &[N, N, O], binds: &[], run: rust::plain_display_arg,
+        doc: "Rust: in the format macro's token tree, the argument starting at the node is a path of fields and calls ending in `.to_string()` (whose `.` is the third node, if given), formatted by a plain `{}` placeholder (no Debug, width or precision), all placeholders are implicit positional ones, and a `write!` target does not mention the argument's root." },
     GuardDef { name: "std-available", params: &[], binds: &[], run: rust::std_available,
         doc: "Rust: the file is not `#![no_std]`." },
     GuardDef { name: "lazy-safe", params: &[N, N], binds: &[], run: rust::lazy_safe,
-        doc: "Rust: the iterator chain may run lazily inside the loop: its closures have no side effects (no macros, assignments or free calls), it is not a parallel or async chain, and the loop body does not touch what the chain reads." },
+        doc: "Rust: the iterator chain may run lazily inside the loop: it is a chain of known std adapters on a local, `self` or a range (no channel, parallel or custom iterator); its closures have no side effects or panics (no macros, assignments, free calls, unwrap, indexing, methods on captured values other than read-only ones); and neither the loop body nor the statements between the chain and the loop mention what the chain reads." },
+    GuardDef { name: "root-not-mentioned", params: &[N, N], binds: &[], run: rust::root_not_mentioned,
+        doc: "Rust: the variable at the root of the first node (`x` of `x`, `self` of `self.buf`) is not mentioned inside the second node, not even as a token of a macro or an inline format capture (a borrow there would clash with a `&mut` of the first)." },
 ];
 
 #[cfg(test)]
