@@ -86,7 +86,10 @@ const PRINT_MACROS: &[&str] = &["print", "println", "eprint", "eprintln"];
 
 pub fn no_loop_borrow_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(buf), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    let Some(d) = declaration_of(Lang::Rust, buf, ctx.text(buf), ctx.src) else { return false };
+    // The capture is usually the declaring name itself, which declaration_of
+    // (looking strictly before it) would not find.
+    let d = syntax::declared_by(Lang::Rust, buf, ctx.src, false).or_else(|| declaration_of(Lang::Rust, buf, ctx.text(buf), ctx.src));
+    let Some(d) = d else { return false };
     let ty = d.ty.clone().unwrap_or_default();
     if ty == "String" {
         return true; // a String owns its bytes
