@@ -345,7 +345,9 @@ pub fn lazy_safe(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
                     continue;
                 }
                 let method = func.child_by_field_name("field").map_or("", |m| ctx.text(m));
-                if matches!(method, "unwrap" | "expect") {
+                // Panics would move into the loop; generic returns were typed
+                // by the collected Vec's annotation, which the rewrite drops.
+                if matches!(method, "unwrap" | "expect" | "into" | "try_into" | "parse" | "collect" | "sum" | "product") {
                     return false;
                 }
                 // A method on an item is the item's business; on a captured
