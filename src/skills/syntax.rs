@@ -59,13 +59,20 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
     descendants(scope)
         .into_iter()
         .filter(|n| match n.kind() {
-            "identifier" => text(*n, src) == name,
+            "identifier" => text(*n, src) == name && !(lang == Lang::Rust && is_member_token(*n, src)),
             "string_literal" | "raw_string_literal" if lang == Lang::Rust => {
                 in_macro(*n) && format_string_captures(text(*n, src), name)
             }
             _ => false,
         })
         .collect()
+}
+
+/// In a Rust macro's flat token tree, a name right after `.` or `::` is a
+/// field, method or path item (`inv.warehouse`), never a local variable.
+fn is_member_token(node: Node<'_>, src: &str) -> bool {
+    node.parent().is_some_and(|p| p.kind() == "token_tree")
+        && node.prev_sibling().is_some_and(|prev| !prev.is_named() && matches!(text(prev, src), "." | "::"))
 }
 
 fn in_macro(node: Node<'_>) -> bool {
@@ -453,6 +460,9 @@ mod tests {
         let tree = Lang::Rust.parse(src);
         let uses = uses(Lang::Rust, tree.root_node(), "name", src);
         assert_eq!(uses.len(), 2, "the declaration and the inline capture");
+        let src = "fn f() { let name = 1; println!(\"{}\", x.name); println!(\"{}\", m::name); g(name); }";
+        let tree = Lang::Rust.parse(src);
+        assert_eq!(super::uses(Lang::Rust, tree.root_node(), "name", src).len(), 2, "fields and path items in macros are not the variable");
         assert!(format_string_captures("\"{x}\"", "x"));
         assert!(!format_string_captures("\"{{x}}\"", "x"));
     }
