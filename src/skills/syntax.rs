@@ -125,8 +125,7 @@ pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Op
         .into_iter()
         .filter(|n| n.kind() == "identifier" && text(*n, src) == name && n.start_byte() < pos)
         .filter_map(|n| declared_by(lang, n, src, false))
-        .filter(|d| visible_at(lang, d, pos))
-        .next_back();
+        .rfind(|d| visible_at(lang, d, pos));
     if local.is_some() {
         return local;
     }
