@@ -125,20 +125,43 @@ pub fn no_loop_borrow_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         }
     }
     let name = ctx.text(buf);
+    // A value is safe to store if it is a literal, an owned copy, or mentions
+    // nothing bound per iteration.
+    let safe = |a: Node<'_>| {
+        let owned_call = a.kind() == "call_expression"
+            && a.child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("field"))
+                .is_some_and(|m| matches!(ctx.text(m), "to_string" | "to_owned" | "clone" | "to_vec" | "len" | "count"));
+        owned_call
+            || matches!(a.kind(), "integer_literal" | "float_literal" | "string_literal" | "boolean_literal")
+            || !identifiers_in(a, ctx.src).iter().any(|i| local.contains(i))
+    };
     uses(Lang::Rust, body, name, ctx.src).into_iter().all(|u| {
-        let Some(call) = u.parent().filter(|p| p.kind() == "field_expression").and_then(|f| f.parent()) else { return true };
-        let Some(args) = call.child_by_field_name("arguments") else { return true };
-        let mut c = args.walk();
-        let all_owned = args.named_children(&mut c).all(|a| {
-            let owned_call = a.kind() == "call_expression"
-                && a.child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("field"))
-                    .is_some_and(|m| matches!(ctx.text(m), "to_string" | "to_owned" | "clone" | "to_vec" | "len" | "count"));
-            owned_call
-                || matches!(a.kind(), "integer_literal" | "float_literal" | "string_literal" | "boolean_literal")
-                || !identifiers_in(a, ctx.src).iter().any(|i| local.contains(i))
-        });
-        all_owned
+        let Some(p) = u.parent() else { return false };
+        match p.kind() {
+            // `buf.method(args)`: the arguments may end up inside it; a
+            // `*_mut` accessor hands out its elements for writing.
+            "field_expression" => {
+                let Some(call) = p.parent().filter(|c| c.kind() == "call_expression") else { return true };
+                let method = p.child_by_field_name("field").map_or("", |f| ctx.text(f));
+                if method.ends_with("_mut") || matches!(method, "entry" | "as_mut") {
+                    return false;
+                }
+                named_args(call).into_iter().all(safe)
+            }
+            // `fill(&mut buf, x)`: the other arguments may end up inside it.
+            "reference_expression" if ctx.text(p).starts_with("&mut") => {
+                let call = p.parent().filter(|a| a.kind() == "arguments").and_then(|a| a.parent());
+                call.is_some_and(|c| named_args(c).into_iter().filter(|a| *a != p).all(safe))
+            }
+            // `buf = x` / `buf[i] = x`: `x` ends up inside it.
+            "assignment_expression" => p.child_by_field_name("left") != Some(u) || p.child_by_field_name("right").is_some_and(safe),
+            "index_expression" => match p.parent().filter(|a| a.kind() == "assignment_expression") {
+                Some(a) if a.child_by_field_name("left") == Some(p) => a.child_by_field_name("right").is_some_and(safe),
+                _ => true,
+            },
+            _ => true,
+        }
     })
 }
 
@@ -291,6 +314,14 @@ fn is_lazy_chain(ctx: &MatchCtx<'_>, node: Node<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// The named arguments of a call (none if it has no argument list).
+fn named_args(call: Node<'_>) -> Vec<Node<'_>> {
+    let Some(args) = call.child_by_field_name("arguments") else { return Vec::new() };
+    let mut c = args.walk();
+    let out: Vec<Node> = args.named_children(&mut c).collect();
+    out
 }
 
 /// The variable names (and `self`) mentioned under `node`.
@@ -501,6 +532,12 @@ mod tests {
         assert!(!check(no_loop_borrow_into, nested, &[("identifier", "parts", 0), ("for_expression", text_of_for(nested), 0)]));
         let closure = "fn f(ls: &[String]) { for l in ls { let u = l.clone(); let mut parts = Vec::new(); u.split(' ').for_each(|p| parts.push(p)); } }";
         assert!(!check(no_loop_borrow_into, closure, &[("identifier", "parts", 0), ("for_expression", text_of_for(closure), 0)]));
+        let helper = "fn f(ls: &[String]) { for l in ls { let u = l.to_uppercase(); let mut parts = Vec::new(); fill(&mut parts, &u); } }";
+        assert!(!check(no_loop_borrow_into, helper, &[("identifier", "parts", 0), ("for_expression", text_of_for(helper), 0)]));
+        let assigned = "fn f(ls: &[String]) { for l in ls { let u = l.to_uppercase(); let mut parts = Vec::new(); parts = u.split(' ').collect(); } }";
+        assert!(!check(no_loop_borrow_into, assigned, &[("identifier", "parts", 0), ("for_expression", text_of_for(assigned), 0)]));
+        let iter_mut = "fn f(ls: &[String]) { for l in ls { let mut parts = Vec::new(); parts.push(\"\"); for p in parts.iter_mut() { *p = l; } } }";
+        assert!(!check(no_loop_borrow_into, iter_mut, &[("identifier", "parts", 0), ("for_expression", text_of_for(iter_mut), 0)]));
         let ints = "fn f(n: usize, m: usize) { for i in 0..n { let mut row = Vec::new(); for j in 0..m { row.push(i * j); } } }";
         assert!(check(no_loop_borrow_into, ints, &[("identifier", "row", 0), ("for_expression", text_of_for(ints), 0)]));
     }
