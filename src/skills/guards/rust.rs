@@ -409,6 +409,11 @@ pub fn lazy_safe(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     read.iter().all(|i| !touched.contains(i))
 }
 
+pub fn same_binding(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(name), Some(decl)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    declaration_of(Lang::Rust, name, ctx.text(name), ctx.src).is_some_and(|d| d.node == decl)
+}
+
 pub fn root_not_mentioned(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(recv), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
     let Some(root) = root_name(ctx, recv) else { return false };
@@ -606,6 +611,15 @@ mod tests {
         assert!(!run(channel, "rx.try_iter()"));
         let own_field = "fn f(&mut self) { let v: Vec<u32> = self.xs.iter().copied().collect(); for a in v { self.ys.push(a); } }";
         assert!(!run(own_field, "self.xs.iter().copied()"), "the body touches `self`");
+    }
+
+    #[test]
+    fn same_binding_sees_shadowing() {
+        let src = "fn f(n: usize) { let mut v = Vec::new(); let w = 1; for i in 0..n { v.push(i); } }";
+        assert!(check(same_binding, src, &[("identifier", "v", 1), ("let_declaration", "let mut v = Vec::new();", 0)]));
+        let shadowed = "fn f(n: usize) { let mut v = Vec::new(); let mut v = vec![0]; for i in 0..n { v.push(i); } }";
+        assert!(!check(same_binding, shadowed, &[("identifier", "v", 2), ("let_declaration", "let mut v = Vec::new();", 0)]));
+        assert!(check(same_binding, shadowed, &[("identifier", "v", 2), ("let_declaration", "let mut v = vec![0];", 0)]));
     }
 
     #[test]
