@@ -76,3 +76,18 @@ pub fn check_all(set: &SkillSet, filter: Option<&str>) -> (usize, Vec<ExampleFai
     }
     (checked, failures)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Rust skills built into the binary pass their own examples.
+    #[test]
+    fn builtin_rust_skills_pass_their_examples() {
+        let set = SkillSet::builtin().expect("built-in skills load");
+        let (checked, failures) = check_all(&set, Some("rust"));
+        assert!(checked >= 7, "only {checked} Rust skills");
+        let details: Vec<&str> = failures.iter().map(|f| f.detail.as_str()).collect();
+        assert!(failures.is_empty(), "{}", details.join("\n"));
+    }
+}

@@ -59,13 +59,20 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
     descendants(scope)
         .into_iter()
         .filter(|n| match n.kind() {
-            "identifier" => text(*n, src) == name,
+            "identifier" => text(*n, src) == name && !(lang == Lang::Rust && is_member_token(*n, src)),
             "string_literal" | "raw_string_literal" if lang == Lang::Rust => {
                 in_macro(*n) && format_string_captures(text(*n, src), name)
             }
             _ => false,
         })
         .collect()
+}
+
+/// In a Rust macro's flat token tree, a name right after `.` or `::` is a
+/// field, method or path item (`inv.warehouse`), never a local variable.
+fn is_member_token(node: Node<'_>, src: &str) -> bool {
+    node.parent().is_some_and(|p| p.kind() == "token_tree")
+        && node.prev_sibling().is_some_and(|prev| !prev.is_named() && matches!(text(prev, src), "." | "::"))
 }
 
 fn in_macro(node: Node<'_>) -> bool {
@@ -118,8 +125,7 @@ pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Op
         .into_iter()
         .filter(|n| n.kind() == "identifier" && text(*n, src) == name && n.start_byte() < pos)
         .filter_map(|n| declared_by(lang, n, src, false))
-        .filter(|d| visible_at(lang, d, pos))
-        .last();
+        .rfind(|d| visible_at(lang, d, pos));
     if local.is_some() {
         return local;
     }
@@ -288,10 +294,19 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
                     );
                     (ctor && owned).then(|| path.to_string())
                 }
+                "identifier" => return_type_of_local_fn(text(func, src), root_of(init), src),
                 "field_expression" => {
                     let method = text(func.child_by_field_name("field")?, src);
                     match method {
                         "to_string" => Some("String".into()),
+                        // `[S].join("sep")` with a `&str` separator can only be
+                        // the `str` join, which yields a String.
+                        "join" => {
+                            let args = init.child_by_field_name("arguments")?;
+                            let only_literal = args.named_child_count() == 1
+                                && args.named_child(0).is_some_and(|a| a.kind() == "string_literal");
+                            only_literal.then(|| "String".into())
+                        }
                         "to_vec" => Some("Vec".into()),
                         "to_owned" => {
                             let recv = func.child_by_field_name("value")?;
@@ -312,6 +327,26 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The written return type of the free function `name`, when exactly one
+/// function of that name is declared anywhere in the file (so the call can
+/// only mean it) and it is not generic (a `-> T` would say nothing).
+fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<String> {
+    let mut found = descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "function_item")
+        .filter(|n| n.child_by_field_name("name").is_some_and(|id| text(id, src) == name));
+    let f = found.next()?;
+    if found.next().is_some() || f.child_by_field_name("type_parameters").is_some() {
+        return None;
+    }
+    // A method (`fn new(&self)`) is not what a bare call names.
+    let in_impl = lang::ancestor(f, |n| matches!(n.kind(), "impl_item" | "trait_item")).is_some();
+    if in_impl {
+        return None;
+    }
+    f.child_by_field_name("return_type").map(|t| text(t, src).to_string())
 }
 
 /// The base name of a type, without qualifiers, references or template
@@ -405,11 +440,28 @@ mod tests {
     }
 
     #[test]
+    fn infers_rust_types_from_joins_and_local_functions() {
+        let src = "fn mk() -> Vec<u8> { vec![] }\nfn gen<T>() -> T { todo!() }\nstruct S;\nimpl S { fn other() -> String { String::new() } }\n\
+                   fn f(c: &[String]) { let a = c.join(\" \"); let b = c.join(sep); let m = mk(); let g = gen(); let o = other(); use_(a, b, m, g, o); }";
+        let tree = Lang::Rust.parse(src);
+        let at = node_at(&tree, src, "use_(");
+        let ty = |n: &str| declaration_of(Lang::Rust, at, n, src).and_then(|d| d.ty);
+        assert_eq!(ty("a").as_deref(), Some("String"));
+        assert_eq!(ty("b"), None, "a separator of unknown type may make a Vec");
+        assert_eq!(ty("m").as_deref(), Some("Vec<u8>"));
+        assert_eq!(ty("g"), None, "a generic return type says nothing");
+        assert_eq!(ty("o"), None, "a method is not what a bare call names");
+    }
+
+    #[test]
     fn rust_uses_include_inline_format_captures() {
         let src = "fn f() { let name = 1; println!(\"{name:>4} {{name}}\"); other(name2); }";
         let tree = Lang::Rust.parse(src);
         let uses = uses(Lang::Rust, tree.root_node(), "name", src);
         assert_eq!(uses.len(), 2, "the declaration and the inline capture");
+        let src = "fn f() { let name = 1; println!(\"{}\", x.name); println!(\"{}\", m::name); g(name); }";
+        let tree = Lang::Rust.parse(src);
+        assert_eq!(super::uses(Lang::Rust, tree.root_node(), "name", src).len(), 2, "fields and path items in macros are not the variable");
         assert!(format_string_captures("\"{x}\"", "x"));
         assert!(!format_string_captures("\"{{x}}\"", "x"));
     }
