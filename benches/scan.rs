@@ -103,8 +103,10 @@ fn main() {
             0
         };
 
-        let (mut w, mut s) = (Vec::new(), Vec::new());
+        let (mut w, mut s, mut one) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
+            // One skill per language, to show that all skills cost about the same as one.
+            one.extend(measure(timed(wattson).args(["scan", &tree_s, "--format", "json", "--quiet", "--max-file-size", "100000000", "-o", "/dev/null", "--skill", "cpp/find-single-char", "--skill", "rust/redundant-clone"])));
             // Interleaved, so drift on a shared machine hits both tools alike.
             w.extend(measure(timed(wattson).args(["scan", &tree_s, "--format", "json", "--quiet", "--max-file-size", "100000000", "-o", "/dev/null"])));
             if have_sg {
@@ -118,6 +120,8 @@ fn main() {
             t
         };
         let tw = row("wattson", &w, findings);
+        let t1 = row("wattson, 1 skill/lang", &one, 0);
+        println!("| {tree_s} | | | | ratio | all skills / one skill = {:.2}x | | | | |", tw / t1);
         if have_sg && !s.is_empty() {
             let ts = row("ast-grep", &s, sg_findings);
             println!("| {tree_s} | | | | ratio | ast-grep / wattson = {:.2}x | | | | |", ts / tw);
