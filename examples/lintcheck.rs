@@ -99,7 +99,6 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
     let rust_set = SkillSet::builtin()?.select(&rust_only)?;
     let mut crates_fixed = Vec::new();
     let mut patches = String::new();
-    let mut deps = String::new();
     let mut scanned = 0;
     for (name, version) in &packages {
         let Some(src) = registries.iter().map(|r| r.join(format!("{name}-{version}"))).find(|p| p.is_dir()) else { continue };
@@ -114,25 +113,34 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
         if fix_tree(&rust_set, &copy, tally)? > 0 {
             crates_fixed.push(name.clone());
             patches.push_str(&format!("{name} = {{ path = {:?} }}\n", copy.display().to_string()));
-            deps.push_str(&format!("{name} = \"={version}\"\n"));
         }
     }
     let mut result = RustResult { crates_scanned: scanned, crates_fixed: crates_fixed.clone(), compiled: BTreeSet::new(), failed: BTreeMap::new() };
     if crates_fixed.is_empty() {
         return Ok(result);
     }
-    // A scratch project that depends on every fixed crate, pinned by our lockfile.
+    // A scratch project with this crate's own dependencies (so every crate is
+    // built with the features our build uses), pinned by our lockfile, with
+    // the fixed copies patched in.
     let project = work.join("check");
     fs::create_dir_all(project.join("src"))?;
     fs::write(project.join("src/lib.rs"), "")?;
-    fs::write(
-        project.join("Cargo.toml"),
-        format!("[package]\nname = \"lintcheck-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}\n[patch.crates-io]\n{patches}\n[workspace]\n"),
-    )?;
+    let manifest: toml::Value = toml::from_str(&fs::read_to_string(root.join("Cargo.toml"))?)?;
+    let mut scratch = toml::map::Map::new();
+    scratch.insert("package".into(), toml::toml! { name = "lintcheck-scratch" version = "0.0.0" edition = "2021" }.into());
+    for table in ["dependencies", "dev-dependencies"] {
+        if let Some(t) = manifest.get(table) {
+            scratch.insert(table.into(), t.clone());
+        }
+    }
+    scratch.insert("workspace".into(), toml::Value::Table(Default::default()));
+    let mut text = toml::to_string(&toml::Value::Table(scratch))?;
+    text.push_str(&format!("\n[patch.crates-io]\n{patches}"));
+    fs::write(project.join("Cargo.toml"), text)?;
     fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
     eprintln!("lintcheck: cargo check of {} fixed crate(s)…", crates_fixed.len());
     let out = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--keep-going", "--message-format", "json", "-j", "2"])
+        .args(["check", "--tests", "--offline", "--keep-going", "--message-format", "json", "-j", "2"])
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", work.join("target"))
         .output()

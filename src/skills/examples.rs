@@ -44,6 +44,10 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
             failures.push(fail("example", i + 1, detail));
             continue;
         }
+        let combined = set.scan_source(skill.lang, &ex.before);
+        if !combined.findings.iter().any(|f| f.skill == skill.id()) {
+            failures.push(fail("combined", i + 1, format!("example {}: found alone but not by the combined query of all skills", i + 1)));
+        }
         // The result must be stable: a second fix changes nothing.
         let again = alone.fix_source(skill.lang, &out.text);
         if again.text != out.text {
@@ -51,8 +55,13 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
         }
     }
     for (i, la) in skill.spec.leave_alone.iter().enumerate() {
+        // Checked alone and inside the combined query of the whole set: the
+        // two must agree (a predicate that binds to the wrong pattern once
+        // queries are concatenated shows up here).
         let scan = alone.scan_source(skill.lang, &la.code);
-        if let Some(f) = scan.findings.first() {
+        let combined = set.scan_source(skill.lang, &la.code);
+        let in_combined = combined.findings.into_iter().find(|f| f.skill == skill.id());
+        if let Some(f) = scan.findings.first().or(in_combined.as_ref()) {
             failures.push(fail(
                 "leave-alone",
                 i + 1,
