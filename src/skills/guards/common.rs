@@ -13,7 +13,12 @@ fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
 }
 
 fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
-    declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src)
+    // A capture may be the declaring name itself (`std::string line;`): that
+    // declaration is the evidence. `declaration_of` only looks *before* a use,
+    // so it would find an older, shadowed declaration or none.
+    let global = crate::lang::enclosing_named_function(ctx.lang, node).is_none();
+    syntax::declared_by(ctx.lang, node, ctx.src, global)
+        .or_else(|| declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src))
 }
 
 /// Uses of a variable in its function, without the declaring identifier.
@@ -295,3 +300,32 @@ pub(super) fn identifiers_in(node: Node<'_>, src: &str) -> Vec<String> {
     out
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{find, run};
+    use crate::lang::Lang;
+
+    #[test]
+    fn declared_type_accepts_the_declaring_name_itself() {
+        let src = "int line;\nvoid f() {\n  for (;;) {\n    std::string line;\n    use(line);\n  }\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let declaring = find(&tree, src, "identifier", "line", 1);
+        let used = find(&tree, src, "identifier", "line", 2);
+        for node in [declaring, used] {
+            assert!(run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", node)]).0);
+        }
+        // The file-scope `int line` is its own evidence too, and not a string.
+        let global = find(&tree, src, "identifier", "line", 0);
+        assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", global)]).0);
+        assert!(run(Lang::Cpp, src, "declared-type(@v, signed)", &[("v", global)]).0);
+    }
+
+    #[test]
+    fn declared_type_needs_a_declaration() {
+        let src = "void f() { s = s + \"x\"; }";
+        let tree = Lang::Cpp.parse(src);
+        let s = find(&tree, src, "identifier", "s", 0);
+        assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", s)]).0);
+    }
+}

@@ -69,6 +69,46 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "Rust: the iterator chain may run lazily inside the loop: its closures have no side effects (no macros, assignments or free calls), it is not a parallel or async chain, and the loop body does not touch what the chain reads." },
 ];
 
+/// Helpers for the guards' unit tests: parse a snippet, pick nodes by kind
+/// and text, and run one guard call against them.
+#[cfg(test)]
+pub(super) mod testutil {
+    use std::collections::HashMap;
+
+    use tree_sitter::{Node, Tree};
+
+    use crate::lang::Lang;
+    use crate::skills::call::parse_call;
+    use crate::skills::guard::{self, MatchCtx};
+    use crate::skills::syntax::{descendants, text};
+    use crate::skills::types::TypeFamilies;
+
+    pub fn families() -> TypeFamilies {
+        TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).expect("rewrites/types.toml parses")
+    }
+
+    /// The `nth` node (0-based, document order) of `kind` whose text is `text`.
+    pub fn find<'t>(tree: &'t Tree, src: &str, kind: &str, text_is: &str, nth: usize) -> Node<'t> {
+        descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == kind && text(*n, src) == text_is)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no {kind} `{text_is}` #{nth} in test source"))
+    }
+
+    /// Run `call` (e.g. `only-read(@var, @body)`) with the given captures;
+    /// returns whether it held and what it bound.
+    pub fn run<'t>(lang: Lang, src: &'t str, call: &str, caps: &[(&str, Node<'t>)]) -> (bool, HashMap<String, String>) {
+        let types = families();
+        let call = parse_call(call).expect("test guard call parses");
+        let def = guard::validate(&call).expect("test guard call is valid");
+        let captures = caps.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+        let held = guard::run(&call, def, &mut ctx);
+        (held, ctx.bindings)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
