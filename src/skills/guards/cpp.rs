@@ -395,7 +395,24 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
 
 pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(node) = ctx.node(&args[0]) else { return false };
-    stream_of(ctx, node).is_some_and(|s| !matches!(ctx.text(s), "std::cerr" | "cerr" | "std::clog" | "clog"))
+    stream_of(ctx, node).is_some_and(|s| is_buffered_stream(ctx, s))
+}
+
+/// Positive evidence that `stream` is a buffered standard output stream:
+/// `std::cout`/`std::wcout` (unqualified only under `using`), or a variable
+/// declared with an `ostream`-family type. std::cerr and std::clog are left
+/// out on purpose: their output is meant to appear at once. Anything else
+/// (a logger with its own `operator<<`) might give `std::endl` a meaning.
+fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
+    let root = syntax::root_of(stream);
+    match (stream.kind(), ctx.text(stream)) {
+        ("qualified_identifier", "std::cout" | "std::wcout") => true,
+        ("identifier", name @ ("cout" | "wcout")) => crate::skills::types::std_visible(name, root, ctx.src),
+        ("identifier", name) => declaration_of(Lang::Cpp, stream, name, ctx.src)
+            .and_then(|d| d.ty)
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
+        _ => false,
+    }
 }
 
 pub fn loop_not_interactive(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -501,5 +518,32 @@ fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Opti
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{find, run};
+    use crate::lang::Lang;
+
+    /// Runs a one-node guard on the `nth` node of `kind` with text `text`.
+    fn holds(src: &str, call: &str, kind: &str, text: &str, nth: usize) -> bool {
+        let tree = Lang::Cpp.parse(src);
+        let node = find(&tree, src, kind, text, nth);
+        run(Lang::Cpp, src, call, &[("n", node)]).0
+    }
+
+    #[test]
+    fn buffered_stream_needs_evidence_of_a_standard_stream() {
+        let src = "void f(std::ostream& os, Logger& log) {\n  std::ofstream file(\"x\");\n  std::cout << 1 << std::endl;\n  os << std::endl;\n  file << std::endl;\n  std::cerr << std::endl;\n  log << std::endl;\n  cout << std::endl;\n}\n";
+        let endl = |nth| holds(src, "buffered-stream(@n)", "qualified_identifier", "std::endl", nth);
+        assert!(endl(0), "std::cout");
+        assert!(endl(1), "a declared std::ostream&");
+        assert!(endl(2), "a declared std::ofstream");
+        assert!(!endl(3), "std::cerr is meant to appear at once");
+        assert!(!endl(4), "an unknown Logger");
+        assert!(!endl(5), "`cout` without `using namespace std`");
+        let with_using = format!("using namespace std;\n{src}");
+        assert!(holds(&with_using, "buffered-stream(@n)", "qualified_identifier", "std::endl", 5));
     }
 }

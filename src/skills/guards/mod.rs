@@ -52,7 +52,7 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
         doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
     GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
-        doc: "C++: the node is the right operand of `<<` in a chain whose stream is not std::cerr/std::clog (which are unbuffered or meant to appear at once)." },
+        doc: "C++: the node is the right operand of `<<` in a chain whose stream is evidently a buffered output stream: std::cout/std::wcout, or a variable declared with an `ostream`-family type; never std::cerr/std::clog (meant to appear at once) or an unknown object." },
     GuardDef { name: "loop-not-interactive", params: &[N], binds: &[], run: cpp::loop_not_interactive,
         doc: "C++: the enclosing loop neither reads input (cin, getline, scanf) nor flushes or sleeps explicitly, so the output is not a prompt or a progress line a person waits for." },
     GuardDef { name: "plain-declaration", params: &[N], binds: &[], run: cpp::plain_declaration,
