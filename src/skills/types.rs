@@ -31,17 +31,9 @@ impl TypeFamilies {
         let file: File = toml::from_str(src).map_err(|e| e.to_string())?;
         let mut out = TypeFamilies::default();
         for (lang, map) in [(Lang::Cpp, file.cpp), (Lang::Rust, file.rust)] {
-            for (name, members) in &map {
+            for name in map.keys() {
                 let mut expanded = Vec::new();
-                for m in members {
-                    // `@family` includes another family of the same language.
-                    match m.strip_prefix('@') {
-                        Some(inner) => expanded.extend(
-                            map.get(inner).ok_or_else(|| format!("[{}] {name}: unknown family `@{inner}`", lang.id()))?.clone(),
-                        ),
-                        None => expanded.push(m.clone()),
-                    }
-                }
+                expand(&map, name, &mut vec![], &mut expanded).map_err(|e| format!("[{}] {name}: {e}", lang.id()))?;
                 out.families.insert((lang, name.clone()), expanded);
             }
         }
@@ -72,6 +64,26 @@ impl TypeFamilies {
             })
         })
     }
+}
+
+/// The members of family `name`, with `@family` includes expanded at any
+/// depth (`expensive` includes `container`, which includes `sequence`...).
+/// `stack` holds the families being expanded, to report include cycles.
+fn expand(map: &BTreeMap<String, Vec<String>>, name: &str, stack: &mut Vec<String>, out: &mut Vec<String>) -> Result<(), String> {
+    if stack.iter().any(|s| s == name) {
+        return Err(format!("family `@{name}` includes itself"));
+    }
+    let members = map.get(name).ok_or_else(|| format!("unknown family `@{name}`"))?;
+    stack.push(name.to_string());
+    for m in members {
+        match m.strip_prefix('@') {
+            Some(inner) => expand(map, inner, stack, out)?,
+            None if !out.contains(m) => out.push(m.clone()),
+            None => {}
+        }
+    }
+    stack.pop();
+    Ok(())
 }
 
 /// 0 for an owned Rust type, 1 for `&T`, 2 for `&mut T`.
@@ -137,5 +149,19 @@ mod tests {
         assert!(fam.contains(Lang::Rust, "string", "&mut String", r.root_node(), ""));
         assert!(!fam.contains(Lang::Rust, "string", "&String", r.root_node(), ""));
         assert!(TypeFamilies::parse("[cpp]\na=[\"@nope\"]").is_err());
+    }
+
+    #[test]
+    fn expands_nested_family_includes() {
+        let fam = TypeFamilies::parse("[cpp]\nvector=[\"std::vector\"]\nsequence=[\"@vector\",\"std::deque\"]\ncontainer=[\"@sequence\",\"std::array\"]\nexpensive=[\"@container\"]").unwrap();
+        let tree = Lang::Cpp.parse("");
+        let root = tree.root_node();
+        assert!(fam.contains(Lang::Cpp, "expensive", "std::vector<int>", root, ""));
+        assert!(fam.contains(Lang::Cpp, "container", "std::deque<int>", root, ""));
+        assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "a cycle is an error");
+        // The shipped families rely on nesting: a vector is expensive to copy.
+        let shipped = TypeFamilies::parse(include_str!("../../rewrites/types.toml")).unwrap();
+        assert!(shipped.contains(Lang::Cpp, "expensive", "std::vector<std::string>", root, ""));
+        assert!(shipped.contains(Lang::Cpp, "clearable", "std::vector<int>", root, ""));
     }
 }
