@@ -306,8 +306,12 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if short == "main" || name.contains("operator") || name.contains("::") {
         return false;
     }
-    let ftext = ctx.text(func);
-    if ftext.starts_with("virtual") || descendants(func).iter().any(|n| n.kind() == "virtual_specifier") {
+    let mut c = func.walk();
+    let is_virtual = func.children(&mut c).any(|ch| ch.kind() == "virtual");
+    if is_virtual || fd.children(&mut fd.walk()).any(|n| n.kind() == "virtual_specifier") {
+        return false;
+    }
+    if !signature_is_private_to_file(ctx, func) {
         return false;
     }
     let root = syntax::root_of(func);
@@ -330,6 +334,37 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             let callee = if n.parent().is_some_and(|p| p.kind() == "field_expression") { n.parent() } else { Some(n) };
             callee.and_then(|c| c.parent()).is_some_and(|p| p.kind() == "call_expression" && p.child_by_field_name("function") == callee)
         })
+}
+
+/// Whether every declaration of this function is in this file, so changing
+/// its signature here changes it everywhere: a member defined inside its class
+/// (of a class with no base that it might override), or a free function with
+/// internal linkage (`static`, or in an anonymous namespace). A plain free
+/// function may also be declared in a header, which would then no longer
+/// match the definition.
+fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
+    let Some(parent) = func.parent() else { return false };
+    // A `template<...>` wraps the definition; look at what holds the template.
+    let holder = if parent.kind() == "template_declaration" { parent.parent() } else { Some(parent) };
+    match holder.map(|h| h.kind()) {
+        Some("field_declaration_list") => {
+            let class = holder.and_then(|h| h.parent());
+            class.is_some_and(|cl| {
+                let mut c = cl.walk();
+                let has_base = cl.children(&mut c).any(|ch| ch.kind() == "base_class_clause");
+                !has_base
+            })
+        }
+        _ => {
+            let mut c = func.walk();
+            let is_static = func
+                .children(&mut c)
+                .any(|ch| ch.kind() == "storage_class_specifier" && ctx.text(ch) == "static");
+            let in_anonymous_namespace = std::iter::successors(func.parent(), |n| n.parent())
+                .any(|n| n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none());
+            is_static || in_anonymous_namespace
+        }
+    }
 }
 
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -545,5 +580,40 @@ mod tests {
         assert!(!endl(5), "`cout` without `using namespace std`");
         let with_using = format!("using namespace std;\n{src}");
         assert!(holds(&with_using, "buffered-stream(@n)", "qualified_identifier", "std::endl", 5));
+    }
+
+    #[test]
+    fn sole_declaration_needs_a_signature_private_to_the_file() {
+        let src = "int ext(std::string s) { return 0; }\n\
+                   static int stat(std::string s) { return 1; }\n\
+                   namespace { int anon(std::string s) { return 2; } }\n\
+                   namespace n { int named(std::string s) { return 3; } }\n\
+                   struct Plain { int member(std::string s) { return 4; } };\n\
+                   struct Derived : Base { int inherited(std::string s) { return 5; } };\n\
+                   struct Virt { virtual int virt(std::string s) { return 6; } int over(std::string s) override { return 7; } };\n\
+                   static int twice(std::string s);\n\
+                   static int twice(std::string s) { return 8; }\n\
+                   static int pointed(std::string s) { return 9; }\n\
+                   int use() { int (*f)(std::string) = pointed; return stat(\"\") + f(\"\"); }\n";
+        let tree = Lang::Cpp.parse(src);
+        let func = |name: &str| {
+            crate::skills::syntax::descendants(tree.root_node())
+                .into_iter()
+                .find(|n| n.kind() == "function_definition" && n.child_by_field_name("declarator").is_some_and(|d| {
+                    d.child_by_field_name("declarator").is_some_and(|i| &src[i.byte_range()] == name)
+                }))
+                .unwrap_or_else(|| panic!("no function {name}"))
+        };
+        let sole = |name: &str| run(Lang::Cpp, src, "sole-declaration(@f)", &[("f", func(name))]).0;
+        assert!(sole("stat"), "static, and only ever called");
+        assert!(sole("anon"), "anonymous namespace");
+        assert!(sole("member"), "defined in a class without bases");
+        assert!(!sole("ext"), "external linkage: a header may declare it");
+        assert!(!sole("named"), "a named namespace is still external linkage");
+        assert!(!sole("inherited"), "may override a base method");
+        assert!(!sole("virt"));
+        assert!(!sole("over"));
+        assert!(!sole("twice"), "also declared by a prototype");
+        assert!(!sole("pointed"), "its address is taken");
     }
 }

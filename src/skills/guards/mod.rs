@@ -46,7 +46,7 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "returns-const-ref", params: &[N], binds: &[], run: cpp::returns_const_ref,
         doc: "C++: the initializer evidently yields a reference into a named object (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is not modified afterwards in the function." },
     GuardDef { name: "sole-declaration", params: &[N], binds: &[], run: cpp::sole_declaration,
-        doc: "C++: the function is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
+        doc: "C++: the function's signature is private to this file (a member defined in a class without bases, or a `static` or anonymous-namespace free function), it is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
     GuardDef { name: "callee-takes-by-value", params: &[N, N], binds: &[], run: cpp::callee_takes_by_value,
         doc: "C++: the call's parameter at the argument's position is by value (a function declared in this file), or the call is a container's push_back/emplace_back/insert/push, which have rvalue overloads." },
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
