@@ -463,7 +463,20 @@ pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(decl) = ctx.node(&args[0]) else { return false };
     let mut c = decl.walk();
     let plain = !decl.children(&mut c).any(|ch| matches!(ch.kind(), "storage_class_specifier" | "type_qualifier" | "attribute_declaration"));
-    plain
+    // `std::string a, b;` declares two names: an edit of the whole
+    // declaration on behalf of one of them would lose the other.
+    let names = decl.children_by_field_name("declarator", &mut c).count();
+    plain && names == 1
+}
+
+pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(decl) = syntax::declared_by(Lang::Cpp, var, ctx.src, false) else { return false };
+    let Some(block) = decl.node.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    let scope = function_scope(Lang::Cpp, var);
+    uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
+        .into_iter()
+        .all(|u| u.start_byte() >= var.start_byte() && syntax::contains(block, u))
 }
 
 /// C++ trip counts: `for (T i = 0; i < N; ++i)` and `for (x : container)`.
@@ -615,5 +628,25 @@ mod tests {
         assert!(!sole("over"));
         assert!(!sole("twice"), "also declared by a prototype");
         assert!(!sole("pointed"), "its address is taken");
+    }
+
+    #[test]
+    fn plain_declaration_is_one_unqualified_name() {
+        let src = "void f() {\n  std::string a;\n  std::string b, c;\n  static std::string d;\n  const std::string e;\n}\n";
+        let decl = |text: &str| holds(src, "plain-declaration(@n)", "declaration", text, 0);
+        assert!(decl("std::string a;"));
+        assert!(!decl("std::string b, c;"), "two names");
+        assert!(!decl("static std::string d;"));
+        assert!(!decl("const std::string e;"));
+    }
+
+    #[test]
+    fn scoped_to_block_rejects_mentions_before_or_outside_the_block() {
+        let src = "std::string g;\nvoid f(int n) {\n  while (n--) {\n    std::string a;\n    a += 'x';\n  }\n  do {\n    std::string g;\n    g += 'y';\n  } while (g.empty());\n  for (;;) {\n    use(b);\n    std::string b;\n  }\n}\n";
+        let scoped = |name: &str, nth| holds(src, "scoped-to-block(@n)", "identifier", name, nth);
+        assert!(scoped("a", 0));
+        assert!(!scoped("a", 1), "a use, not a declaration");
+        assert!(!scoped("g", 1), "the do-while condition reads the global `g`");
+        assert!(!scoped("b", 1), "`b` is mentioned before the declaration");
     }
 }
