@@ -514,16 +514,18 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                 return None;
             }
             let var_name = ctx.text(var);
-            // Condition: `i < N` or `i != N`.
+            // Condition: `i < N`, `i != N`, or `i < N && i < M`.
             if cond.kind() != "binary_expression" {
                 return None;
             }
             let op = ctx.text(cond.child_by_field_name("operator")?);
-            let left = cond.child_by_field_name("left")?;
-            let bound = cond.child_by_field_name("right")?;
-            if !matches!(op, "<" | "!=") || ctx.text(left) != var_name {
-                return None;
-            }
+            let bounds = if op == "&&" {
+                let a = upper_bound(ctx, cond.child_by_field_name("left")?, var_name, &["<"])?;
+                let b = upper_bound(ctx, cond.child_by_field_name("right")?, var_name, &["<"])?;
+                vec![a, b]
+            } else {
+                vec![upper_bound(ctx, cond, var_name, &["<", "!="])?]
+            };
             // Update: `++i`, `i++` or `i += 1`.
             let up = ctx.text(update).replace(' ', "");
             if ![format!("++{var_name}"), format!("{var_name}++"), format!("{var_name}+=1")].contains(&up) {
@@ -533,8 +535,53 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
             if written_in(ctx, body, var_name) {
                 return None;
             }
-            let (count, idents) = bound_expression(ctx, bound, root)?;
-            Some((count, idents))
+            match bounds[..] {
+                [bound] => bound_expression(ctx, bound, root),
+                [a, b] => min_bound_expression(ctx, a, b, root),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `B` in a condition `var < B` (or another of `ops`).
+fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&str]) -> Option<Node<'t>> {
+    if cond.kind() != "binary_expression" {
+        return None;
+    }
+    let op = ctx.text(cond.child_by_field_name("operator")?);
+    let left = cond.child_by_field_name("left")?;
+    (ops.contains(&op) && ctx.text(left) == var_name).then_some(())?;
+    cond.child_by_field_name("right")
+}
+
+/// The trip count of `i < A && i < B`: `std::min(A, B)`, clamped at zero for
+/// signed bounds. Only when std::min certainly compiles: both bounds are
+/// variables declared with the same integer type, or both are `x.size()`, and
+/// the file includes <algorithm>.
+fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
+    let includes_algorithm = descendants(root).into_iter().any(|n| {
+        n.kind() == "preproc_include" && n.child_by_field_name("path").is_some_and(|p| ctx.text(p) == "<algorithm>")
+    });
+    if !includes_algorithm {
+        return None;
+    }
+    let (ea, mut idents) = bound_expression(ctx, a, root)?;
+    let (eb, ib) = bound_expression(ctx, b, root)?;
+    idents.extend(ib);
+    let (ta, tb) = (ctx.text(a), ctx.text(b));
+    let min = format!("std::min({ta}, {tb})");
+    match (a.kind(), b.kind()) {
+        ("call_expression", "call_expression") => Some((min, idents)),
+        ("identifier", "identifier") => {
+            let ty = |n: Node<'_>| {
+                declaration_of(Lang::Cpp, n, ctx.text(n), ctx.src).and_then(|d| d.ty).map(|t| syntax::base_type(&t))
+            };
+            let same_type = ty(a).is_some_and(|t| Some(t) == ty(b));
+            // A signed bound came back clamped (`n > 0 ? n : 0`); clamp the minimum likewise.
+            let signed = ea != ta || eb != tb;
+            same_type.then(|| (if signed { format!("{min} > 0 ? {min} : 0") } else { min }, idents))
         }
         _ => None,
     }
@@ -648,5 +695,39 @@ mod tests {
         assert!(!scoped("a", 1), "a use, not a declaration");
         assert!(!scoped("g", 1), "the do-while condition reads the global `g`");
         assert!(!scoped("b", 1), "`b` is mentioned before the declaration");
+    }
+
+    #[test]
+    fn loop_count_takes_the_minimum_of_two_bounds() {
+        let count = |src: &str| {
+            let tree = Lang::Cpp.parse(src);
+            let lp = crate::skills::syntax::descendants(tree.root_node())
+                .into_iter()
+                .find(|n| n.kind() == "for_statement")
+                .expect("a for loop");
+            let (held, bindings) = run(Lang::Cpp, src, "loop-count(@l)", &[("l", lp)]);
+            held.then(|| bindings["count"].clone())
+        };
+        let with = |head: &str, params: &str| {
+            format!("#include <algorithm>\nvoid f({params}) {{\n  for ({head}) {{ v.push_back(1); }}\n}}\n")
+        };
+        assert_eq!(count(&with("int r = 0; r < n; ++r", "int n")).as_deref(), Some("n > 0 ? n : 0"));
+        assert_eq!(
+            count(&with("int r = 0; r < rows && r < cols; ++r", "int rows, int cols")).as_deref(),
+            Some("std::min(rows, cols) > 0 ? std::min(rows, cols) : 0")
+        );
+        assert_eq!(count(&with("size_t i = 0; i < a && i < b; ++i", "size_t a, const size_t b")).as_deref(), Some("std::min(a, b)"));
+        assert_eq!(
+            count(&with("size_t i = 0; i < xs.size() && i < ys.size(); ++i", "const V& xs, const V& ys")).as_deref(),
+            Some("std::min(xs.size(), ys.size())")
+        );
+        // std::min(int, size_t) does not compile.
+        assert_eq!(count(&with("int i = 0; i < a && i < b; ++i", "int a, size_t b")), None);
+        // Not a bound: the loop may stop anywhere.
+        assert_eq!(count(&with("int i = 0; i < a && ok(i); ++i", "int a")), None);
+        assert_eq!(count(&with("int i = 0; i < a || i < b; ++i", "int a, int b")), None);
+        // Without <algorithm> there is no evidence std::min is declared.
+        let bare = "void f(int a, int b) {\n  for (int i = 0; i < a && i < b; ++i) { v.push_back(i); }\n}\n";
+        assert_eq!(count(bare), None);
     }
 }
