@@ -248,22 +248,35 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if !ok || object.kind() != "identifier" {
         return false;
     }
-    // The referenced object must stay untouched while the reference lives.
-    let scope = function_scope(Lang::Cpp, init);
+    // The referenced object must be a local or a parameter (so its lifetime
+    // is evident) and stay untouched while the reference lives.
     let name = ctx.text(object);
-    let after: Vec<Node> = uses(Lang::Cpp, scope, name, ctx.src).into_iter().filter(|u| u.start_byte() > init.end_byte()).collect();
-    let in_loop = syntax::enclosing_loop(Lang::Cpp, init);
-    let touched = |u: &Node| is_write(Lang::Cpp, *u, ctx.src) || !is_read(ctx, *u);
-    if after.iter().any(touched) {
+    let Some(obj_decl) = declaration_of(Lang::Cpp, object, name, ctx.src) else { return false };
+    if obj_decl.is_global {
         return false;
     }
-    // In a loop, uses *before* the declaration run again after it.
-    if let Some(lp) = in_loop {
-        if uses(Lang::Cpp, lp, name, ctx.src).iter().any(touched) {
-            return false;
-        }
-    }
-    !written_in(ctx, scope, name) || after.is_empty() && in_loop.is_none()
+    // Where the object's name means this object: not another variable of the
+    // same name in a different block of the function.
+    let obj_region = match obj_decl.node.kind() {
+        "for_range_loop" => Some(obj_decl.node),
+        _ if obj_decl.is_param => Some(function_scope(Lang::Cpp, init)),
+        _ => obj_decl.node.parent(),
+    };
+    // The reference lives until the end of the block that declares it. (In a
+    // loop it is bound afresh each iteration, so earlier uses in the body do
+    // not matter.)
+    let ref_block = init
+        .parent()
+        .filter(|d| d.kind() == "init_declarator")
+        .and_then(|d| d.parent())
+        .filter(|d| d.kind() == "declaration")
+        .and_then(|d| d.parent());
+    let (Some(obj_region), Some(ref_block)) = (obj_region, ref_block) else { return false };
+    let declaring = |u: Node<'_>| syntax::declared_by(Lang::Cpp, u, ctx.src, false).is_some();
+    !uses(Lang::Cpp, obj_region, name, ctx.src)
+        .into_iter()
+        .filter(|u| u.start_byte() > init.end_byte() && syntax::contains(ref_block, *u) && !declaring(*u))
+        .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
 }
 
 fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
@@ -729,5 +742,29 @@ mod tests {
         // Without <algorithm> there is no evidence std::min is declared.
         let bare = "void f(int a, int b) {\n  for (int i = 0; i < a && i < b; ++i) { v.push_back(i); }\n}\n";
         assert_eq!(count(bare), None);
+    }
+
+    #[test]
+    fn returns_const_ref_tracks_the_source_object_while_the_reference_lives() {
+        let src = "struct A { const std::string& name() const; std::string copy() const; };\n\
+                   std::vector<std::string> g;\n\
+                   void f(std::vector<A>& all, std::vector<std::string> v) {\n\
+                     for (A& a : all) { a.set(1); }\n\
+                     for (const A& a : all) { std::string n = a.name(); use(n); }\n\
+                     { std::string x = v[0]; v.push_back(x); }\n\
+                     { std::string y = v.front(); use(y); }\n\
+                     v.push_back(\"late\");\n\
+                     std::string z = g[0];\n\
+                     std::string w = all[0].copy();\n\
+                     std::string t = make().name();\n\
+                   }\n";
+        let init = |text: &str| holds(src, "returns-const-ref(@n)", "call_expression", text, 0);
+        let index = |text: &str| holds(src, "returns-const-ref(@n)", "subscript_expression", text, 0);
+        assert!(init("a.name()"), "a different `a` is modified in another loop; this one is not");
+        assert!(!index("v[0]"), "v grows while the reference lives");
+        assert!(init("v.front()"), "v only grows after the reference's block ends");
+        assert!(!index("g[0]"), "a global may change behind the reference's back");
+        assert!(!init("all[0].copy()"), "returns by value");
+        assert!(!init("make().name()"), "a temporary");
     }
 }

@@ -44,7 +44,7 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "expensive-element", params: &[N, N], binds: &[], run: cpp::expensive_element,
         doc: "C++ range-for: the loop variable's written type is expensive to copy, or it is `auto` and the range is declared as a container of an expensive type." },
     GuardDef { name: "returns-const-ref", params: &[N], binds: &[], run: cpp::returns_const_ref,
-        doc: "C++: the initializer evidently yields a reference into a named object (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is not modified afterwards in the function." },
+        doc: "C++: the initializer evidently yields a reference into a named local or parameter (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is only read from there to the end of the block the initialized variable lives in." },
     GuardDef { name: "sole-declaration", params: &[N], binds: &[], run: cpp::sole_declaration,
         doc: "C++: the function's signature is private to this file (a member defined in a class without bases, or a `static` or anonymous-namespace free function), it is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
     GuardDef { name: "callee-takes-by-value", params: &[N, N], binds: &[], run: cpp::callee_takes_by_value,
