@@ -406,6 +406,77 @@ pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     }
 }
 
+pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
+    let decl = syntax::declared_by(Lang::Cpp, var, ctx.src, false)
+        .or_else(|| declaration_of(Lang::Cpp, var, ctx.text(var), ctx.src));
+    decl.is_some_and(|d| kinds.contains(&d.node.kind()))
+}
+
+/// Methods whose result points into the object (iterators, raw pointers):
+/// keeping one keeps an alias of the object.
+const ALIASING_METHODS: &[&str] = &[
+    "begin", "end", "cbegin", "cend", "rbegin", "rend", "crbegin", "crend", "data", "c_str", "find",
+    "lower_bound", "upper_bound", "equal_range",
+];
+
+pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let scope = function_scope(Lang::Cpp, var);
+    !uses(Lang::Cpp, scope, ctx.text(var), ctx.src).into_iter().any(|u| keeps_alias(ctx, u))
+}
+
+/// Whether this mention of a variable lets something else keep referring to
+/// the object: `&v`, a reference/pointer/view/iterator bound to `v` or into
+/// it, or a lambda that captures by reference.
+fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+    let by_ref_lambda = std::iter::successors(u.parent(), |n| n.parent())
+        .take_while(|n| n.kind() != "function_definition")
+        .filter(|n| n.kind() == "lambda_expression")
+        .any(|l| l.child_by_field_name("captures").is_some_and(|c| ctx.text(c).contains('&')));
+    if by_ref_lambda {
+        return true;
+    }
+    // Climb `v.f`, `v[i]`, `v.m()`, `(v)` to the whole access expression,
+    // remembering the last method called on the way.
+    let (mut e, mut method) = (u, None);
+    while let Some(p) = e.parent() {
+        let is = |field: &str| p.child_by_field_name(field) == Some(e);
+        match p.kind() {
+            "field_expression" if is("argument") => {
+                let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+                method = p.child_by_field_name("field").map(|f| ctx.text(f));
+                e = call.unwrap_or(p);
+            }
+            "subscript_expression" if is("argument") => {
+                method = None;
+                e = p;
+            }
+            "parenthesized_expression" => e = p,
+            _ => break,
+        }
+    }
+    let iterator_like = method.is_some_and(|m| ALIASING_METHODS.contains(&m));
+    let Some(p) = e.parent() else { return false };
+    match p.kind() {
+        "pointer_expression" => ctx.text(p).starts_with('&'),
+        "init_declarator" if p.child_by_field_name("value") == Some(e) => {
+            let declarator = p.child_by_field_name("declarator").map(|d| d.kind());
+            let ty = p.parent().and_then(|d| d.child_by_field_name("type"));
+            let root = syntax::root_of(p);
+            let view = ty.is_some_and(|t| {
+                let t = ctx.text(t);
+                ctx.types.contains(Lang::Cpp, "string_view", t, root, ctx.src) || t.contains("span") || t.contains("iterator")
+            });
+            let auto = ty.is_some_and(|t| t.kind() == "placeholder_type_specifier");
+            matches!(declarator, Some("reference_declarator" | "pointer_declarator")) || view || auto && iterator_like
+        }
+        "assignment_expression" => p.child_by_field_name("right") == Some(e) && iterator_like,
+        _ => false,
+    }
+}
+
 pub fn single_char(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(lit) = ctx.node(&args[0]) else { return false };
     let t = ctx.text(lit);
@@ -766,5 +837,33 @@ mod tests {
         assert!(!index("g[0]"), "a global may change behind the reference's back");
         assert!(!init("all[0].copy()"), "returns by value");
         assert!(!init("make().name()"), "a temporary");
+    }
+
+    #[test]
+    fn declared_by_names_the_declaring_construct() {
+        let src = "void f(std::string p) {\n  std::string l;\n  for (std::string r : xs) { use(r, l, p); }\n}\n";
+        let by = |name: &str, nth, kinds: &str| holds(src, &format!("declared-by(@n, {kinds})"), "identifier", name, nth);
+        assert!(by("p", 1, "declaration|parameter_declaration"), "a use of a parameter");
+        assert!(by("l", 0, "declaration"), "the declaring name itself");
+        assert!(!by("r", 1, "declaration|parameter_declaration"), "a range-for variable");
+        assert!(by("r", 1, "for_range_loop"));
+        assert!(!by("xs", 0, "declaration"), "no declaration at all");
+    }
+
+    #[test]
+    fn not_aliased_sees_references_pointers_iterators_and_lambdas() {
+        let aliased = |body: &str| {
+            let src = format!("void f() {{\n  std::vector<int> v;\n  {body}\n  sink(v);\n}}\n");
+            !holds(&src, "not-aliased(@n)", "identifier", "v", 0)
+        };
+        assert!(!aliased("int n = v.size(); auto x = v[0]; std::vector<int> copy = v; keep(v);"));
+        assert!(aliased("int* p = &v[0];"));
+        assert!(aliased("std::vector<int>& r = v;"));
+        assert!(aliased("const int& first = v.front();"));
+        assert!(aliased("auto it = v.begin();"));
+        assert!(aliased("it = v.find(3);"));
+        assert!(aliased("std::span<int> s = v;"));
+        assert!(aliased("auto later = [&] { return v.size(); };"));
+        assert!(!aliased("auto later = [v] { return v.size(); };"), "a by-value capture copies");
     }
 }
