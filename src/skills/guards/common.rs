@@ -218,8 +218,9 @@ pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
     match p.kind() {
         "assignment_expression" | "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
         "update_expression" => true,
-        "reference_expression" => text(p, src).starts_with("&mut"),
-        "pointer_expression" => text(p, src).starts_with('&'),
+        // `&mut v` (Rust) and `&v` (C++) hand out a way to change it.
+        "reference_expression" => lang == Lang::Rust && text(p, src).starts_with("&mut"),
+        "pointer_expression" => lang == Lang::Cpp && text(p, src).starts_with('&'),
         "field_expression" => {
             // A method call on it: only known read-only methods are not writes.
             let Some(field) = p.child_by_field_name("field") else { return true };
@@ -327,5 +328,24 @@ mod tests {
         let tree = Lang::Cpp.parse(src);
         let s = find(&tree, src, "identifier", "s", 0);
         assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", s)]).0);
+    }
+
+    #[test]
+    fn is_write_sees_assignments_updates_and_address_of() {
+        use crate::skills::syntax::uses;
+        let src = "void f() { v = 1; ++v; take(&v); v.push_back(1); v.size(); read(v); }";
+        let tree = Lang::Cpp.parse(src);
+        let writes: Vec<bool> = uses(Lang::Cpp, tree.root_node(), "v", src)
+            .into_iter()
+            .map(|u| super::is_write(Lang::Cpp, u, src))
+            .collect();
+        assert_eq!(writes, vec![true, true, true, true, false, false]);
+        let rs = "fn f() { let r = &mut v; let s = &v; }";
+        let rtree = Lang::Rust.parse(rs);
+        let rwrites: Vec<bool> = uses(Lang::Rust, rtree.root_node(), "v", rs)
+            .into_iter()
+            .map(|u| super::is_write(Lang::Rust, u, rs))
+            .collect();
+        assert_eq!(rwrites, vec![true, false]);
     }
 }

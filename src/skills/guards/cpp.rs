@@ -63,9 +63,8 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         }
         "for_range_loop" => {
             // `for (auto& x : v)` would need v non-const unless x is const or a copy.
-            is("right")
-                && !p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator")
-                || is("right") && declaration_is_const(ctx, p)
+            let by_ref = p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator");
+            is("right") && (!by_ref || declaration_is_const(ctx, p))
         }
         "argument_list" => argument_is_read(ctx, p, u),
         _ => false,
@@ -865,5 +864,20 @@ mod tests {
         assert!(aliased("std::span<int> s = v;"));
         assert!(aliased("auto later = [&] { return v.size(); };"));
         assert!(!aliased("auto later = [v] { return v.size(); };"), "a by-value capture copies");
+    }
+
+    #[test]
+    fn only_read_allows_ranging_over_a_variable_by_copy_or_const_ref() {
+        let src = "void f(std::string s) {\n  { for (char c : s) {} }\n  { for (const char& c : s) {} }\n  { for (char& c : s) {} }\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let param = find(&tree, src, "identifier", "s", 0);
+        let loops: Vec<_> = crate::skills::syntax::descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "for_range_loop")
+            .collect();
+        let read = |i: usize| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", loops[i])]).0;
+        assert!(read(0), "a copy of each char");
+        assert!(read(1), "a const reference");
+        assert!(!read(2), "a mutable reference could change the string");
     }
 }
