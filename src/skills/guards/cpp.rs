@@ -381,6 +381,19 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
 
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(call), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    takes_by_value(ctx, call, arg)
+}
+
+pub fn not_passed_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    !uses(Lang::Cpp, within, ctx.text(var), ctx.src).into_iter().any(|u| {
+        let call = u.parent().filter(|a| a.kind() == "argument_list").and_then(|a| a.parent());
+        call.is_some_and(|c| c.kind() == "call_expression" && takes_by_value(ctx, c, u))
+    })
+}
+
+/// Whether `call` evidently takes its argument `arg` by value.
+fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
     let Some(func) = call.child_by_field_name("function") else { return false };
     let Some(arglist) = call.child_by_field_name("arguments") else { return false };
     match func.kind() {
@@ -879,5 +892,29 @@ mod tests {
         assert!(read(0), "a copy of each char");
         assert!(read(1), "a const reference");
         assert!(!read(2), "a mutable reference could change the string");
+    }
+
+    #[test]
+    fn not_passed_by_value_looks_at_every_call_of_the_variable() {
+        let src = "void by_value(std::string s);\nvoid by_ref(const std::string& s);\n\
+                   void f(std::string a, std::string b, std::vector<std::string> out) {\n\
+                     by_ref(a);\n  unknown(a);\n  by_ref(b);\n  by_value(b);\n  out.push_back(a);\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let body = crate::skills::syntax::descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "compound_statement")
+            .last()
+            .expect("f's body");
+        let passes = |name: &str| {
+            let var = find(&tree, src, "identifier", name, 0);
+            !run(Lang::Cpp, src, "not-passed-by-value(@v, @in)", &[("v", var), ("in", body)]).0
+        };
+        assert!(passes("a"), "push_back into a declared container takes it by value");
+        assert!(passes("b"), "by_value is declared to take a copy");
+        let only_ref = "void by_ref(const std::string& s);\nvoid f(std::string a) { by_ref(a); unknown(a); }\n";
+        let t2 = Lang::Cpp.parse(only_ref);
+        let a = find(&t2, only_ref, "identifier", "a", 0);
+        let body2 = find(&t2, only_ref, "compound_statement", "{ by_ref(a); unknown(a); }", 0);
+        assert!(run(Lang::Cpp, only_ref, "not-passed-by-value(@v, @in)", &[("v", a), ("in", body2)]).0);
     }
 }

@@ -53,6 +53,8 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "C++: the variable's declaring construct has one of the `|`-separated node kinds, e.g. `declaration|parameter_declaration` (which leaves out range-for variables and catch parameters)." },
     GuardDef { name: "not-aliased", params: &[N], binds: &[], run: cpp::not_aliased,
         doc: "C++: nowhere in its function does anything keep referring to the variable's object: no `&v`, no reference, pointer, string_view, span or iterator bound to it or into it, and no mention inside a lambda that captures by reference." },
+    GuardDef { name: "not-passed-by-value", params: &[N, N], binds: &[], run: cpp::not_passed_by_value,
+        doc: "C++: inside the node, the variable is never an argument that the callee evidently takes by value (see callee-takes-by-value); there, moving it (cpp/move-last-use) is the better rewrite." },
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
         doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
     GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
