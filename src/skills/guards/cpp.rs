@@ -392,6 +392,12 @@ pub fn not_passed_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     })
 }
 
+pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let stmt = syntax::enclosing_statement(Lang::Cpp, var);
+    uses(Lang::Cpp, stmt, ctx.text(var), ctx.src) == [var]
+}
+
 /// Whether `call` evidently takes its argument `arg` by value.
 fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
     let Some(func) = call.child_by_field_name("function") else { return false };
@@ -916,5 +922,13 @@ mod tests {
         let a = find(&t2, only_ref, "identifier", "a", 0);
         let body2 = find(&t2, only_ref, "compound_statement", "{ by_ref(a); unknown(a); }", 0);
         assert!(run(Lang::Cpp, only_ref, "not-passed-by-value(@v, @in)", &[("v", a), ("in", body2)]).0);
+    }
+
+    #[test]
+    fn sole_mention_in_statement_sees_unsequenced_reads() {
+        let src = "void f(std::vector<int> v, std::vector<int> w) {\n  long a = g(v.size()) + h(v);\n  long b = h(w);\n}\n";
+        let sole = |name: &str, nth| holds(src, "sole-mention-in-statement(@n)", "identifier", name, nth);
+        assert!(!sole("v", 2), "v.size() in the same statement");
+        assert!(sole("w", 1));
     }
 }

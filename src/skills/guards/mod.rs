@@ -55,6 +55,8 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "C++: nowhere in its function does anything keep referring to the variable's object: no `&v`, no reference, pointer, string_view, span or iterator bound to it or into it, and no mention inside a lambda that captures by reference." },
     GuardDef { name: "not-passed-by-value", params: &[N, N], binds: &[], run: cpp::not_passed_by_value,
         doc: "C++: inside the node, the variable is never an argument that the callee evidently takes by value (see callee-takes-by-value); there, moving it (cpp/move-last-use) is the better rewrite." },
+    GuardDef { name: "sole-mention-in-statement", params: &[N], binds: &[], run: cpp::sole_mention_in_statement,
+        doc: "C++: the node is the only mention of its name in the whole statement around it; C++ leaves the order of most operands unspecified, so another mention (`g(v.size()) + f(std::move(v))`) could run after a move." },
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
         doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
     GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
