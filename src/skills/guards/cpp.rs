@@ -136,19 +136,23 @@ fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<
         .collect()
 }
 
+// Parameters of prototypes are often unnamed (`void f(std::string&);`): their
+// declarators are the `abstract_` kinds.
 fn param_is_value_or_const_ref(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
     let declarator = param.child_by_field_name("declarator");
     match declarator.map(|d| d.kind()) {
-        Some("reference_declarator") => declaration_is_const(ctx, param) && !ctx.text(param).contains("&&"),
-        Some("pointer_declarator") => false,
+        Some("reference_declarator" | "abstract_reference_declarator") => {
+            declaration_is_const(ctx, param) && !ctx.text(param).contains("&&")
+        }
+        Some("pointer_declarator" | "abstract_pointer_declarator") => false,
         _ => true,
     }
 }
 
 fn param_is_by_value(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
     let declarator = param.child_by_field_name("declarator");
-    !matches!(declarator.map(|d| d.kind()), Some("reference_declarator" | "pointer_declarator"))
-        && !ctx.text(param).contains('&')
+    let indirect = ["reference_declarator", "pointer_declarator", "abstract_reference_declarator", "abstract_pointer_declarator"];
+    !declarator.is_some_and(|d| indirect.contains(&d.kind())) && !ctx.text(param).contains('&')
 }
 
 pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -930,5 +934,24 @@ mod tests {
         let sole = |name: &str, nth| holds(src, "sole-mention-in-statement(@n)", "identifier", name, nth);
         assert!(!sole("v", 2), "v.size() in the same statement");
         assert!(sole("w", 1));
+    }
+
+    #[test]
+    fn only_read_knows_unnamed_prototype_parameters() {
+        let src = "void by_ref(std::string&);\nvoid by_cref(const std::string&);\nvoid by_ptr(std::string*);\nvoid by_val(std::string);\n\
+                   void f(std::string s) {\n  by_ref(s);\n  by_cref(s);\n  by_val(s);\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let param = find(&tree, src, "identifier", "s", 0);
+        let stmt = |text: &str| find(&tree, src, "expression_statement", text, 0);
+        let read = |text: &str| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", stmt(text))]).0;
+        assert!(!read("by_ref(s);"), "an unnamed `std::string&` may be modified");
+        assert!(read("by_cref(s);"));
+        assert!(read("by_val(s);"));
+        let call = find(&tree, src, "call_expression", "by_val(s)", 0);
+        let arg = find(&tree, src, "identifier", "s", 3);
+        assert!(run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", call), ("a", arg)]).0);
+        let ref_call = find(&tree, src, "call_expression", "by_ref(s)", 0);
+        let ref_arg = find(&tree, src, "identifier", "s", 1);
+        assert!(!run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", ref_call), ("a", ref_arg)]).0);
     }
 }
