@@ -33,7 +33,8 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
     match p.kind() {
         "assignment_expression" => !is("left") && !is_ref_capture_target(ctx, p),
         "update_expression" => false,
-        "pointer_expression" => !ctx.text(p).starts_with('&'),
+        // `&v` lets anything change it; `*v` is a read only if its result is.
+        "pointer_expression" => !ctx.text(p).starts_with('&') && is_read(ctx, p),
         "parenthesized_expression" | "conditional_expression" | "comma_expression" => is_read(ctx, p),
         "binary_expression" => {
             let op = p.child_by_field_name("operator").map(|o| ctx.text(o)).unwrap_or("");
@@ -50,12 +51,15 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
             let binds_ref = declarator.is_some_and(|d| d.kind() == "reference_declarator");
             !binds_ref || p.parent().is_some_and(|d| declaration_is_const(ctx, d))
         }
-        "subscript_expression" => is("argument") && is_read(ctx, p) || !is("argument"),
+        // A map's `[]` inserts a missing key: it has no const overload.
+        "subscript_expression" => !is("argument") || is_read(ctx, p) && !declared_in_family(ctx, u, "map"),
         "field_expression" => {
             let field = p.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
             let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
             match call {
-                Some(call) if ACCESSORS.contains(&field) => is_read(ctx, call) && !used_as_mutable_ref(ctx, call),
+                Some(call) if ACCESSORS.contains(&field) => {
+                    is_read(ctx, call) && !used_as_mutable_ref(ctx, call) && !keeps_iterator(field, call)
+                }
                 Some(_) => READ_ONLY_METHODS.contains(&field),
                 // A data member: reading it reads the object.
                 None => is_read(ctx, p),
@@ -69,6 +73,27 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         "argument_list" => argument_is_read(ctx, p, u),
         _ => false,
     }
+}
+
+/// Iterator- and pointer-returning accessors whose result, once stored in a
+/// variable, can write through (`auto it = s.begin(); *it = 'x';`).
+const ITERATOR_ACCESSORS: &[&str] = &["begin", "end", "rbegin", "rend", "data"];
+
+fn keeps_iterator(method: &str, call: Node<'_>) -> bool {
+    ITERATOR_ACCESSORS.contains(&method)
+        && call.parent().is_some_and(|p| match p.kind() {
+            "init_declarator" => p.child_by_field_name("value") == Some(call),
+            "assignment_expression" => p.child_by_field_name("right") == Some(call),
+            _ => false,
+        })
+}
+
+/// Whether the identifier `u` is declared with a type of `family`.
+fn declared_in_family(ctx: &MatchCtx<'_>, u: Node<'_>, family: &str) -> bool {
+    u.kind() == "identifier"
+        && declaration_of(Lang::Cpp, u, ctx.text(u), ctx.src)
+            .and_then(|d| d.ty)
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, syntax::root_of(u), ctx.src))
 }
 
 fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
@@ -953,5 +978,28 @@ mod tests {
         let ref_call = find(&tree, src, "call_expression", "by_ref(s)", 0);
         let ref_arg = find(&tree, src, "identifier", "s", 1);
         assert!(!run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", ref_call), ("a", ref_arg)]).0);
+    }
+
+    #[test]
+    fn only_read_rejects_writes_through_iterators_derefs_and_map_subscripts() {
+        let cases = [
+            ("auto it = s.begin(); *it = 'x';", false),
+            ("char* p = s.data(); p[0] = 'x';", false),
+            ("*s.begin() = 'x';", false),
+            ("return *s.begin();", true),
+            ("return s.front() == 'x';", true),
+            ("char c = s[0]; return c;", true),
+            ("return m[3];", false),
+            ("return m.at(3);", true),
+        ];
+        for (body, expected) in cases {
+            let src = format!("int f(std::string s, std::map<int, int> m) {{ {body} }}\n");
+            let tree = Lang::Cpp.parse(&src);
+            let name = if body.contains("m[") || body.contains("m.at") { "m" } else { "s" };
+            let var = find(&tree, &src, "identifier", name, 0);
+            let body_node = find(&tree, &src, "compound_statement", &format!("{{ {body} }}"), 0);
+            let held = run(Lang::Cpp, &src, "only-read(@v, @in)", &[("v", var), ("in", body_node)]).0;
+            assert_eq!(held, expected, "{body}");
+        }
     }
 }
