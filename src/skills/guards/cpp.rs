@@ -937,8 +937,7 @@ mod tests {
         let tree = Lang::Cpp.parse(src);
         let body = crate::skills::syntax::descendants(tree.root_node())
             .into_iter()
-            .filter(|n| n.kind() == "compound_statement")
-            .last()
+            .rfind(|n| n.kind() == "compound_statement")
             .expect("f's body");
         let passes = |name: &str| {
             let var = find(&tree, src, "identifier", name, 0);
