@@ -301,7 +301,6 @@ pub(super) fn identifiers_in(node: Node<'_>, src: &str) -> Vec<String> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{find, run};

@@ -683,7 +683,9 @@ fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&s
     }
     let op = ctx.text(cond.child_by_field_name("operator")?);
     let left = cond.child_by_field_name("left")?;
-    (ops.contains(&op) && ctx.text(left) == var_name).then_some(())?;
+    if !ops.contains(&op) || ctx.text(left) != var_name {
+        return None;
+    }
     cond.child_by_field_name("right")
 }
 
