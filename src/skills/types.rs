@@ -33,7 +33,7 @@ impl TypeFamilies {
         for (lang, map) in [(Lang::Cpp, file.cpp), (Lang::Rust, file.rust)] {
             for name in map.keys() {
                 let mut expanded = Vec::new();
-                expand(lang, &map, name, &mut Vec::new(), &mut expanded)?;
+                expand(&map, name, &mut vec![], &mut expanded).map_err(|e| format!("[{}] {name}: {e}", lang.id()))?;
                 out.families.insert((lang, name.clone()), expanded);
             }
         }
@@ -66,20 +66,23 @@ impl TypeFamilies {
     }
 }
 
-/// The members of `name`, with `@other` families included recursively.
-fn expand(lang: Lang, map: &BTreeMap<String, Vec<String>>, name: &str, path: &mut Vec<String>, out: &mut Vec<String>) -> Result<(), String> {
-    if path.iter().any(|p| p == name) {
-        return Err(format!("[{}] family `{name}` includes itself (via {})", lang.id(), path.join(" -> ")));
+/// The members of family `name`, with `@family` includes expanded at any
+/// depth (`expensive` includes `container`, which includes `sequence`...).
+/// `stack` holds the families being expanded, to report include cycles.
+fn expand(map: &BTreeMap<String, Vec<String>>, name: &str, stack: &mut Vec<String>, out: &mut Vec<String>) -> Result<(), String> {
+    if stack.iter().any(|s| s == name) {
+        return Err(format!("family `@{name}` includes itself"));
     }
-    let members = map.get(name).ok_or_else(|| format!("[{}] {}: unknown family `@{name}`", lang.id(), path.last().map_or("", |s| s)))?;
-    path.push(name.to_string());
+    let members = map.get(name).ok_or_else(|| format!("unknown family `@{name}`"))?;
+    stack.push(name.to_string());
     for m in members {
         match m.strip_prefix('@') {
-            Some(inner) => expand(lang, map, inner, path, out)?,
-            None => out.push(m.clone()),
+            Some(inner) => expand(map, inner, stack, out)?,
+            None if !out.contains(m) => out.push(m.clone()),
+            None => {}
         }
     }
-    path.pop();
+    stack.pop();
     Ok(())
 }
 
@@ -149,5 +152,19 @@ mod tests {
         assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "cycles are errors");
         let nested = TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@c\"]\nc=[\"std::deque\"]").unwrap();
         assert!(nested.contains(Lang::Cpp, "a", "std::deque<int>", root, src));
+    }
+
+    #[test]
+    fn expands_nested_family_includes() {
+        let fam = TypeFamilies::parse("[cpp]\nvector=[\"std::vector\"]\nsequence=[\"@vector\",\"std::deque\"]\ncontainer=[\"@sequence\",\"std::array\"]\nexpensive=[\"@container\"]").unwrap();
+        let tree = Lang::Cpp.parse("");
+        let root = tree.root_node();
+        assert!(fam.contains(Lang::Cpp, "expensive", "std::vector<int>", root, ""));
+        assert!(fam.contains(Lang::Cpp, "container", "std::deque<int>", root, ""));
+        assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "a cycle is an error");
+        // The shipped families rely on nesting: a vector is expensive to copy.
+        let shipped = TypeFamilies::parse(include_str!("../../rewrites/types.toml")).unwrap();
+        assert!(shipped.contains(Lang::Cpp, "expensive", "std::vector<std::string>", root, ""));
+        assert!(shipped.contains(Lang::Cpp, "clearable", "std::vector<int>", root, ""));
     }
 }

@@ -13,7 +13,12 @@ fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
 }
 
 fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
-    declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src)
+    // A capture may be the declaring name itself (`std::string line;`): that
+    // declaration is the evidence. `declaration_of` only looks *before* a use,
+    // so it would find an older, shadowed declaration or none.
+    let global = crate::lang::enclosing_named_function(ctx.lang, node).is_none();
+    syntax::declared_by(ctx.lang, node, ctx.src, global)
+        .or_else(|| declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src))
 }
 
 /// Uses of a variable in its function, without the declaring identifier.
@@ -213,8 +218,9 @@ pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
     match p.kind() {
         "assignment_expression" | "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
         "update_expression" => true,
-        "reference_expression" => text(p, src).starts_with("&mut"),
-        "pointer_expression" => text(p, src).starts_with('&'),
+        // `&mut v` (Rust) and `&v` (C++) hand out a way to change it.
+        "reference_expression" => lang == Lang::Rust && text(p, src).starts_with("&mut"),
+        "pointer_expression" => lang == Lang::Cpp && text(p, src).starts_with('&'),
         "field_expression" => {
             // A method call on it: only known read-only methods are not writes.
             let Some(field) = p.child_by_field_name("field") else { return true };
@@ -475,5 +481,53 @@ pub(crate) mod tests {
         let q = "(qualified_identifier name: (identifier) @n (#eq? @n \"endl\")) @endl";
         assert_eq!(eval(Lang::Cpp, src, q, "in-loop(@endl)"), vec![false, true]);
         assert_eq!(eval(Lang::Cpp, src, q, "parent-is(@endl, binary_expression)"), vec![true, true]);
+    }
+}
+
+#[cfg(test)]
+mod declaration_tests {
+    use super::super::testutil::{find, run};
+    use crate::lang::Lang;
+
+    #[test]
+    fn declared_type_accepts_the_declaring_name_itself() {
+        let src = "int line;\nvoid f() {\n  for (;;) {\n    std::string line;\n    use(line);\n  }\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let declaring = find(&tree, src, "identifier", "line", 1);
+        let used = find(&tree, src, "identifier", "line", 2);
+        for node in [declaring, used] {
+            assert!(run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", node)]).0);
+        }
+        // The file-scope `int line` is its own evidence too, and not a string.
+        let global = find(&tree, src, "identifier", "line", 0);
+        assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", global)]).0);
+        assert!(run(Lang::Cpp, src, "declared-type(@v, signed)", &[("v", global)]).0);
+    }
+
+    #[test]
+    fn declared_type_needs_a_declaration() {
+        let src = "void f() { s = s + \"x\"; }";
+        let tree = Lang::Cpp.parse(src);
+        let s = find(&tree, src, "identifier", "s", 0);
+        assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", s)]).0);
+    }
+
+    #[test]
+    fn is_write_sees_assignments_updates_and_address_of() {
+        use crate::skills::syntax::uses;
+        let src = "void f() { v = 1; ++v; take(&v); v.push_back(1); v.size(); read(v); }";
+        let tree = Lang::Cpp.parse(src);
+        let writes: Vec<bool> = uses(Lang::Cpp, tree.root_node(), "v", src)
+            .into_iter()
+            .map(|u| super::is_write(Lang::Cpp, u, src))
+            .collect();
+        assert_eq!(writes, vec![true, true, true, true, false, false]);
+        let rs = "fn f() { let r = &mut v; let s = &v; }";
+        let rtree = Lang::Rust.parse(rs);
+        let rwrites: Vec<bool> = uses(Lang::Rust, rtree.root_node(), "v", rs)
+            .into_iter()
+            .map(|u| super::is_write(Lang::Rust, u, rs))
+            .collect();
+        assert_eq!(rwrites, vec![true, false]);
     }
 }

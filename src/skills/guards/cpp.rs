@@ -33,7 +33,8 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
     match p.kind() {
         "assignment_expression" => !is("left") && !is_ref_capture_target(ctx, p),
         "update_expression" => false,
-        "pointer_expression" => !ctx.text(p).starts_with('&'),
+        // `&v` lets anything change it; `*v` is a read only if its result is.
+        "pointer_expression" => !ctx.text(p).starts_with('&') && is_read(ctx, p),
         "parenthesized_expression" | "conditional_expression" | "comma_expression" => is_read(ctx, p),
         "binary_expression" => {
             let op = p.child_by_field_name("operator").map(|o| ctx.text(o)).unwrap_or("");
@@ -50,12 +51,15 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
             let binds_ref = declarator.is_some_and(|d| d.kind() == "reference_declarator");
             !binds_ref || p.parent().is_some_and(|d| declaration_is_const(ctx, d))
         }
-        "subscript_expression" => is("argument") && is_read(ctx, p) || !is("argument"),
+        // A map's `[]` inserts a missing key: it has no const overload.
+        "subscript_expression" => !is("argument") || is_read(ctx, p) && !declared_in_family(ctx, u, "map"),
         "field_expression" => {
             let field = p.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
             let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
             match call {
-                Some(call) if ACCESSORS.contains(&field) => is_read(ctx, call) && !used_as_mutable_ref(ctx, call),
+                Some(call) if ACCESSORS.contains(&field) => {
+                    is_read(ctx, call) && !used_as_mutable_ref(ctx, call) && !keeps_iterator(field, call)
+                }
                 Some(_) => READ_ONLY_METHODS.contains(&field),
                 // A data member: reading it reads the object.
                 None => is_read(ctx, p),
@@ -63,13 +67,33 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         }
         "for_range_loop" => {
             // `for (auto& x : v)` would need v non-const unless x is const or a copy.
-            is("right")
-                && !p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator")
-                || is("right") && declaration_is_const(ctx, p)
+            let by_ref = p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator");
+            is("right") && (!by_ref || declaration_is_const(ctx, p))
         }
         "argument_list" => argument_is_read(ctx, p, u),
         _ => false,
     }
+}
+
+/// Iterator- and pointer-returning accessors whose result, once stored in a
+/// variable, can write through (`auto it = s.begin(); *it = 'x';`).
+const ITERATOR_ACCESSORS: &[&str] = &["begin", "end", "rbegin", "rend", "data"];
+
+fn keeps_iterator(method: &str, call: Node<'_>) -> bool {
+    ITERATOR_ACCESSORS.contains(&method)
+        && call.parent().is_some_and(|p| match p.kind() {
+            "init_declarator" => p.child_by_field_name("value") == Some(call),
+            "assignment_expression" => p.child_by_field_name("right") == Some(call),
+            _ => false,
+        })
+}
+
+/// Whether the identifier `u` is declared with a type of `family`.
+fn declared_in_family(ctx: &MatchCtx<'_>, u: Node<'_>, family: &str) -> bool {
+    u.kind() == "identifier"
+        && declaration_of(Lang::Cpp, u, ctx.text(u), ctx.src)
+            .and_then(|d| d.ty)
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, syntax::root_of(u), ctx.src))
 }
 
 fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
@@ -137,19 +161,23 @@ fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<
         .collect()
 }
 
+// Parameters of prototypes are often unnamed (`void f(std::string&);`): their
+// declarators are the `abstract_` kinds.
 fn param_is_value_or_const_ref(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
     let declarator = param.child_by_field_name("declarator");
     match declarator.map(|d| d.kind()) {
-        Some("reference_declarator") => declaration_is_const(ctx, param) && !ctx.text(param).contains("&&"),
-        Some("pointer_declarator") => false,
+        Some("reference_declarator" | "abstract_reference_declarator") => {
+            declaration_is_const(ctx, param) && !ctx.text(param).contains("&&")
+        }
+        Some("pointer_declarator" | "abstract_pointer_declarator") => false,
         _ => true,
     }
 }
 
 fn param_is_by_value(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
     let declarator = param.child_by_field_name("declarator");
-    !matches!(declarator.map(|d| d.kind()), Some("reference_declarator" | "pointer_declarator"))
-        && !ctx.text(param).contains('&')
+    let indirect = ["reference_declarator", "pointer_declarator", "abstract_reference_declarator", "abstract_pointer_declarator"];
+    !declarator.is_some_and(|d| indirect.contains(&d.kind())) && !ctx.text(param).contains('&')
 }
 
 pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -248,22 +276,35 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if !ok || object.kind() != "identifier" {
         return false;
     }
-    // The referenced object must stay untouched while the reference lives.
-    let scope = function_scope(Lang::Cpp, init);
+    // The referenced object must be a local or a parameter (so its lifetime
+    // is evident) and stay untouched while the reference lives.
     let name = ctx.text(object);
-    let after: Vec<Node> = uses(Lang::Cpp, scope, name, ctx.src).into_iter().filter(|u| u.start_byte() > init.end_byte()).collect();
-    let in_loop = syntax::enclosing_loop(Lang::Cpp, init);
-    let touched = |u: &Node| is_write(Lang::Cpp, *u, ctx.src) || !is_read(ctx, *u);
-    if after.iter().any(touched) {
+    let Some(obj_decl) = declaration_of(Lang::Cpp, object, name, ctx.src) else { return false };
+    if obj_decl.is_global {
         return false;
     }
-    // In a loop, uses *before* the declaration run again after it.
-    if let Some(lp) = in_loop {
-        if uses(Lang::Cpp, lp, name, ctx.src).iter().any(touched) {
-            return false;
-        }
-    }
-    !written_in(ctx, scope, name) || after.is_empty() && in_loop.is_none()
+    // Where the object's name means this object: not another variable of the
+    // same name in a different block of the function.
+    let obj_region = match obj_decl.node.kind() {
+        "for_range_loop" => Some(obj_decl.node),
+        _ if obj_decl.is_param => Some(function_scope(Lang::Cpp, init)),
+        _ => obj_decl.node.parent(),
+    };
+    // The reference lives until the end of the block that declares it. (In a
+    // loop it is bound afresh each iteration, so earlier uses in the body do
+    // not matter.)
+    let ref_block = init
+        .parent()
+        .filter(|d| d.kind() == "init_declarator")
+        .and_then(|d| d.parent())
+        .filter(|d| d.kind() == "declaration")
+        .and_then(|d| d.parent());
+    let (Some(obj_region), Some(ref_block)) = (obj_region, ref_block) else { return false };
+    let declaring = |u: Node<'_>| syntax::declared_by(Lang::Cpp, u, ctx.src, false).is_some();
+    !uses(Lang::Cpp, obj_region, name, ctx.src)
+        .into_iter()
+        .filter(|u| u.start_byte() > init.end_byte() && syntax::contains(ref_block, *u) && !declaring(*u))
+        .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
 }
 
 fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
@@ -306,8 +347,12 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if short == "main" || name.contains("operator") || name.contains("::") {
         return false;
     }
-    let ftext = ctx.text(func);
-    if ftext.starts_with("virtual") || descendants(func).iter().any(|n| n.kind() == "virtual_specifier") {
+    let mut c = func.walk();
+    let is_virtual = func.children(&mut c).any(|ch| ch.kind() == "virtual");
+    if is_virtual || fd.children(&mut fd.walk()).any(|n| n.kind() == "virtual_specifier") {
+        return false;
+    }
+    if !signature_is_private_to_file(ctx, func) {
         return false;
     }
     let root = syntax::root_of(func);
@@ -332,8 +377,58 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         })
 }
 
+/// Whether every declaration of this function is in this file, so changing
+/// its signature here changes it everywhere: a member defined inside its class
+/// (of a class with no base that it might override), or a free function with
+/// internal linkage (`static`, or in an anonymous namespace). A plain free
+/// function may also be declared in a header, which would then no longer
+/// match the definition.
+fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
+    let Some(parent) = func.parent() else { return false };
+    // A `template<...>` wraps the definition; look at what holds the template.
+    let holder = if parent.kind() == "template_declaration" { parent.parent() } else { Some(parent) };
+    match holder.map(|h| h.kind()) {
+        Some("field_declaration_list") => {
+            let class = holder.and_then(|h| h.parent());
+            class.is_some_and(|cl| {
+                let mut c = cl.walk();
+                let has_base = cl.children(&mut c).any(|ch| ch.kind() == "base_class_clause");
+                !has_base
+            })
+        }
+        _ => {
+            let mut c = func.walk();
+            let is_static = func
+                .children(&mut c)
+                .any(|ch| ch.kind() == "storage_class_specifier" && ctx.text(ch) == "static");
+            let in_anonymous_namespace = std::iter::successors(func.parent(), |n| n.parent())
+                .any(|n| n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none());
+            is_static || in_anonymous_namespace
+        }
+    }
+}
+
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(call), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    takes_by_value(ctx, call, arg)
+}
+
+pub fn not_passed_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    !uses(Lang::Cpp, within, ctx.text(var), ctx.src).into_iter().any(|u| {
+        let call = u.parent().filter(|a| a.kind() == "argument_list").and_then(|a| a.parent());
+        call.is_some_and(|c| c.kind() == "call_expression" && takes_by_value(ctx, c, u))
+    })
+}
+
+pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let stmt = syntax::enclosing_statement(Lang::Cpp, var);
+    uses(Lang::Cpp, stmt, ctx.text(var), ctx.src) == [var]
+}
+
+/// Whether `call` evidently takes its argument `arg` by value.
+fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
     let Some(func) = call.child_by_field_name("function") else { return false };
     let Some(arglist) = call.child_by_field_name("arguments") else { return false };
     match func.kind() {
@@ -354,6 +449,77 @@ pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             let params = declared_params(ctx, call, ctx.text(func));
             !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
         }
+        _ => false,
+    }
+}
+
+pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
+    let decl = syntax::declared_by(Lang::Cpp, var, ctx.src, false)
+        .or_else(|| declaration_of(Lang::Cpp, var, ctx.text(var), ctx.src));
+    decl.is_some_and(|d| kinds.contains(&d.node.kind()))
+}
+
+/// Methods whose result points into the object (iterators, raw pointers):
+/// keeping one keeps an alias of the object.
+const ALIASING_METHODS: &[&str] = &[
+    "begin", "end", "cbegin", "cend", "rbegin", "rend", "crbegin", "crend", "data", "c_str", "find",
+    "lower_bound", "upper_bound", "equal_range",
+];
+
+pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let scope = function_scope(Lang::Cpp, var);
+    !uses(Lang::Cpp, scope, ctx.text(var), ctx.src).into_iter().any(|u| keeps_alias(ctx, u))
+}
+
+/// Whether this mention of a variable lets something else keep referring to
+/// the object: `&v`, a reference/pointer/view/iterator bound to `v` or into
+/// it, or a lambda that captures by reference.
+fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+    let by_ref_lambda = std::iter::successors(u.parent(), |n| n.parent())
+        .take_while(|n| n.kind() != "function_definition")
+        .filter(|n| n.kind() == "lambda_expression")
+        .any(|l| l.child_by_field_name("captures").is_some_and(|c| ctx.text(c).contains('&')));
+    if by_ref_lambda {
+        return true;
+    }
+    // Climb `v.f`, `v[i]`, `v.m()`, `(v)` to the whole access expression,
+    // remembering the last method called on the way.
+    let (mut e, mut method) = (u, None);
+    while let Some(p) = e.parent() {
+        let is = |field: &str| p.child_by_field_name(field) == Some(e);
+        match p.kind() {
+            "field_expression" if is("argument") => {
+                let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+                method = p.child_by_field_name("field").map(|f| ctx.text(f));
+                e = call.unwrap_or(p);
+            }
+            "subscript_expression" if is("argument") => {
+                method = None;
+                e = p;
+            }
+            "parenthesized_expression" => e = p,
+            _ => break,
+        }
+    }
+    let iterator_like = method.is_some_and(|m| ALIASING_METHODS.contains(&m));
+    let Some(p) = e.parent() else { return false };
+    match p.kind() {
+        "pointer_expression" => ctx.text(p).starts_with('&'),
+        "init_declarator" if p.child_by_field_name("value") == Some(e) => {
+            let declarator = p.child_by_field_name("declarator").map(|d| d.kind());
+            let ty = p.parent().and_then(|d| d.child_by_field_name("type"));
+            let root = syntax::root_of(p);
+            let view = ty.is_some_and(|t| {
+                let t = ctx.text(t);
+                ctx.types.contains(Lang::Cpp, "string_view", t, root, ctx.src) || t.contains("span") || t.contains("iterator")
+            });
+            let auto = ty.is_some_and(|t| t.kind() == "placeholder_type_specifier");
+            matches!(declarator, Some("reference_declarator" | "pointer_declarator")) || view || auto && iterator_like
+        }
+        "assignment_expression" => p.child_by_field_name("right") == Some(e) && iterator_like,
         _ => false,
     }
 }
@@ -395,7 +561,24 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
 
 pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(node) = ctx.node(&args[0]) else { return false };
-    stream_of(ctx, node).is_some_and(|s| !matches!(ctx.text(s), "std::cerr" | "cerr" | "std::clog" | "clog"))
+    stream_of(ctx, node).is_some_and(|s| is_buffered_stream(ctx, s))
+}
+
+/// Positive evidence that `stream` is a buffered standard output stream:
+/// `std::cout`/`std::wcout` (unqualified only under `using`), or a variable
+/// declared with an `ostream`-family type. std::cerr and std::clog are left
+/// out on purpose: their output is meant to appear at once. Anything else
+/// (a logger with its own `operator<<`) might give `std::endl` a meaning.
+fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
+    let root = syntax::root_of(stream);
+    match (stream.kind(), ctx.text(stream)) {
+        ("qualified_identifier", "std::cout" | "std::wcout") => true,
+        ("identifier", name @ ("cout" | "wcout")) => crate::skills::types::std_visible(name, root, ctx.src),
+        ("identifier", name) => declaration_of(Lang::Cpp, stream, name, ctx.src)
+            .and_then(|d| d.ty)
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
+        _ => false,
+    }
 }
 
 pub fn loop_not_interactive(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -411,7 +594,20 @@ pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(decl) = ctx.node(&args[0]) else { return false };
     let mut c = decl.walk();
     let plain = !decl.children(&mut c).any(|ch| matches!(ch.kind(), "storage_class_specifier" | "type_qualifier" | "attribute_declaration"));
-    plain
+    // `std::string a, b;` declares two names: an edit of the whole
+    // declaration on behalf of one of them would lose the other.
+    let names = decl.children_by_field_name("declarator", &mut c).count();
+    plain && names == 1
+}
+
+pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(decl) = syntax::declared_by(Lang::Cpp, var, ctx.src, false) else { return false };
+    let Some(block) = decl.node.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    let scope = function_scope(Lang::Cpp, var);
+    uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
+        .into_iter()
+        .all(|u| u.start_byte() >= var.start_byte() && syntax::contains(block, u))
 }
 
 /// C++ trip counts: `for (T i = 0; i < N; ++i)` and `for (x : container)`.
@@ -449,16 +645,18 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                 return None;
             }
             let var_name = ctx.text(var);
-            // Condition: `i < N` or `i != N`.
+            // Condition: `i < N`, `i != N`, or `i < N && i < M`.
             if cond.kind() != "binary_expression" {
                 return None;
             }
             let op = ctx.text(cond.child_by_field_name("operator")?);
-            let left = cond.child_by_field_name("left")?;
-            let bound = cond.child_by_field_name("right")?;
-            if !matches!(op, "<" | "!=") || ctx.text(left) != var_name {
-                return None;
-            }
+            let bounds = if op == "&&" {
+                let a = upper_bound(ctx, cond.child_by_field_name("left")?, var_name, &["<"])?;
+                let b = upper_bound(ctx, cond.child_by_field_name("right")?, var_name, &["<"])?;
+                vec![a, b]
+            } else {
+                vec![upper_bound(ctx, cond, var_name, &["<", "!="])?]
+            };
             // Update: `++i`, `i++` or `i += 1`.
             let up = ctx.text(update).replace(' ', "");
             if ![format!("++{var_name}"), format!("{var_name}++"), format!("{var_name}+=1")].contains(&up) {
@@ -468,8 +666,55 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
             if written_in(ctx, body, var_name) {
                 return None;
             }
-            let (count, idents) = bound_expression(ctx, bound, root)?;
-            Some((count, idents))
+            match bounds[..] {
+                [bound] => bound_expression(ctx, bound, root),
+                [a, b] => min_bound_expression(ctx, a, b, root),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `B` in a condition `var < B` (or another of `ops`).
+fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&str]) -> Option<Node<'t>> {
+    if cond.kind() != "binary_expression" {
+        return None;
+    }
+    let op = ctx.text(cond.child_by_field_name("operator")?);
+    let left = cond.child_by_field_name("left")?;
+    if !ops.contains(&op) || ctx.text(left) != var_name {
+        return None;
+    }
+    cond.child_by_field_name("right")
+}
+
+/// The trip count of `i < A && i < B`: `std::min(A, B)`, clamped at zero for
+/// signed bounds. Only when std::min certainly compiles: both bounds are
+/// variables declared with the same integer type, or both are `x.size()`, and
+/// the file includes <algorithm>.
+fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
+    let includes_algorithm = descendants(root).into_iter().any(|n| {
+        n.kind() == "preproc_include" && n.child_by_field_name("path").is_some_and(|p| ctx.text(p) == "<algorithm>")
+    });
+    if !includes_algorithm {
+        return None;
+    }
+    let (ea, mut idents) = bound_expression(ctx, a, root)?;
+    let (eb, ib) = bound_expression(ctx, b, root)?;
+    idents.extend(ib);
+    let (ta, tb) = (ctx.text(a), ctx.text(b));
+    let min = format!("std::min({ta}, {tb})");
+    match (a.kind(), b.kind()) {
+        ("call_expression", "call_expression") => Some((min, idents)),
+        ("identifier", "identifier") => {
+            let ty = |n: Node<'_>| {
+                declaration_of(Lang::Cpp, n, ctx.text(n), ctx.src).and_then(|d| d.ty).map(|t| syntax::base_type(&t))
+            };
+            let same_type = ty(a).is_some_and(|t| Some(t) == ty(b));
+            // A signed bound came back clamped (`n > 0 ? n : 0`); clamp the minimum likewise.
+            let signed = ea != ta || eb != tb;
+            same_type.then(|| (if signed { format!("{min} > 0 ? {min} : 0") } else { min }, idents))
         }
         _ => None,
     }
@@ -501,5 +746,261 @@ fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Opti
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{find, run};
+    use crate::lang::Lang;
+
+    /// Runs a one-node guard on the `nth` node of `kind` with text `text`.
+    fn holds(src: &str, call: &str, kind: &str, text: &str, nth: usize) -> bool {
+        let tree = Lang::Cpp.parse(src);
+        let node = find(&tree, src, kind, text, nth);
+        run(Lang::Cpp, src, call, &[("n", node)]).0
+    }
+
+    #[test]
+    fn buffered_stream_needs_evidence_of_a_standard_stream() {
+        let src = "void f(std::ostream& os, Logger& log) {\n  std::ofstream file(\"x\");\n  std::cout << 1 << std::endl;\n  os << std::endl;\n  file << std::endl;\n  std::cerr << std::endl;\n  log << std::endl;\n  cout << std::endl;\n}\n";
+        let endl = |nth| holds(src, "buffered-stream(@n)", "qualified_identifier", "std::endl", nth);
+        assert!(endl(0), "std::cout");
+        assert!(endl(1), "a declared std::ostream&");
+        assert!(endl(2), "a declared std::ofstream");
+        assert!(!endl(3), "std::cerr is meant to appear at once");
+        assert!(!endl(4), "an unknown Logger");
+        assert!(!endl(5), "`cout` without `using namespace std`");
+        let with_using = format!("using namespace std;\n{src}");
+        assert!(holds(&with_using, "buffered-stream(@n)", "qualified_identifier", "std::endl", 5));
+    }
+
+    #[test]
+    fn sole_declaration_needs_a_signature_private_to_the_file() {
+        let src = "int ext(std::string s) { return 0; }\n\
+                   static int stat(std::string s) { return 1; }\n\
+                   namespace { int anon(std::string s) { return 2; } }\n\
+                   namespace n { int named(std::string s) { return 3; } }\n\
+                   struct Plain { int member(std::string s) { return 4; } };\n\
+                   struct Derived : Base { int inherited(std::string s) { return 5; } };\n\
+                   struct Virt { virtual int virt(std::string s) { return 6; } int over(std::string s) override { return 7; } };\n\
+                   static int twice(std::string s);\n\
+                   static int twice(std::string s) { return 8; }\n\
+                   static int pointed(std::string s) { return 9; }\n\
+                   int use() { int (*f)(std::string) = pointed; return stat(\"\") + f(\"\"); }\n";
+        let tree = Lang::Cpp.parse(src);
+        let func = |name: &str| {
+            crate::skills::syntax::descendants(tree.root_node())
+                .into_iter()
+                .find(|n| n.kind() == "function_definition" && n.child_by_field_name("declarator").is_some_and(|d| {
+                    d.child_by_field_name("declarator").is_some_and(|i| &src[i.byte_range()] == name)
+                }))
+                .unwrap_or_else(|| panic!("no function {name}"))
+        };
+        let sole = |name: &str| run(Lang::Cpp, src, "sole-declaration(@f)", &[("f", func(name))]).0;
+        assert!(sole("stat"), "static, and only ever called");
+        assert!(sole("anon"), "anonymous namespace");
+        assert!(sole("member"), "defined in a class without bases");
+        assert!(!sole("ext"), "external linkage: a header may declare it");
+        assert!(!sole("named"), "a named namespace is still external linkage");
+        assert!(!sole("inherited"), "may override a base method");
+        assert!(!sole("virt"));
+        assert!(!sole("over"));
+        assert!(!sole("twice"), "also declared by a prototype");
+        assert!(!sole("pointed"), "its address is taken");
+    }
+
+    #[test]
+    fn plain_declaration_is_one_unqualified_name() {
+        let src = "void f() {\n  std::string a;\n  std::string b, c;\n  static std::string d;\n  const std::string e;\n}\n";
+        let decl = |text: &str| holds(src, "plain-declaration(@n)", "declaration", text, 0);
+        assert!(decl("std::string a;"));
+        assert!(!decl("std::string b, c;"), "two names");
+        assert!(!decl("static std::string d;"));
+        assert!(!decl("const std::string e;"));
+    }
+
+    #[test]
+    fn scoped_to_block_rejects_mentions_before_or_outside_the_block() {
+        let src = "std::string g;\nvoid f(int n) {\n  while (n--) {\n    std::string a;\n    a += 'x';\n  }\n  do {\n    std::string g;\n    g += 'y';\n  } while (g.empty());\n  for (;;) {\n    use(b);\n    std::string b;\n  }\n}\n";
+        let scoped = |name: &str, nth| holds(src, "scoped-to-block(@n)", "identifier", name, nth);
+        assert!(scoped("a", 0));
+        assert!(!scoped("a", 1), "a use, not a declaration");
+        assert!(!scoped("g", 1), "the do-while condition reads the global `g`");
+        assert!(!scoped("b", 1), "`b` is mentioned before the declaration");
+    }
+
+    #[test]
+    fn loop_count_takes_the_minimum_of_two_bounds() {
+        let count = |src: &str| {
+            let tree = Lang::Cpp.parse(src);
+            let lp = crate::skills::syntax::descendants(tree.root_node())
+                .into_iter()
+                .find(|n| n.kind() == "for_statement")
+                .expect("a for loop");
+            let (held, bindings) = run(Lang::Cpp, src, "loop-count(@l)", &[("l", lp)]);
+            held.then(|| bindings["count"].clone())
+        };
+        let with = |head: &str, params: &str| {
+            format!("#include <algorithm>\nvoid f({params}) {{\n  for ({head}) {{ v.push_back(1); }}\n}}\n")
+        };
+        assert_eq!(count(&with("int r = 0; r < n; ++r", "int n")).as_deref(), Some("n > 0 ? n : 0"));
+        assert_eq!(
+            count(&with("int r = 0; r < rows && r < cols; ++r", "int rows, int cols")).as_deref(),
+            Some("std::min(rows, cols) > 0 ? std::min(rows, cols) : 0")
+        );
+        assert_eq!(count(&with("size_t i = 0; i < a && i < b; ++i", "size_t a, const size_t b")).as_deref(), Some("std::min(a, b)"));
+        assert_eq!(
+            count(&with("size_t i = 0; i < xs.size() && i < ys.size(); ++i", "const V& xs, const V& ys")).as_deref(),
+            Some("std::min(xs.size(), ys.size())")
+        );
+        // std::min(int, size_t) does not compile.
+        assert_eq!(count(&with("int i = 0; i < a && i < b; ++i", "int a, size_t b")), None);
+        // Not a bound: the loop may stop anywhere.
+        assert_eq!(count(&with("int i = 0; i < a && ok(i); ++i", "int a")), None);
+        assert_eq!(count(&with("int i = 0; i < a || i < b; ++i", "int a, int b")), None);
+        // Without <algorithm> there is no evidence std::min is declared.
+        let bare = "void f(int a, int b) {\n  for (int i = 0; i < a && i < b; ++i) { v.push_back(i); }\n}\n";
+        assert_eq!(count(bare), None);
+    }
+
+    #[test]
+    fn returns_const_ref_tracks_the_source_object_while_the_reference_lives() {
+        let src = "struct A { const std::string& name() const; std::string copy() const; };\n\
+                   std::vector<std::string> g;\n\
+                   void f(std::vector<A>& all, std::vector<std::string> v) {\n\
+                     for (A& a : all) { a.set(1); }\n\
+                     for (const A& a : all) { std::string n = a.name(); use(n); }\n\
+                     { std::string x = v[0]; v.push_back(x); }\n\
+                     { std::string y = v.front(); use(y); }\n\
+                     v.push_back(\"late\");\n\
+                     std::string z = g[0];\n\
+                     std::string w = all[0].copy();\n\
+                     std::string t = make().name();\n\
+                   }\n";
+        let init = |text: &str| holds(src, "returns-const-ref(@n)", "call_expression", text, 0);
+        let index = |text: &str| holds(src, "returns-const-ref(@n)", "subscript_expression", text, 0);
+        assert!(init("a.name()"), "a different `a` is modified in another loop; this one is not");
+        assert!(!index("v[0]"), "v grows while the reference lives");
+        assert!(init("v.front()"), "v only grows after the reference's block ends");
+        assert!(!index("g[0]"), "a global may change behind the reference's back");
+        assert!(!init("all[0].copy()"), "returns by value");
+        assert!(!init("make().name()"), "a temporary");
+    }
+
+    #[test]
+    fn declared_by_names_the_declaring_construct() {
+        let src = "void f(std::string p) {\n  std::string l;\n  for (std::string r : xs) { use(r, l, p); }\n}\n";
+        let by = |name: &str, nth, kinds: &str| holds(src, &format!("declared-by(@n, {kinds})"), "identifier", name, nth);
+        assert!(by("p", 1, "declaration|parameter_declaration"), "a use of a parameter");
+        assert!(by("l", 0, "declaration"), "the declaring name itself");
+        assert!(!by("r", 1, "declaration|parameter_declaration"), "a range-for variable");
+        assert!(by("r", 1, "for_range_loop"));
+        assert!(!by("xs", 0, "declaration"), "no declaration at all");
+    }
+
+    #[test]
+    fn not_aliased_sees_references_pointers_iterators_and_lambdas() {
+        let aliased = |body: &str| {
+            let src = format!("void f() {{\n  std::vector<int> v;\n  {body}\n  sink(v);\n}}\n");
+            !holds(&src, "not-aliased(@n)", "identifier", "v", 0)
+        };
+        assert!(!aliased("int n = v.size(); auto x = v[0]; std::vector<int> copy = v; keep(v);"));
+        assert!(aliased("int* p = &v[0];"));
+        assert!(aliased("std::vector<int>& r = v;"));
+        assert!(aliased("const int& first = v.front();"));
+        assert!(aliased("auto it = v.begin();"));
+        assert!(aliased("it = v.find(3);"));
+        assert!(aliased("std::span<int> s = v;"));
+        assert!(aliased("auto later = [&] { return v.size(); };"));
+        assert!(!aliased("auto later = [v] { return v.size(); };"), "a by-value capture copies");
+    }
+
+    #[test]
+    fn only_read_allows_ranging_over_a_variable_by_copy_or_const_ref() {
+        let src = "void f(std::string s) {\n  { for (char c : s) {} }\n  { for (const char& c : s) {} }\n  { for (char& c : s) {} }\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let param = find(&tree, src, "identifier", "s", 0);
+        let loops: Vec<_> = crate::skills::syntax::descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "for_range_loop")
+            .collect();
+        let read = |i: usize| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", loops[i])]).0;
+        assert!(read(0), "a copy of each char");
+        assert!(read(1), "a const reference");
+        assert!(!read(2), "a mutable reference could change the string");
+    }
+
+    #[test]
+    fn not_passed_by_value_looks_at_every_call_of_the_variable() {
+        let src = "void by_value(std::string s);\nvoid by_ref(const std::string& s);\n\
+                   void f(std::string a, std::string b, std::vector<std::string> out) {\n\
+                     by_ref(a);\n  unknown(a);\n  by_ref(b);\n  by_value(b);\n  out.push_back(a);\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let body = crate::skills::syntax::descendants(tree.root_node())
+            .into_iter()
+            .rfind(|n| n.kind() == "compound_statement")
+            .expect("f's body");
+        let passes = |name: &str| {
+            let var = find(&tree, src, "identifier", name, 0);
+            !run(Lang::Cpp, src, "not-passed-by-value(@v, @in)", &[("v", var), ("in", body)]).0
+        };
+        assert!(passes("a"), "push_back into a declared container takes it by value");
+        assert!(passes("b"), "by_value is declared to take a copy");
+        let only_ref = "void by_ref(const std::string& s);\nvoid f(std::string a) { by_ref(a); unknown(a); }\n";
+        let t2 = Lang::Cpp.parse(only_ref);
+        let a = find(&t2, only_ref, "identifier", "a", 0);
+        let body2 = find(&t2, only_ref, "compound_statement", "{ by_ref(a); unknown(a); }", 0);
+        assert!(run(Lang::Cpp, only_ref, "not-passed-by-value(@v, @in)", &[("v", a), ("in", body2)]).0);
+    }
+
+    #[test]
+    fn sole_mention_in_statement_sees_unsequenced_reads() {
+        let src = "void f(std::vector<int> v, std::vector<int> w) {\n  long a = g(v.size()) + h(v);\n  long b = h(w);\n}\n";
+        let sole = |name: &str, nth| holds(src, "sole-mention-in-statement(@n)", "identifier", name, nth);
+        assert!(!sole("v", 2), "v.size() in the same statement");
+        assert!(sole("w", 1));
+    }
+
+    #[test]
+    fn only_read_knows_unnamed_prototype_parameters() {
+        let src = "void by_ref(std::string&);\nvoid by_cref(const std::string&);\nvoid by_ptr(std::string*);\nvoid by_val(std::string);\n\
+                   void f(std::string s) {\n  by_ref(s);\n  by_cref(s);\n  by_val(s);\n}\n";
+        let tree = Lang::Cpp.parse(src);
+        let param = find(&tree, src, "identifier", "s", 0);
+        let stmt = |text: &str| find(&tree, src, "expression_statement", text, 0);
+        let read = |text: &str| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", stmt(text))]).0;
+        assert!(!read("by_ref(s);"), "an unnamed `std::string&` may be modified");
+        assert!(read("by_cref(s);"));
+        assert!(read("by_val(s);"));
+        let call = find(&tree, src, "call_expression", "by_val(s)", 0);
+        let arg = find(&tree, src, "identifier", "s", 3);
+        assert!(run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", call), ("a", arg)]).0);
+        let ref_call = find(&tree, src, "call_expression", "by_ref(s)", 0);
+        let ref_arg = find(&tree, src, "identifier", "s", 1);
+        assert!(!run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", ref_call), ("a", ref_arg)]).0);
+    }
+
+    #[test]
+    fn only_read_rejects_writes_through_iterators_derefs_and_map_subscripts() {
+        let cases = [
+            ("auto it = s.begin(); *it = 'x';", false),
+            ("char* p = s.data(); p[0] = 'x';", false),
+            ("*s.begin() = 'x';", false),
+            ("return *s.begin();", true),
+            ("return s.front() == 'x';", true),
+            ("char c = s[0]; return c;", true),
+            ("return m[3];", false),
+            ("return m.at(3);", true),
+        ];
+        for (body, expected) in cases {
+            let src = format!("int f(std::string s, std::map<int, int> m) {{ {body} }}\n");
+            let tree = Lang::Cpp.parse(&src);
+            let name = if body.contains("m[") || body.contains("m.at") { "m" } else { "s" };
+            let var = find(&tree, &src, "identifier", name, 0);
+            let body_node = find(&tree, &src, "compound_statement", &format!("{{ {body} }}"), 0);
+            let held = run(Lang::Cpp, &src, "only-read(@v, @in)", &[("v", var), ("in", body_node)]).0;
+            assert_eq!(held, expected, "{body}");
+        }
     }
 }

@@ -44,19 +44,29 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "expensive-element", params: &[N, N], binds: &[], run: cpp::expensive_element,
         doc: "C++ range-for: the loop variable's written type is expensive to copy, or it is `auto` and the range is declared as a container of an expensive type." },
     GuardDef { name: "returns-const-ref", params: &[N], binds: &[], run: cpp::returns_const_ref,
-        doc: "C++: the initializer evidently yields a reference into a named object (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is not modified afterwards in the function." },
+        doc: "C++: the initializer evidently yields a reference into a named local or parameter (a method declared here to return `const T&`, or `[]`/at/front/back of a declared container) and that object is only read from there to the end of the block the initialized variable lives in." },
     GuardDef { name: "sole-declaration", params: &[N], binds: &[], run: cpp::sole_declaration,
-        doc: "C++: the function is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
+        doc: "C++: the function's signature is private to this file (a member defined in a class without bases, or a `static` or anonymous-namespace free function), it is declared nowhere else in the file, is not virtual/override, not `main`, and its name is only ever called (never taken as a pointer)." },
     GuardDef { name: "callee-takes-by-value", params: &[N, N], binds: &[], run: cpp::callee_takes_by_value,
         doc: "C++: the call's parameter at the argument's position is by value (a function declared in this file), or the call is a container's push_back/emplace_back/insert/push, which have rvalue overloads." },
+    GuardDef { name: "declared-by", params: &[N, W], binds: &[], run: cpp::declared_by,
+        doc: "C++: the variable's declaring construct has one of the `|`-separated node kinds, e.g. `declaration|parameter_declaration` (which leaves out range-for variables and catch parameters)." },
+    GuardDef { name: "not-aliased", params: &[N], binds: &[], run: cpp::not_aliased,
+        doc: "C++: nowhere in its function does anything keep referring to the variable's object: no `&v`, no reference, pointer, string_view, span or iterator bound to it or into it, and no mention inside a lambda that captures by reference." },
+    GuardDef { name: "not-passed-by-value", params: &[N, N], binds: &[], run: cpp::not_passed_by_value,
+        doc: "C++: inside the node, the variable is never an argument that the callee evidently takes by value (see callee-takes-by-value); there, moving it (cpp/move-last-use) is the better rewrite." },
+    GuardDef { name: "sole-mention-in-statement", params: &[N], binds: &[], run: cpp::sole_mention_in_statement,
+        doc: "C++: the node is the only mention of its name in the whole statement around it; C++ leaves the order of most operands unspecified, so another mention (`g(v.size()) + f(std::move(v))`) could run after a move." },
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
         doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
     GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
-        doc: "C++: the node is the right operand of `<<` in a chain whose stream is not std::cerr/std::clog (which are unbuffered or meant to appear at once)." },
+        doc: "C++: the node is the right operand of `<<` in a chain whose stream is evidently a buffered output stream: std::cout/std::wcout, or a variable declared with an `ostream`-family type; never std::cerr/std::clog (meant to appear at once) or an unknown object." },
     GuardDef { name: "loop-not-interactive", params: &[N], binds: &[], run: cpp::loop_not_interactive,
         doc: "C++: the enclosing loop neither reads input (cin, getline, scanf) nor flushes or sleeps explicitly, so the output is not a prompt or a progress line a person waits for." },
     GuardDef { name: "plain-declaration", params: &[N], binds: &[], run: cpp::plain_declaration,
-        doc: "C++: the declaration has no storage class (static, thread_local, extern) and no cv-qualifier." },
+        doc: "C++: the declaration has no storage class (static, thread_local, extern), no cv-qualifier, and declares a single name." },
+    GuardDef { name: "scoped-to-block", params: &[N], binds: &[], run: cpp::scoped_to_block,
+        doc: "C++: the node is a name declared in a block, and every mention of that name in the function comes after it and inside that block, so moving the declaration out of the block cannot capture another variable's mentions (an outer or global one of the same name, a do-while condition)." },
     GuardDef { name: "no-live-borrow", params: &[N, N], binds: &[], run: rust::no_live_borrow,
         doc: "Rust: before the node, every mention of the variable is its declaration, a `v.method(..);` statement or a print macro statement, whose borrows end there (a `let`, a call taking `&v`, a closure or struct might still borrow it); and the node's statement mentions it only inside the node." },
     GuardDef { name: "no-loop-borrow-into", params: &[N, N], binds: &[], run: rust::no_loop_borrow_into,
@@ -72,6 +82,46 @@ pub static CATALOGUE: &[GuardDef] = &[
     GuardDef { name: "root-not-mentioned", params: &[N, N], binds: &[], run: rust::root_not_mentioned,
         doc: "Rust: the variable at the root of the first node (`x` of `x`, `self` of `self.buf`) is not mentioned inside the second node, not even as a token of a macro or an inline format capture (a borrow there would clash with a `&mut` of the first)." },
 ];
+
+/// Helpers for the guards' unit tests: parse a snippet, pick nodes by kind
+/// and text, and run one guard call against them.
+#[cfg(test)]
+pub(super) mod testutil {
+    use std::collections::HashMap;
+
+    use tree_sitter::{Node, Tree};
+
+    use crate::lang::Lang;
+    use crate::skills::call::parse_call;
+    use crate::skills::guard::{self, MatchCtx};
+    use crate::skills::syntax::{descendants, text};
+    use crate::skills::types::TypeFamilies;
+
+    pub fn families() -> TypeFamilies {
+        TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).expect("rewrites/types.toml parses")
+    }
+
+    /// The `nth` node (0-based, document order) of `kind` whose text is `text`.
+    pub fn find<'t>(tree: &'t Tree, src: &str, kind: &str, text_is: &str, nth: usize) -> Node<'t> {
+        descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == kind && text(*n, src) == text_is)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no {kind} `{text_is}` #{nth} in test source"))
+    }
+
+    /// Run `call` (e.g. `only-read(@var, @body)`) with the given captures;
+    /// returns whether it held and what it bound.
+    pub fn run<'t>(lang: Lang, src: &'t str, call: &str, caps: &[(&str, Node<'t>)]) -> (bool, HashMap<String, String>) {
+        let types = families();
+        let call = parse_call(call).expect("test guard call parses");
+        let def = guard::validate(&call).expect("test guard call is valid");
+        let captures = caps.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+        let held = guard::run(&call, def, &mut ctx);
+        (held, ctx.bindings)
+    }
+}
 
 #[cfg(test)]
 mod tests {
