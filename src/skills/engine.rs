@@ -62,15 +62,41 @@ impl SkillSet {
         let Some(combined) = self.combined.get(&lang) else { return out };
         let tree = lang.parse(src);
         let errors = lang::error_ranges(&tree);
-        let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
         let mut candidates = Vec::new();
-        while let Some(m) = matches.next() {
+        let mut cursor = QueryCursor::new();
+        let mut take = |m: &QueryMatch<'_, '_>, notes: &mut Vec<String>| {
             let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
             match self.evaluate(skill, &combined.query, m, src) {
                 Ok(Some(f)) => candidates.push(f),
                 Ok(None) => {}
-                Err(e) => out.notes.push(format!("{}: {e}", skill.id())),
+                Err(e) => notes.push(format!("{}: {e}", skill.id())),
+            }
+        };
+        if combined.dispatch.whole_tree {
+            let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
+            while let Some(m) = matches.next() {
+                take(m, &mut out.notes);
+            }
+        } else {
+            // One plain walk; the query runs only where a pattern can start.
+            cursor.set_max_start_depth(Some(0));
+            let mut walker = tree.walk();
+            'walk: loop {
+                let node = walker.node();
+                if combined.dispatch.may_start(node.kind_id(), &src.as_bytes()[node.byte_range()]) {
+                    let mut matches = cursor.matches(&combined.query, node, src.as_bytes());
+                    while let Some(m) = matches.next() {
+                        take(m, &mut out.notes);
+                    }
+                }
+                if walker.goto_first_child() {
+                    continue;
+                }
+                while !walker.goto_next_sibling() {
+                    if !walker.goto_parent() {
+                        break 'walk;
+                    }
+                }
             }
         }
         dedup(&mut candidates);

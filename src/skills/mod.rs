@@ -7,6 +7,7 @@
 
 pub mod call;
 pub mod edit;
+mod dispatch;
 pub mod engine;
 pub mod examples;
 pub mod guard;
@@ -56,6 +57,8 @@ impl Skill {
 /// The skills of one language, compiled into one query.
 struct Combined {
     query: Query,
+    /// Which nodes can start a pattern (see `dispatch`).
+    dispatch: dispatch::Dispatch,
     /// For each pattern of the combined query, the index of its skill.
     pattern_skill: Vec<usize>,
 }
@@ -132,7 +135,8 @@ impl SkillSet {
             if query.pattern_count() != pattern_skill.len() {
                 bail!("combined {} query has {} patterns, expected {}", lang.id(), query.pattern_count(), pattern_skill.len());
             }
-            combined.insert(lang, Combined { query, pattern_skill });
+            let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source);
+            combined.insert(lang, Combined { query, dispatch, pattern_skill });
         }
         Ok(SkillSet { skills, combined, types })
     }

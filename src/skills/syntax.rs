@@ -53,19 +53,59 @@ pub fn root_of(node: Node<'_>) -> Node<'_> {
     n
 }
 
+/// Leaf nodes under `scope` whose whole text is `name`, in document order.
+///
+/// Guards ask "where is this name" for every match; walking the scope's
+/// subtree each time made scans quadratic in function size. A substring
+/// search over the scope's text (memchr) finds the few candidate offsets, and
+/// tree-sitter maps each back to its leaf in O(depth).
+pub fn named_leaves<'t>(scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let range = scope.byte_range();
+    let hay = &src.as_bytes()[range.clone()];
+    memchr::memmem::find_iter(hay, name.as_bytes())
+        .filter_map(|off| {
+            let start = range.start + off;
+            let end = start + name.len();
+            let n = scope.descendant_for_byte_range(start, end)?;
+            (n.start_byte() == start && n.end_byte() == end && n.child_count() == 0).then_some(n)
+        })
+        .collect()
+}
+
+/// The innermost nodes under `scope` whose text contains `needle`: the
+/// string literals that mention a name, for instance.
+fn nodes_containing<'t>(scope: Node<'t>, needle: &str, src: &str) -> Vec<Node<'t>> {
+    let range = scope.byte_range();
+    let hay = &src.as_bytes()[range.clone()];
+    let mut out: Vec<Node> = memchr::memmem::find_iter(hay, needle.as_bytes())
+        .filter_map(|off| scope.descendant_for_byte_range(range.start + off, range.start + off + needle.len()))
+        .collect();
+    out.dedup();
+    out
+}
+
 /// Every place under `scope` that refers to the variable `name`: identifier
 /// nodes, and in Rust also format strings that capture it inline (`"{name}"`).
 pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
-    descendants(scope)
+    let mut out: Vec<Node> = named_leaves(scope, name, src)
         .into_iter()
-        .filter(|n| match n.kind() {
-            "identifier" => text(*n, src) == name && !(lang == Lang::Rust && is_member_token(*n, src)),
-            "string_literal" | "raw_string_literal" if lang == Lang::Rust => {
-                in_macro(*n) && format_string_captures(text(*n, src), name)
+        .filter(|n| n.kind() == "identifier" && !(lang == Lang::Rust && is_member_token(*n, src)))
+        .collect();
+    if lang == Lang::Rust {
+        for n in nodes_containing(scope, name, src) {
+            let lit = lang::ancestor(n, |a| matches!(a.kind(), "string_literal" | "raw_string_literal"));
+            if let Some(lit) = lit {
+                if !out.contains(&lit) && in_macro(lit) && format_string_captures(text(lit, src), name) {
+                    out.push(lit);
+                }
             }
-            _ => false,
-        })
-        .collect()
+        }
+        out.sort_by_key(|n| n.start_byte());
+    }
+    out
 }
 
 /// In a Rust macro's flat token tree, a name right after `.` or `::` is a
@@ -121,18 +161,18 @@ pub struct Decl<'t> {
 pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
     let scope = function_scope(lang, at);
     let pos = at.start_byte();
-    let local = descendants(scope)
+    let local = named_leaves(scope, name, src)
         .into_iter()
-        .filter(|n| n.kind() == "identifier" && text(*n, src) == name && n.start_byte() < pos)
+        .filter(|n| n.kind() == "identifier" && n.start_byte() < pos)
         .filter_map(|n| declared_by(lang, n, src, false))
         .rfind(|d| visible_at(lang, d, pos));
     if local.is_some() {
         return local;
     }
     let root = root_of(at);
-    descendants(root)
+    named_leaves(root, name, src)
         .into_iter()
-        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && text(*n, src) == name)
+        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier"))
         .filter(|n| lang::enclosing_named_function(lang, *n).is_none())
         .filter_map(|n| declared_by(lang, n, src, true))
         .next()
@@ -333,10 +373,9 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
 /// function of that name is declared anywhere in the file (so the call can
 /// only mean it) and it is not generic (a `-> T` would say nothing).
 fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<String> {
-    let mut found = descendants(root)
+    let mut found = named_leaves(root, name, src)
         .into_iter()
-        .filter(|n| n.kind() == "function_item")
-        .filter(|n| n.child_by_field_name("name").is_some_and(|id| text(id, src) == name));
+        .filter_map(|id| id.parent().filter(|f| f.kind() == "function_item" && f.child_by_field_name("name") == Some(id)));
     let f = found.next()?;
     if found.next().is_some() || f.child_by_field_name("type_parameters").is_some() {
         return None;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 use tree_sitter::Node;
 
-use super::syntax::{self, descendants, text};
+use super::syntax::{self, text};
 use crate::lang::Lang;
 
 #[derive(Debug, Default, Clone)]
@@ -104,14 +104,15 @@ fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
         return ty.to_string();
     }
     let base = syntax::base_type(ty);
-    for n in descendants(root) {
+    for leaf in syntax::named_leaves(root, &base, src) {
+        let Some(n) = leaf.parent() else { continue };
         let (name, target) = match n.kind() {
             "alias_declaration" => (n.child_by_field_name("name"), n.child_by_field_name("type")),
             "type_definition" => (n.child_by_field_name("declarator"), n.child_by_field_name("type")),
             _ => continue,
         };
         if let (Some(name), Some(target)) = (name, target) {
-            if text(name, src) == base {
+            if name == leaf {
                 return text(target, src).to_string();
             }
         }
@@ -121,7 +122,7 @@ fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
 
 /// Whether the unqualified `name` refers to `std::name` in this file.
 pub fn std_visible(name: &str, root: Node<'_>, src: &str) -> bool {
-    descendants(root).into_iter().any(|n| {
+    syntax::named_leaves(root, "using", src).into_iter().filter_map(|kw| kw.parent()).any(|n| {
         n.kind() == "using_declaration" && {
             let t: String = text(n, src).split_whitespace().collect::<Vec<_>>().join(" ");
             t == "using namespace std;" || t == format!("using std::{name};")

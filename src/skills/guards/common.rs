@@ -25,9 +25,9 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
 pub(super) fn uses_in_function<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Vec<Node<'a>> {
     let name = var_name(ctx, node);
     let scope = function_scope(ctx.lang, node);
-    let declaring: Vec<Node> = descendants(scope)
+    let declaring: Vec<Node> = syntax::named_leaves(scope, name, ctx.src)
         .into_iter()
-        .filter(|n| n.kind() == "identifier" && text(*n, ctx.src) == name)
+        .filter(|n| n.kind() == "identifier")
         .filter(|n| syntax::declared_by(ctx.lang, *n, ctx.src, false).is_some())
         .collect();
     uses(ctx.lang, scope, name, ctx.src).into_iter().filter(|u| !declaring.contains(u)).collect()
@@ -56,8 +56,9 @@ fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
         return None;
     }
     let name = ctx.text(field);
-    let mut types: Vec<String> = descendants(syntax::root_of(node))
+    let mut types: Vec<String> = syntax::named_leaves(syntax::root_of(node), name, ctx.src)
         .into_iter()
+        .filter_map(|leaf| leaf.parent())
         .filter(|n| n.kind() == "field_declaration")
         .filter_map(|n| {
             let decl_name = match ctx.lang {
@@ -100,7 +101,7 @@ pub fn not_used_after(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         return false;
     }
     let scope = function_scope(ctx.lang, at);
-    if ctx.lang == Lang::Cpp && descendants(scope).iter().any(|n| n.kind() == "goto_statement") {
+    if ctx.lang == Lang::Cpp && syntax::named_leaves(scope, "goto", ctx.src).iter().any(|n| n.parent().is_some_and(|p| p.kind() == "goto_statement")) {
         return false;
     }
     uses_in_function(ctx, var).iter().all(|u| u.start_byte() < at.end_byte())

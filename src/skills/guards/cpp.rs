@@ -143,16 +143,30 @@ fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
     index
 }
 
-/// Parameter lists of every function in the file named like the callee.
-fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
-    let short = name.rsplit("::").next().unwrap_or(name);
-    descendants(syntax::root_of(at))
+/// Function declarators in the file whose (last) name segment is `short`.
+fn function_declarators<'t>(ctx: &MatchCtx<'_>, root: Node<'t>, short: &str) -> Vec<Node<'t>> {
+    syntax::named_leaves(root, short, ctx.src)
         .into_iter()
-        .filter(|n| n.kind() == "function_declarator")
-        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
+        .filter_map(|leaf| {
+            // `f`, `A::f` (a qualified_identifier) or a field_identifier in a class.
+            let mut d = leaf;
+            while let Some(p) = d.parent().filter(|p| matches!(p.kind(), "qualified_identifier" | "destructor_name" | "operator_name")) {
+                d = p;
+            }
+            d.parent().filter(|fd| fd.kind() == "function_declarator" && fd.child_by_field_name("declarator") == Some(d))
+        })
+        .filter(|fd| fd.child_by_field_name("declarator").is_some_and(|d| {
             let t = ctx.text(d);
             t.rsplit("::").next().unwrap_or(t) == short
         }))
+        .collect()
+}
+
+/// Parameter lists of every function in the file named like the callee.
+fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
+    let short = name.rsplit("::").next().unwrap_or(name);
+    function_declarators(ctx, syntax::root_of(at), short)
+        .into_iter()
         .filter_map(|n| n.child_by_field_name("parameters"))
         .map(|ps| {
             let mut c = ps.walk();
@@ -322,14 +336,7 @@ fn is_map(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
 
 /// Every declaration of a method named `method` in the file returns `const T&`.
 fn method_returns_const_ref(ctx: &MatchCtx<'_>, root: Node<'_>, method: &str) -> bool {
-    let decls: Vec<Node> = descendants(root)
-        .into_iter()
-        .filter(|n| n.kind() == "function_declarator")
-        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
-            let t = ctx.text(d);
-            t.rsplit("::").next().unwrap_or(t) == method
-        }))
-        .collect();
+    let decls = function_declarators(ctx, root, method);
     !decls.is_empty()
         && decls.iter().all(|fd| {
             let Some(refd) = fd.parent().filter(|p| p.kind() == "reference_declarator") else { return false };
@@ -356,21 +363,14 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         return false;
     }
     let root = syntax::root_of(func);
-    let declarators = descendants(root)
-        .into_iter()
-        .filter(|n| n.kind() == "function_declarator")
-        .filter(|n| n.child_by_field_name("declarator").is_some_and(|d| {
-            let t = ctx.text(d);
-            t.rsplit("::").next().unwrap_or(t) == short
-        }))
-        .count();
+    let declarators = function_declarators(ctx, root, short).len();
     if declarators != 1 {
         return false;
     }
     // Every other mention of the name is a direct call.
-    descendants(root)
+    syntax::named_leaves(root, short, ctx.src)
         .into_iter()
-        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && ctx.text(*n) == short && *n != name_node)
+        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && *n != name_node)
         .all(|n| {
             let callee = if n.parent().is_some_and(|p| p.kind() == "field_expression") { n.parent() } else { Some(n) };
             callee.and_then(|c| c.parent()).is_some_and(|p| p.kind() == "call_expression" && p.child_by_field_name("function") == callee)
@@ -694,9 +694,9 @@ fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&s
 /// variables declared with the same integer type, or both are `x.size()`, and
 /// the file includes <algorithm>.
 fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
-    let includes_algorithm = descendants(root).into_iter().any(|n| {
-        n.kind() == "preproc_include" && n.child_by_field_name("path").is_some_and(|p| ctx.text(p) == "<algorithm>")
-    });
+    let includes_algorithm = syntax::named_leaves(root, "<algorithm>", ctx.src)
+        .into_iter()
+        .any(|p| p.parent().is_some_and(|n| n.kind() == "preproc_include"));
     if !includes_algorithm {
         return None;
     }

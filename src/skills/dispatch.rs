@@ -1,0 +1,271 @@
+//! Running a combined query without the query cursor's own walk of the
+//! whole tree.
+//!
+//! A `QueryCursor` visits every node of the tree, which costs about as much as
+//! a third of parsing even for a query that never matches. Most nodes cannot
+//! start any pattern, so, like ast-grep, wattson walks the tree once with a
+//! plain `TreeCursor`, and only at nodes whose kind can start a pattern (and
+//! whose text contains the literals the pattern's predicates demand) runs the
+//! query cursor, rooted at that node and allowed to start only there.
+//!
+//! Patterns whose starting kind cannot be read from their source (a top-level
+//! sequence of siblings, a wildcard) make the whole query fall back to the
+//! plain whole-tree cursor, so results never depend on this optimisation.
+
+use memchr::memmem::Finder;
+use tree_sitter::{Language, Query};
+
+/// What must hold at a node for some pattern to start there.
+struct Start {
+    /// Every inner list must have at least one literal inside the node's text.
+    needles: Vec<Vec<Finder<'static>>>,
+}
+
+pub struct Dispatch {
+    /// Indexed by node kind id: the patterns' start conditions at that kind.
+    by_kind: Vec<Vec<Start>>,
+    /// Some pattern could not be analysed: use the whole-tree cursor.
+    pub whole_tree: bool,
+}
+
+impl Dispatch {
+    /// Analyse the patterns of `query`, whose source text is `source`.
+    pub fn new(language: &Language, query: &Query, source: &str) -> Dispatch {
+        let mut by_kind: Vec<Vec<Start>> = (0..language.node_kind_count()).map(|_| Vec::new()).collect();
+        let mut whole_tree = std::env::var_os("WATTSON_WHOLE_TREE_QUERY").is_some();
+        for i in 0..query.pattern_count() {
+            let start = query.start_byte_for_pattern(i);
+            let end = if i + 1 < query.pattern_count() { query.start_byte_for_pattern(i + 1) } else { source.len() };
+            let text = &source[start..end];
+            let Some(kinds) = root_kinds(text) else {
+                whole_tree = true;
+                continue;
+            };
+            let needles = needles(text);
+            for kind in kinds {
+                let id = language.id_for_node_kind(&kind, true);
+                if id == 0 {
+                    whole_tree = true; // an anonymous or unknown kind: stay safe
+                    continue;
+                }
+                let finders = needles.iter().map(|set| set.iter().map(|n| Finder::new(n.as_bytes()).into_owned()).collect()).collect();
+                by_kind[id as usize].push(Start { needles: finders });
+            }
+        }
+        Dispatch { by_kind, whole_tree }
+    }
+
+    /// Whether some pattern may start at a node of this kind with this text.
+    pub fn may_start(&self, kind_id: u16, text: &[u8]) -> bool {
+        self.by_kind
+            .get(kind_id as usize)
+            .is_some_and(|starts| starts.iter().any(|s| s.needles.iter().all(|set| set.iter().any(|f| f.find(text).is_some()))))
+    }
+}
+
+/// The node kinds a pattern can start with, or `None` when that is not
+/// evident from its text.
+fn root_kinds(pattern: &str) -> Option<Vec<String>> {
+    let t = strip_comments(pattern);
+    let t = t.trim();
+    let t = t.strip_suffix(|c: char| c.is_whitespace()).unwrap_or(t);
+    parse_start(t)
+}
+
+fn parse_start(t: &str) -> Option<Vec<String>> {
+    let t = t.trim_start();
+    if let Some(rest) = t.strip_prefix('[') {
+        // An alternation: the union of its branches' kinds.
+        let body = &rest[..matching(rest, '[', ']')?];
+        let mut kinds = Vec::new();
+        for branch in top_level_items(body) {
+            kinds.extend(parse_start(&branch)?);
+        }
+        return Some(kinds);
+    }
+    let rest = t.strip_prefix('(')?.trim_start();
+    if rest.starts_with('(') || rest.starts_with('[') {
+        // A group: fine when it holds one pattern plus predicates.
+        let body = &rest[..matching(rest, '(', ')')?];
+        let items: Vec<String> = top_level_items(body).into_iter().filter(|i| !i.trim_start().starts_with("(#")).collect();
+        if items.len() != 1 {
+            return None;
+        }
+        return parse_start(&items[0]);
+    }
+    let kind: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if kind.is_empty() || kind == "_" {
+        return None;
+    }
+    Some(vec![kind])
+}
+
+/// Index of the bracket closing the one just before `s` (i.e. `s` starts
+/// right after an opening bracket).
+fn matching(s: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut prev = ' ';
+    for (i, c) in s.char_indices() {
+        if in_str {
+            if c == '"' && prev != '\\' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c == open || (open == '(' && c == '[') || (open == '[' && c == '(') {
+            depth += 1;
+        } else if c == close || (close == ')' && c == ']') || (close == ']' && c == ')') {
+            if depth == 0 {
+                return (c == close).then_some(i);
+            }
+            depth -= 1;
+        }
+        prev = c;
+    }
+    None
+}
+
+/// The top-level items of a group body: each `(...)` / `[...]` with its
+/// trailing captures and quantifiers.
+fn top_level_items(body: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut cur = String::new();
+    let mut prev = ' ';
+    for c in body.chars() {
+        if in_str {
+            cur.push(c);
+            if c == '"' && prev != '\\' {
+                in_str = false;
+            }
+            prev = c;
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' | '[' => {
+                // A new item starts at depth 0; captures and quantifiers
+                // written after the previous one stay with it.
+                if depth == 0 && !cur.trim().is_empty() {
+                    items.push(std::mem::take(&mut cur));
+                }
+                depth += 1;
+            }
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        cur.push(c);
+        prev = c;
+    }
+    if !cur.trim().is_empty() {
+        items.push(cur);
+    }
+    items.into_iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty()).collect()
+}
+
+fn strip_comments(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_str = false;
+    let mut prev = ' ';
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !in_str && c == ';' {
+            for d in chars.by_ref() {
+                if d == '\n' {
+                    break;
+                }
+            }
+            out.push('\n');
+            continue;
+        }
+        if c == '"' && prev != '\\' {
+            in_str = !in_str;
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+/// Literal texts a match must contain: from `#eq?` / `#any-of?` predicates on
+/// a capture that is certainly present (the pattern has no alternation and no
+/// quantifier, so every capture exists in every match).
+fn needles(pattern: &str) -> Vec<Vec<String>> {
+    let t = strip_comments(pattern);
+    let mut structure = String::new();
+    let mut preds = Vec::new();
+    let mut rest = t.as_str();
+    while let Some(i) = rest.find("(#") {
+        structure.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(end) = matching(after, '(', ')') else { return Vec::new() };
+        preds.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    structure.push_str(rest);
+    let no_strings: String = {
+        let mut out = String::new();
+        let mut in_str = false;
+        for c in structure.chars() {
+            if c == '"' {
+                in_str = !in_str;
+            } else if !in_str {
+                out.push(c);
+            }
+        }
+        out
+    };
+    if no_strings.contains(['[', '?', '*', '+', '!']) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in preds {
+        let mut words = p.split_whitespace();
+        let op = words.next().unwrap_or("");
+        if op != "#eq?" && op != "#any-of?" {
+            continue;
+        }
+        let lits: Vec<String> = p
+            .split('"')
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, s)| s.to_string())
+            .collect();
+        // `#eq? @a @b` has no literal; escaped literals are left alone.
+        if lits.is_empty() || lits.iter().any(|l| l.contains('\\') || l.is_empty()) {
+            continue;
+        }
+        out.push(lits);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_starting_kinds_of_patterns() {
+        assert_eq!(root_kinds("(call_expression function: (identifier)) @c"), Some(vec!["call_expression".into()]));
+        assert_eq!(
+            root_kinds("; comment (x)\n([(for_expression) (while_expression body: (block))] @loop (#eq? @a \"b\"))"),
+            Some(vec!["for_expression".into(), "while_expression".into()])
+        );
+        assert_eq!(root_kinds("((identifier) @x (#eq? @x \"endl\"))"), Some(vec!["identifier".into()]));
+        assert_eq!(root_kinds("((a) . (b))"), None, "a sibling sequence");
+        assert_eq!(root_kinds("(_) @any"), None);
+    }
+
+    #[test]
+    fn derives_needles_only_from_certain_captures() {
+        assert_eq!(
+            needles("(call_expression (field_identifier) @m (#eq? @m \"clone\") (#any-of? @n \"a\" \"b\") (#eq? @x @y))"),
+            vec![vec!["clone".to_string()], vec!["a".to_string(), "b".to_string()]]
+        );
+        assert!(needles("[(a) @m (b)] (#eq? @m \"x\")").is_empty());
+        assert!(needles("(a (b)? @m (#eq? @m \"x\"))").is_empty());
+        assert!(needles("(a (b) @m (#not-eq? @m \"x\"))").is_empty());
+    }
+}
