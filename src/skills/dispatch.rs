@@ -24,6 +24,11 @@ struct Start {
 pub struct Dispatch {
     /// Indexed by node kind id: the patterns' start conditions at that kind.
     by_kind: Vec<Vec<Start>>,
+    /// Every distinct literal some pattern requires.
+    literals: Vec<Finder<'static>>,
+    /// Per pattern, its needle sets as indexes into `literals`; `None` when
+    /// some pattern requires no literal (then every file must be parsed).
+    file_filter: Option<Vec<Vec<Vec<usize>>>>,
     /// Some pattern could not be analysed: use the whole-tree cursor.
     pub whole_tree: bool,
 }
@@ -33,6 +38,8 @@ impl Dispatch {
     pub fn new(language: &Language, query: &Query, source: &str) -> Dispatch {
         let mut by_kind: Vec<Vec<Start>> = (0..language.node_kind_count()).map(|_| Vec::new()).collect();
         let mut whole_tree = std::env::var_os("WATTSON_WHOLE_TREE_QUERY").is_some();
+        let mut literal_texts: Vec<String> = Vec::new();
+        let mut file_filter = Some(Vec::new());
         for i in 0..query.pattern_count() {
             let start = query.start_byte_for_pattern(i);
             let end = if i + 1 < query.pattern_count() { query.start_byte_for_pattern(i + 1) } else { source.len() };
@@ -42,6 +49,26 @@ impl Dispatch {
                 continue;
             };
             let needles = needles(text);
+            match (&mut file_filter, needles.is_empty()) {
+                (Some(_), true) => file_filter = None,
+                (Some(filter), false) => filter.push(
+                    needles
+                        .iter()
+                        .map(|set| {
+                            set.iter()
+                                .map(|lit| match literal_texts.iter().position(|l| l == lit) {
+                                    Some(i) => i,
+                                    None => {
+                                        literal_texts.push(lit.clone());
+                                        literal_texts.len() - 1
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                ),
+                (None, _) => {}
+            }
             for kind in kinds {
                 let id = language.id_for_node_kind(&kind, true);
                 if id == 0 {
@@ -52,7 +79,21 @@ impl Dispatch {
                 by_kind[id as usize].push(Start { needles: finders });
             }
         }
-        Dispatch { by_kind, whole_tree }
+        let literals = literal_texts.iter().map(|l| Finder::new(l.as_bytes()).into_owned()).collect();
+        if whole_tree {
+            file_filter = None;
+        }
+        Dispatch { by_kind, literals, file_filter, whole_tree }
+    }
+
+    /// Whether any pattern can match somewhere in this file, judged from the
+    /// literals its predicates require. A file that fails is not even parsed:
+    /// most files of a large tree contain none of the skills' literals.
+    pub fn may_match_file(&self, src: &[u8]) -> bool {
+        let Some(patterns) = &self.file_filter else { return true };
+        let mut present: Vec<Option<bool>> = vec![None; self.literals.len()];
+        let mut has = |i: usize| *present[i].get_or_insert_with(|| self.literals[i].find(src).is_some());
+        patterns.iter().any(|sets| sets.iter().all(|set| set.iter().any(|&i| has(i))))
     }
 
     /// Whether some pattern may start at a node of this kind with this text.
@@ -217,7 +258,7 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
         }
         out
     };
-    if no_strings.contains(['[', '?', '*', '+', '!']) {
+    if no_strings.contains(['[', '?', '*', '+']) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -242,9 +283,46 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// Root kinds and needles of every pattern of `source` (for tests and tuning).
+#[cfg(test)]
+pub fn describe(query: &Query, source: &str) -> Vec<(Option<Vec<String>>, Vec<Vec<String>>)> {
+    (0..query.pattern_count())
+        .map(|i| {
+            let start = query.start_byte_for_pattern(i);
+            let end = if i + 1 < query.pattern_count() { query.start_byte_for_pattern(i + 1) } else { source.len() };
+            (root_kinds(&source[start..end]), needles(&source[start..end]))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_without_the_literals_are_not_parsed() {
+        let lang: Language = tree_sitter_rust::LANGUAGE.into();
+        let src = "(call_expression (field_expression (field_identifier) @m) (#eq? @m \"clone\"))\n((macro_invocation (identifier) @n) (#any-of? @n \"format\" \"print\"))";
+        let q = Query::new(&lang, src).unwrap();
+        let d = Dispatch::new(&lang, &q, src);
+        assert!(d.may_match_file(b"fn f() { x.clone(); }"));
+        assert!(d.may_match_file(b"fn f() { print!(); }"));
+        assert!(!d.may_match_file(b"fn f() { x.len(); }"));
+        let open = format!("{src}\n(block) @b");
+        let q2 = Query::new(&lang, &open).unwrap();
+        assert!(Dispatch::new(&lang, &q2, &open).may_match_file(b"fn f() {}"), "a pattern without literals needs every file");
+    }
+
+    #[test]
+    fn print_builtin_dispatch() {
+        let set = crate::skills::SkillSet::builtin().unwrap();
+        for s in set.skills() {
+            let q = Query::new(&s.lang.grammar(), &s.spec.query).unwrap();
+            for (kinds, needles) in describe(&q, &s.spec.query) {
+                println!("{}: {:?} {:?}", s.id(), kinds, needles);
+            }
+        }
+    }
 
     #[test]
     fn reads_the_starting_kinds_of_patterns() {
@@ -267,5 +345,6 @@ mod tests {
         assert!(needles("[(a) @m (b)] (#eq? @m \"x\")").is_empty());
         assert!(needles("(a (b)? @m (#eq? @m \"x\"))").is_empty());
         assert!(needles("(a (b) @m (#not-eq? @m \"x\"))").is_empty());
+        assert_eq!(needles("(a !type (b) @m (#eq? @m \"x\"))"), vec![vec!["x".to_string()]], "a negated field is no quantifier");
     }
 }

@@ -60,6 +60,9 @@ impl SkillSet {
     pub fn scan_source(&self, lang: Lang, src: &str) -> FileScan {
         let mut out = FileScan::default();
         let Some(combined) = self.combined.get(&lang) else { return out };
+        if !combined.dispatch.may_match_file(src.as_bytes()) {
+            return out;
+        }
         let tree = lang.parse(src);
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
