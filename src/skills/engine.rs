@@ -64,12 +64,13 @@ impl SkillSet {
             return out;
         }
         let tree = lang.parse(src);
+        super::types::begin_file();
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
         let mut cursor = QueryCursor::new();
         let mut take = |m: &QueryMatch<'_, '_>, notes: &mut Vec<String>| {
             let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
-            match self.evaluate(skill, &combined.query, m, src) {
+            match self.evaluate(skill, &combined.query, m, tree.root_node(), src) {
                 Ok(Some(f)) => candidates.push(f),
                 Ok(None) => {}
                 Err(e) => notes.push(format!("{}: {e}", skill.id())),
@@ -127,13 +128,14 @@ impl SkillSet {
     }
 
     /// Turn one query match into a finding, if every guard holds.
-    fn evaluate(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, '_>, src: &str) -> Result<Option<Finding>, String> {
+    fn evaluate<'t>(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, 't>, tree_root: Node<'t>, src: &'t str) -> Result<Option<Finding>, String> {
         let names = query.capture_names();
         let mut captures: HashMap<String, Node> = HashMap::new();
         for c in m.captures() {
             captures.entry(names[c.index as usize].to_string()).or_insert(c.node);
         }
-        let mut ctx = MatchCtx { lang: skill.lang, src, captures, bindings: HashMap::new(), types: &self.types };
+        let root = tree_root;
+        let mut ctx = MatchCtx { lang: skill.lang, src, root, captures, bindings: HashMap::new(), types: &self.types };
         for (call, def) in &skill.guards {
             if !super::guard::run(call, def, &mut ctx) {
                 return Ok(None);
@@ -175,7 +177,7 @@ impl SkillSet {
         let mut matches = cursor.matches(&skill.query, tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
-            if let Ok(Some(f)) = self.evaluate(skill, &skill.query, m, src) {
+            if let Ok(Some(f)) = self.evaluate(skill, &skill.query, m, tree.root_node(), src) {
                 out.push(f);
             }
         }
@@ -186,6 +188,7 @@ impl SkillSet {
     fn verify(&self, skill: &Skill, lang: Lang, src: &str, errors: &[Range<usize>], f: &Finding) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
         let tree = lang.parse(&edited);
+        super::types::begin_file();
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
             return Err(format!("the edited code does not parse ({new_errors} syntax error(s) where there were {})", errors.len()));

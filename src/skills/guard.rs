@@ -15,6 +15,8 @@ use crate::lang::Lang;
 pub struct MatchCtx<'a> {
     pub lang: Lang,
     pub src: &'a str,
+    /// The root of the file's tree (asking a node for its root is O(depth²)).
+    pub root: Node<'a>,
     pub captures: HashMap<String, Node<'a>>,
     pub bindings: HashMap<String, String>,
     pub types: &'a TypeFamilies,

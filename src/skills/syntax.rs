@@ -159,7 +159,12 @@ pub struct Decl<'t> {
 /// The declaration of `name` visible at byte `at`: the latest one before it in
 /// an enclosing block of the function, else one at file or class scope.
 pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-    let scope = function_scope(lang, at);
+    declaration_in(root_of(at), lang, at, name, src)
+}
+
+/// `declaration_of` for callers that already hold the tree's root.
+pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+    let scope = lang::enclosing_named_function(lang, at).unwrap_or(root);
     let pos = at.start_byte();
     let local = named_leaves(scope, name, src)
         .into_iter()
@@ -169,7 +174,6 @@ pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Op
     if local.is_some() {
         return local;
     }
-    let root = root_of(at);
     named_leaves(root, name, src)
         .into_iter()
         .filter(|n| matches!(n.kind(), "identifier" | "field_identifier"))

@@ -4,6 +4,7 @@
 //! Keeping the lists in data lets a reviewer see exactly which types a skill
 //! trusts, and extend them without touching Rust.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
@@ -98,36 +99,66 @@ fn ref_kind(ty: &str) -> u8 {
     }
 }
 
+/// Per-file facts that type checks need again and again: the file's aliases
+/// and `using` declarations. Computed once per file and thread (scans run one
+/// file at a time per thread), keyed by the source text's address and length.
+#[derive(Default)]
+struct FileFacts {
+    key: (usize, usize),
+    aliases: HashMap<String, String>,
+    usings: Vec<String>,
+}
+
+thread_local! {
+    static FACTS: RefCell<FileFacts> = RefCell::new(FileFacts::default());
+}
+
+/// Forget the cached facts: the engine calls this before each file, so a
+/// new text allocated where the last one was is never mistaken for it.
+pub fn begin_file() {
+    FACTS.with(|f| f.borrow_mut().key = (0, 0));
+}
+
+fn with_facts<R>(root: Node<'_>, src: &str, f: impl FnOnce(&FileFacts) -> R) -> R {
+    FACTS.with(|cell| {
+        let key = (src.as_ptr() as usize, src.len());
+        if cell.borrow().key != key {
+            let mut facts = FileFacts { key, ..FileFacts::default() };
+            for kw in ["using", "typedef"] {
+                for leaf in syntax::named_leaves(root, kw, src) {
+                    let Some(n) = leaf.parent() else { continue };
+                    let (name, target) = match n.kind() {
+                        "alias_declaration" => (n.child_by_field_name("name"), n.child_by_field_name("type")),
+                        "type_definition" => (n.child_by_field_name("declarator"), n.child_by_field_name("type")),
+                        "using_declaration" => {
+                            facts.usings.push(text(n, src).split_whitespace().collect::<Vec<_>>().join(" "));
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    if let (Some(name), Some(target)) = (name, target) {
+                        facts.aliases.entry(text(name, src).to_string()).or_insert_with(|| text(target, src).to_string());
+                    }
+                }
+            }
+            *cell.borrow_mut() = facts;
+        }
+        f(&cell.borrow())
+    })
+}
+
 /// `using Row = std::vector<int>;` / `typedef std::string Str;` → the aliased type.
 fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
     if lang != Lang::Cpp {
         return ty.to_string();
     }
     let base = syntax::base_type(ty);
-    for leaf in syntax::named_leaves(root, &base, src) {
-        let Some(n) = leaf.parent() else { continue };
-        let (name, target) = match n.kind() {
-            "alias_declaration" => (n.child_by_field_name("name"), n.child_by_field_name("type")),
-            "type_definition" => (n.child_by_field_name("declarator"), n.child_by_field_name("type")),
-            _ => continue,
-        };
-        if let (Some(name), Some(target)) = (name, target) {
-            if name == leaf {
-                return text(target, src).to_string();
-            }
-        }
-    }
-    ty.to_string()
+    with_facts(root, src, |f| f.aliases.get(&base).cloned()).unwrap_or_else(|| ty.to_string())
 }
 
 /// Whether the unqualified `name` refers to `std::name` in this file.
 pub fn std_visible(name: &str, root: Node<'_>, src: &str) -> bool {
-    syntax::named_leaves(root, "using", src).into_iter().filter_map(|kw| kw.parent()).any(|n| {
-        n.kind() == "using_declaration" && {
-            let t: String = text(n, src).split_whitespace().collect::<Vec<_>>().join(" ");
-            t == "using namespace std;" || t == format!("using std::{name};")
-        }
-    })
+    with_facts(root, src, |f| f.usings.iter().any(|u| u == "using namespace std;" || *u == format!("using std::{name};")))
 }
 
 #[cfg(test)]

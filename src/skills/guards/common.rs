@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_of, descendants, function_scope, text, uses, Decl};
+use crate::skills::syntax::{self, contains, declaration_in, descendants, function_scope, text, uses, Decl};
 
 /// The variable a capture names: an identifier, or `self.f` / `this->f` / `obj.f`.
 fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
@@ -18,7 +18,7 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // so it would find an older, shadowed declaration or none.
     let global = crate::lang::enclosing_named_function(ctx.lang, node).is_none();
     syntax::declared_by(ctx.lang, node, ctx.src, global)
-        .or_else(|| declaration_of(ctx.lang, node, var_name(ctx, node), ctx.src))
+        .or_else(|| declaration_in(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
 }
 
 /// Uses of a variable in its function, without the declaring identifier.
@@ -41,7 +41,7 @@ pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         "field_expression" => field_type(ctx, node),
         _ => None,
     };
-    let root = syntax::root_of(node);
+    let root = ctx.root;
     ty.is_some_and(|t| ctx.types.contains(ctx.lang, family, &t, root, ctx.src))
 }
 
@@ -56,7 +56,7 @@ fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
         return None;
     }
     let name = ctx.text(field);
-    let mut types: Vec<String> = syntax::named_leaves(syntax::root_of(node), name, ctx.src)
+    let mut types: Vec<String> = syntax::named_leaves(ctx.root, name, ctx.src)
         .into_iter()
         .filter_map(|leaf| leaf.parent())
         .filter(|n| n.kind() == "field_declaration")
@@ -189,7 +189,7 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             let Some(ident_node) = descendants(lp).into_iter().find(|n| n.kind() == "identifier" && ctx.text(*n) == ident) else {
                 return false;
             };
-            match declaration_of(ctx.lang, ident_node, ident, ctx.src) {
+            match declaration_in(ctx.root, ctx.lang, ident_node, ident, ctx.src) {
                 Some(d) if d.is_global || d.node.start_byte() < at.start_byte() => {}
                 _ => return false,
             }
@@ -330,7 +330,7 @@ pub(crate) mod tests {
             for c in m.captures() {
                 captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
-            let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+            let mut ctx = MatchCtx { lang, src, root: tree.root_node(), captures, bindings: HashMap::new(), types: &types };
             out.push(guard::run(&call, def, &mut ctx));
         }
         out
@@ -351,7 +351,7 @@ pub(crate) mod tests {
             for c in m.captures() {
                 captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
-            let mut ctx = MatchCtx { lang, src, captures, bindings: HashMap::new(), types: &types };
+            let mut ctx = MatchCtx { lang, src, root: tree.root_node(), captures, bindings: HashMap::new(), types: &types };
             let ok = guard::run(&call, def, &mut ctx);
             out.push(ok.then(|| ctx.bindings.get(name).cloned()).flatten());
         }

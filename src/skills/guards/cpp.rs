@@ -7,7 +7,7 @@ use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, declaration_of, descendants, function_scope, text, uses};
+use crate::skills::syntax::{self, declaration_in, descendants, function_scope, text, uses};
 
 /// Free functions known to take their argument by value or const reference.
 const READING_FUNCTIONS: &[&str] = &[
@@ -91,9 +91,9 @@ fn keeps_iterator(method: &str, call: Node<'_>) -> bool {
 /// Whether the identifier `u` is declared with a type of `family`.
 fn declared_in_family(ctx: &MatchCtx<'_>, u: Node<'_>, family: &str) -> bool {
     u.kind() == "identifier"
-        && declaration_of(Lang::Cpp, u, ctx.text(u), ctx.src)
+        && declaration_in(ctx.root, Lang::Cpp, u, ctx.text(u), ctx.src)
             .and_then(|d| d.ty)
-            .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, syntax::root_of(u), ctx.src))
+            .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, ctx.root, ctx.src))
 }
 
 fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
@@ -130,7 +130,7 @@ fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
                 return true;
             }
             let index = arg_index(args, u);
-            let params = declared_params(ctx, call, name);
+            let params = declared_params(ctx, name);
             !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_value_or_const_ref(ctx, *p)))
         }
         _ => false,
@@ -163,9 +163,9 @@ fn function_declarators<'t>(ctx: &MatchCtx<'_>, root: Node<'t>, short: &str) -> 
 }
 
 /// Parameter lists of every function in the file named like the callee.
-fn declared_params<'t>(ctx: &MatchCtx<'t>, at: Node<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
+fn declared_params<'t>(ctx: &MatchCtx<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
     let short = name.rsplit("::").next().unwrap_or(name);
-    function_declarators(ctx, syntax::root_of(at), short)
+    function_declarators(ctx, ctx.root, short)
         .into_iter()
         .filter_map(|n| n.child_by_field_name("parameters"))
         .map(|ps| {
@@ -225,7 +225,7 @@ pub fn const_ref_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(ty), Some(range)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    let root = syntax::root_of(ty);
+    let root = ctx.root;
     let t = ctx.text(ty);
     if t != "auto" {
         return ctx.types.contains(Lang::Cpp, "expensive", t, root, ctx.src);
@@ -233,7 +233,7 @@ pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if range.kind() != "identifier" {
         return false;
     }
-    let Some(d) = declaration_of(Lang::Cpp, range, ctx.text(range), ctx.src) else { return false };
+    let Some(d) = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src) else { return false };
     let Some(rt) = d.ty else { return false };
     if !ctx.types.contains(Lang::Cpp, "container", &rt, root, ctx.src) {
         return false;
@@ -267,7 +267,7 @@ fn split_template_args(s: &str) -> Vec<String> {
 
 pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(init) = ctx.node(&args[0]) else { return false };
-    let root = syntax::root_of(init);
+    let root = ctx.root;
     let (object, ok) = match init.kind() {
         "call_expression" => {
             let Some(func) = init.child_by_field_name("function") else { return false };
@@ -293,7 +293,7 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // The referenced object must be a local or a parameter (so its lifetime
     // is evident) and stay untouched while the reference lives.
     let name = ctx.text(object);
-    let Some(obj_decl) = declaration_of(Lang::Cpp, object, name, ctx.src) else { return false };
+    let Some(obj_decl) = declaration_in(ctx.root, Lang::Cpp, object, name, ctx.src) else { return false };
     if obj_decl.is_global {
         return false;
     }
@@ -323,13 +323,13 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
     obj.kind() == "identifier"
-        && declaration_of(Lang::Cpp, obj, ctx.text(obj), ctx.src)
+        && declaration_in(ctx.root, Lang::Cpp, obj, ctx.text(obj), ctx.src)
             .and_then(|d| d.ty)
             .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
 }
 
 fn is_map(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
-    declaration_of(Lang::Cpp, obj, ctx.text(obj), ctx.src)
+    declaration_in(ctx.root, Lang::Cpp, obj, ctx.text(obj), ctx.src)
         .and_then(|d| d.ty)
         .is_some_and(|t| ctx.types.contains(Lang::Cpp, "map", &t, root, ctx.src))
 }
@@ -362,7 +362,7 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if !signature_is_private_to_file(ctx, func) {
         return false;
     }
-    let root = syntax::root_of(func);
+    let root = ctx.root;
     let declarators = function_declarators(ctx, root, short).len();
     if declarators != 1 {
         return false;
@@ -435,18 +435,18 @@ fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
         "field_expression" => {
             let method = func.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
             let obj = func.child_by_field_name("argument");
-            let root = syntax::root_of(call);
+            let root = ctx.root;
             matches!(method, "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace")
                 && obj.is_some_and(|o| {
                     o.kind() == "identifier"
-                        && declaration_of(Lang::Cpp, o, ctx.text(o), ctx.src)
+                        && declaration_in(ctx.root, Lang::Cpp, o, ctx.text(o), ctx.src)
                             .and_then(|d| d.ty)
                             .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
                 })
         }
         "identifier" | "qualified_identifier" => {
             let index = arg_index(arglist, arg);
-            let params = declared_params(ctx, call, ctx.text(func));
+            let params = declared_params(ctx, ctx.text(func));
             !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
         }
         _ => false,
@@ -457,7 +457,7 @@ pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else { return false };
     let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
     let decl = syntax::declared_by(Lang::Cpp, var, ctx.src, false)
-        .or_else(|| declaration_of(Lang::Cpp, var, ctx.text(var), ctx.src));
+        .or_else(|| declaration_in(ctx.root, Lang::Cpp, var, ctx.text(var), ctx.src));
     decl.is_some_and(|d| kinds.contains(&d.node.kind()))
 }
 
@@ -511,7 +511,7 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         "init_declarator" if p.child_by_field_name("value") == Some(e) => {
             let declarator = p.child_by_field_name("declarator").map(|d| d.kind());
             let ty = p.parent().and_then(|d| d.child_by_field_name("type"));
-            let root = syntax::root_of(p);
+            let root = ctx.root;
             let view = ty.is_some_and(|t| {
                 let t = ctx.text(t);
                 ctx.types.contains(Lang::Cpp, "string_view", t, root, ctx.src) || t.contains("span") || t.contains("iterator")
@@ -570,11 +570,11 @@ pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// out on purpose: their output is meant to appear at once. Anything else
 /// (a logger with its own `operator<<`) might give `std::endl` a meaning.
 fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
-    let root = syntax::root_of(stream);
+    let root = ctx.root;
     match (stream.kind(), ctx.text(stream)) {
         ("qualified_identifier", "std::cout" | "std::wcout") => true,
         ("identifier", name @ ("cout" | "wcout")) => crate::skills::types::std_visible(name, root, ctx.src),
-        ("identifier", name) => declaration_of(Lang::Cpp, stream, name, ctx.src)
+        ("identifier", name) => declaration_in(ctx.root, Lang::Cpp, stream, name, ctx.src)
             .and_then(|d| d.ty)
             .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
         _ => false,
@@ -613,14 +613,14 @@ pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// C++ trip counts: `for (T i = 0; i < N; ++i)` and `for (x : container)`.
 /// Returns the count expression and the identifiers it depends on.
 pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<String>)> {
-    let root = syntax::root_of(lp);
+    let root = ctx.root;
     match lp.kind() {
         "for_range_loop" => {
             let range = lp.child_by_field_name("right")?;
             if range.kind() != "identifier" {
                 return None;
             }
-            let d = declaration_of(Lang::Cpp, range, ctx.text(range), ctx.src)?;
+            let d = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src)?;
             let ty = d.ty?;
             if !ctx.types.contains(Lang::Cpp, "sized", &ty, root, ctx.src) {
                 return None;
@@ -709,7 +709,7 @@ fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node
         ("call_expression", "call_expression") => Some((min, idents)),
         ("identifier", "identifier") => {
             let ty = |n: Node<'_>| {
-                declaration_of(Lang::Cpp, n, ctx.text(n), ctx.src).and_then(|d| d.ty).map(|t| syntax::base_type(&t))
+                declaration_in(ctx.root, Lang::Cpp, n, ctx.text(n), ctx.src).and_then(|d| d.ty).map(|t| syntax::base_type(&t))
             };
             let same_type = ty(a).is_some_and(|t| Some(t) == ty(b));
             // A signed bound came back clamped (`n > 0 ? n : 0`); clamp the minimum likewise.
@@ -735,7 +735,7 @@ fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Opti
                 .then(|| (t, vec![ctx.text(obj).to_string()]))
         }
         "identifier" => {
-            let d = declaration_of(Lang::Cpp, bound, &t, ctx.src)?;
+            let d = declaration_in(ctx.root, Lang::Cpp, bound, &t, ctx.src)?;
             let ty = d.ty?;
             if ctx.types.contains(Lang::Cpp, "unsigned", &ty, root, ctx.src) {
                 Some((t.clone(), vec![t]))

@@ -7,7 +7,7 @@ use super::common::identifiers_in;
 use crate::lang::{self, Lang};
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_of, descendants, function_scope, uses};
+use crate::skills::syntax::{self, contains, declaration_in, descendants, function_scope, uses};
 
 /// Format-family macros: their arguments are taken by reference.
 const FORMAT_MACROS: &[&str] = &[
@@ -88,7 +88,7 @@ pub fn no_loop_borrow_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(buf), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
     // The capture is usually the declaring name itself, which declaration_of
     // (looking strictly before it) would not find.
-    let d = syntax::declared_by(Lang::Rust, buf, ctx.src, false).or_else(|| declaration_of(Lang::Rust, buf, ctx.text(buf), ctx.src));
+    let d = syntax::declared_by(Lang::Rust, buf, ctx.src, false).or_else(|| declaration_in(ctx.root, Lang::Rust, buf, ctx.text(buf), ctx.src));
     let Some(d) = d else { return false };
     let ty = d.ty.clone().unwrap_or_default();
     if ty == "String" {
@@ -411,7 +411,7 @@ pub fn lazy_safe(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 pub fn same_binding(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(name), Some(decl)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    declaration_of(Lang::Rust, name, ctx.text(name), ctx.src).is_some_and(|d| d.node == decl)
+    declaration_in(ctx.root, Lang::Rust, name, ctx.text(name), ctx.src).is_some_and(|d| d.node == decl)
 }
 
 pub fn root_not_mentioned(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -427,7 +427,7 @@ pub fn root_not_mentioned(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// sized collection (`&v`, `v.iter()`, `v`).
 pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<String>)> {
     let value = lp.child_by_field_name("value")?;
-    let root = syntax::root_of(lp);
+    let root = ctx.root;
     match value.kind() {
         "range_expression" => {
             let mut c = value.walk();
@@ -444,7 +444,7 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                     digits.chars().all(|c| c.is_ascii_digit() || c == '_').then(|| (digits.to_string(), vec![]))
                 }
                 "identifier" => {
-                    let d = declaration_of(Lang::Rust, end, &t, ctx.src)?;
+                    let d = declaration_in(ctx.root, Lang::Rust, end, &t, ctx.src)?;
                     let usize_typed = d.ty.as_deref() == Some("usize")
                         || d.init.is_some_and(|i| ctx.text(i).ends_with(".len()"));
                     usize_typed.then(|| (t.clone(), vec![t]))
@@ -475,7 +475,7 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                 return None;
             }
             let name = ctx.text(obj).to_string();
-            let d = declaration_of(Lang::Rust, obj, &name, ctx.src)?;
+            let d = declaration_in(ctx.root, Lang::Rust, obj, &name, ctx.src)?;
             let ty = d.ty?;
             ctx.types.contains(Lang::Rust, "sized", &ty, root, ctx.src).then(|| (format!("{name}.len()"), vec![name]))
         }
@@ -504,7 +504,8 @@ mod tests {
             let node = found.unwrap_or_else(|| panic!("no {kind} `{txt}` #{nth} in {src}"));
             captures.insert(name.to_string(), *node);
         }
-        let mut ctx = MatchCtx { lang: Lang::Rust, src, captures, bindings: HashMap::new(), types: &types };
+        let root = crate::skills::syntax::root_of(*captures.values().next().expect("a capture"));
+        let mut ctx = MatchCtx { lang: Lang::Rust, src, root, captures, bindings: HashMap::new(), types: &types };
         let args: Vec<Arg> = names[..caps.len()].iter().map(|n| Arg::Capture(n.to_string())).collect();
         guard(&mut ctx, &args)
     }
