@@ -174,10 +174,10 @@ impl SkillSet {
     /// Run one skill alone (used to check idempotence).
     fn scan_with(&self, skill: &Skill, src: &str, tree: &Tree) -> Vec<Finding> {
         let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&skill.query, tree.root_node(), src.as_bytes());
+        let mut matches = cursor.matches(skill.query(), tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
-            if let Ok(Some(f)) = self.evaluate(skill, &skill.query, m, tree.root_node(), src) {
+            if let Ok(Some(f)) = self.evaluate(skill, skill.query(), m, tree.root_node(), src) {
                 out.push(f);
             }
         }

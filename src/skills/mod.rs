@@ -45,12 +45,20 @@ pub struct Skill {
     pub edits: Vec<Call>,
     /// The skill file's text, kept to rebuild single-skill sets.
     pub source_text: String,
-    query: Query,
+    /// How many patterns the query holds.
+    pattern_count: usize,
+    /// This skill's query alone, compiled on first use (only the idempotence
+    /// check needs it; compiling C++ queries is not free).
+    query: std::sync::OnceLock<Query>,
 }
 
 impl Skill {
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    fn query(&self) -> &Query {
+        self.query.get_or_init(|| Query::new(&self.lang.grammar(), &self.spec.query).expect("validated when the skill loaded"))
     }
 }
 
@@ -102,11 +110,16 @@ impl SkillSet {
                 types = TypeFamilies::parse(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
             }
         }
-        for (origin, text) in files {
-            if origin.ends_with("/types.toml") || origin == "types.toml" {
-                continue;
-            }
-            skills.push(load_skill(&origin, &text, &types)?);
+        // Compiling a query against the large C++ grammar takes milliseconds:
+        // load the skills in parallel.
+        use rayon::prelude::*;
+        let loaded: Vec<Result<Skill>> = files
+            .par_iter()
+            .filter(|(origin, _)| !(origin.ends_with("/types.toml") || origin == "types.toml"))
+            .map(|(origin, text)| load_skill(origin, text, &types))
+            .collect();
+        for skill in loaded {
+            skills.push(skill?);
         }
         let mut seen = BTreeSet::new();
         for s in &skills {
@@ -126,7 +139,7 @@ impl SkillSet {
             for (i, s) in skills.iter().enumerate().filter(|(_, s)| s.lang == lang) {
                 source.push_str(&s.spec.query);
                 source.push('\n');
-                pattern_skill.extend(std::iter::repeat_n(i, s.query.pattern_count()));
+                pattern_skill.extend(std::iter::repeat_n(i, s.pattern_count));
             }
             if pattern_skill.is_empty() {
                 continue;
@@ -210,6 +223,7 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
         anyhow::anyhow!("{origin}: query error at line {}, column {}: {:?} {}", e.row + 1, e.column + 1, e.kind, e.message)
     })?;
     let captures: BTreeSet<String> = query.capture_names().iter().map(|c| c.to_string()).collect();
+    let pattern_count = query.pattern_count();
     let mut provided = captures.clone();
 
     let mut guards = Vec::new();
@@ -249,7 +263,9 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
             bail!("{origin}: message uses `{{{name}}}`, which no capture or guard provides");
         }
     }
-    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), query })
+    let cell = std::sync::OnceLock::new();
+    let _ = cell.set(query);
+    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), pattern_count, query: cell })
 }
 
 fn check_captures(origin: &str, call: &Call, provided: &BTreeSet<String>) -> Result<()> {

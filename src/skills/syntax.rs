@@ -177,8 +177,10 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
     named_leaves(root, name, src)
         .into_iter()
         .filter(|n| matches!(n.kind(), "identifier" | "field_identifier"))
-        .filter(|n| lang::enclosing_named_function(lang, *n).is_none())
+        // Cheap test first: is it declared here at all? Only then climb to
+        // see whether it is outside every function (climbing is O(depth²)).
         .filter_map(|n| declared_by(lang, n, src, true))
+        .filter(|d| lang::enclosing_named_function(lang, d.node).is_none())
         .next()
 }
 
