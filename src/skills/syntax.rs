@@ -45,6 +45,44 @@ pub fn function_scope<'t>(lang: Lang, node: Node<'t>) -> Node<'t> {
     lang::enclosing_named_function(lang, node).unwrap_or_else(|| root_of(node))
 }
 
+/// The named function around `node`, found by one descent from `root`.
+///
+/// `Node::parent` re-descends from the root on every call, so climbing k
+/// levels costs k descents; one cursor descent costs about one.
+pub fn enclosing_function_in<'t>(root: Node<'t>, lang: Lang, node: Node<'t>) -> Option<Node<'t>> {
+    let is_named_fn = |k: &str| match lang {
+        Lang::Cpp => k == "function_definition",
+        Lang::Rust => k == "function_item",
+    };
+    let mut cursor = root.walk();
+    let mut found = is_named_fn(root.kind()).then_some(root);
+    let (start, end) = (node.start_byte(), node.end_byte());
+    while cursor.node() != node {
+        if cursor.goto_first_child_for_byte(start).is_none() {
+            break;
+        }
+        // Step over earlier siblings that end right at `start`.
+        while !(cursor.node().start_byte() <= start && end <= cursor.node().end_byte()) {
+            if !cursor.goto_next_sibling() {
+                return found;
+            }
+        }
+        let n = cursor.node();
+        if n != node && is_named_fn(n.kind()) {
+            found = Some(n);
+        }
+    }
+    if is_named_fn(node.kind()) && found.is_none() {
+        return None;
+    }
+    found
+}
+
+/// `function_scope` for callers that hold the root.
+pub fn function_scope_in<'t>(root: Node<'t>, lang: Lang, node: Node<'t>) -> Node<'t> {
+    enclosing_function_in(root, lang, node).unwrap_or(root)
+}
+
 pub fn root_of(node: Node<'_>) -> Node<'_> {
     let mut n = node;
     while let Some(p) = n.parent() {
@@ -164,7 +202,7 @@ pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Op
 
 /// `declaration_of` for callers that already hold the tree's root.
 pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-    let scope = lang::enclosing_named_function(lang, at).unwrap_or(root);
+    let scope = function_scope_in(root, lang, at);
     let pos = at.start_byte();
     let local = named_leaves(scope, name, src)
         .into_iter()
@@ -180,7 +218,7 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
         // Cheap test first: is it declared here at all? Only then climb to
         // see whether it is outside every function (climbing is O(depth²)).
         .filter_map(|n| declared_by(lang, n, src, true))
-        .filter(|d| lang::enclosing_named_function(lang, d.node).is_none())
+        .filter(|d| enclosing_function_in(root, lang, d.node).is_none())
         .next()
 }
 
@@ -467,6 +505,20 @@ mod tests {
         assert!(s.is_param && !s.is_indirect && !s.is_const);
         assert!(declaration_of(Lang::Cpp, at, "g", src).unwrap().is_global);
         assert!(declaration_of(Lang::Cpp, at, "nope", src).is_none());
+    }
+
+    #[test]
+    fn finds_the_enclosing_function_by_descent() {
+        let src = "int g;\nvoid f() { auto l = [] { int x = 1; }; }\nstruct S { void m() { int y; } };";
+        let tree = Lang::Cpp.parse(src);
+        let root = tree.root_node();
+        for needle in ["x = 1", "y;", "g;"] {
+            let n = node_at(&tree, src, needle);
+            let by_descent = enclosing_function_in(root, Lang::Cpp, n).map(|f| f.id());
+            let by_climbing = lang::enclosing_named_function(Lang::Cpp, n).map(|f| f.id());
+            assert_eq!(by_descent, by_climbing, "{needle}");
+        }
+        assert!(enclosing_function_in(root, Lang::Cpp, node_at(&tree, src, "g;")).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_in, descendants, function_scope, text, uses, Decl};
+use crate::skills::syntax::{self, contains, declaration_in, descendants, text, uses, Decl};
 
 /// The variable a capture names: an identifier, or `self.f` / `this->f` / `obj.f`.
 fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
@@ -24,7 +24,7 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
 /// Uses of a variable in its function, without the declaring identifier.
 pub(super) fn uses_in_function<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Vec<Node<'a>> {
     let name = var_name(ctx, node);
-    let scope = function_scope(ctx.lang, node);
+    let scope = syntax::function_scope_in(ctx.root, ctx.lang, node);
     let declaring: Vec<Node> = syntax::named_leaves(scope, name, ctx.src)
         .into_iter()
         .filter(|n| n.kind() == "identifier")
@@ -100,7 +100,7 @@ pub fn not_used_after(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if repeats_relative_to(ctx.lang, at, d.node) {
         return false;
     }
-    let scope = function_scope(ctx.lang, at);
+    let scope = syntax::function_scope_in(ctx.root, ctx.lang, at);
     if ctx.lang == Lang::Cpp && syntax::named_leaves(scope, "goto", ctx.src).iter().any(|n| n.parent().is_some_and(|p| p.kind() == "goto_statement")) {
         return false;
     }
@@ -120,7 +120,7 @@ pub fn mentioned_once(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 pub fn not_used_outside(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    let scope = function_scope(ctx.lang, var);
+    let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
     uses(ctx.lang, scope, ctx.text(var), ctx.src).iter().all(|u| contains(within, *u))
 }
 
@@ -194,7 +194,7 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
                 _ => return false,
             }
             // No assignment between `at` and the loop.
-            let scope = function_scope(ctx.lang, lp);
+            let scope = syntax::function_scope_in(ctx.root, ctx.lang, lp);
             let between = uses(ctx.lang, scope, ident, ctx.src)
                 .into_iter()
                 .filter(|u| u.start_byte() > at.end_byte() && u.end_byte() < lp.start_byte());
@@ -247,7 +247,7 @@ pub(super) const READ_ONLY_METHODS: &[&str] = &[
 pub fn no_method_call(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else { return false };
     let methods: Vec<&str> = ctx.word(&args[1]).split('|').collect();
-    let scope = function_scope(ctx.lang, var);
+    let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
     !uses(ctx.lang, scope, ctx.text(var), ctx.src).into_iter().any(|u| {
         u.parent().is_some_and(|p| {
             p.kind() == "field_expression"

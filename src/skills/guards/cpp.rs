@@ -7,7 +7,7 @@ use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, declaration_in, descendants, function_scope, text, uses};
+use crate::skills::syntax::{self, declaration_in, descendants, text, uses};
 
 /// Free functions known to take their argument by value or const reference.
 const READING_FUNCTIONS: &[&str] = &[
@@ -301,7 +301,7 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // same name in a different block of the function.
     let obj_region = match obj_decl.node.kind() {
         "for_range_loop" => Some(obj_decl.node),
-        _ if obj_decl.is_param => Some(function_scope(Lang::Cpp, init)),
+        _ if obj_decl.is_param => Some(syntax::function_scope_in(ctx.root, Lang::Cpp, init)),
         _ => obj_decl.node.parent(),
     };
     // The reference lives until the end of the block that declares it. (In a
@@ -470,7 +470,7 @@ const ALIASING_METHODS: &[&str] = &[
 
 pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else { return false };
-    let scope = function_scope(Lang::Cpp, var);
+    let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
     !uses(Lang::Cpp, scope, ctx.text(var), ctx.src).into_iter().any(|u| keeps_alias(ctx, u))
 }
 
@@ -604,7 +604,7 @@ pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else { return false };
     let Some(decl) = syntax::declared_by(Lang::Cpp, var, ctx.src, false) else { return false };
     let Some(block) = decl.node.parent().filter(|b| b.kind() == "compound_statement") else { return false };
-    let scope = function_scope(Lang::Cpp, var);
+    let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
     uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
         .into_iter()
         .all(|u| u.start_byte() >= var.start_byte() && syntax::contains(block, u))

@@ -7,7 +7,7 @@ use super::common::identifiers_in;
 use crate::lang::{self, Lang};
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_in, descendants, function_scope, uses};
+use crate::skills::syntax::{self, contains, declaration_in, descendants, uses};
 
 /// Format-family macros: their arguments are taken by reference.
 const FORMAT_MACROS: &[&str] = &[
@@ -40,7 +40,7 @@ pub fn no_live_borrow(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(at)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
     let name = ctx.text(var);
     let stmt = syntax::enclosing_statement(Lang::Rust, at);
-    let scope = function_scope(Lang::Rust, at);
+    let scope = syntax::function_scope_in(ctx.root, Lang::Rust, at);
     uses(Lang::Rust, scope, name, ctx.src).into_iter().filter(|u| *u != var).all(|u| {
         if contains(stmt, u) {
             return contains(at, u);
