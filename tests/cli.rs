@@ -148,13 +148,13 @@ fn skills_list_puts_the_id_first() {
 #[test]
 fn a_broken_skill_file_is_a_clear_error_naming_it() {
     let dir = temp_with(&[
-        ("cpp/bad.toml", b"id = \"cpp/bad\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = \"(call_expression\"\nedit = []\n"),
+        ("cpp/bad.toml", b"id = \"cpp/bad\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = \"(call_expression) @c\\n(no_such_node)\"\nedit = [\"replace(@c, \\\"x\\\")\"]\n"),
         ("types.toml", b"[cpp]\n"),
     ]);
     let out = wattson().args(["skills", "list", "--skills-dir"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("bad.toml") && err.contains("query error"), "{err}");
+    assert!(err.contains("bad.toml") && err.contains("query error at line 2, column 2"), "{err}");
 
     let dir = temp_with(&[
         ("cpp/typo.toml", b"id = \"cpp/typo\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = \"(call_expression) @c\"\nguards = [\"no-such-guard(@c)\"]\nedit = [\"replace(@c, \\\"x\\\")\"]\n"),

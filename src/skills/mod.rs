@@ -45,8 +45,6 @@ pub struct Skill {
     pub edits: Vec<Call>,
     /// The skill file's text, kept to rebuild single-skill sets.
     pub source_text: String,
-    /// How many patterns the query holds.
-    pattern_count: usize,
     /// This skill's query alone, compiled on first use (only the idempotence
     /// check needs it; compiling C++ queries is not free).
     query: std::sync::OnceLock<Query>,
@@ -132,26 +130,55 @@ impl SkillSet {
     }
 
     fn assemble(skills: Vec<Skill>, types: TypeFamilies) -> Result<SkillSet> {
+        use rayon::prelude::*;
+        // One combined query a language, compiled in parallel: compiling is
+        // the bulk of start-up time, and each skill's own query is only
+        // compiled when a finding needs its idempotence check.
+        let built: Vec<Result<Option<(Lang, Combined)>>> =
+            Lang::ALL.par_iter().map(|&lang| Self::combine(&skills, lang)).collect();
         let mut combined = HashMap::new();
-        for lang in Lang::ALL {
-            let mut source = String::new();
-            let mut pattern_skill = Vec::new();
-            for (i, s) in skills.iter().enumerate().filter(|(_, s)| s.lang == lang) {
-                source.push_str(&s.spec.query);
-                source.push('\n');
-                pattern_skill.extend(std::iter::repeat_n(i, s.pattern_count));
+        for b in built {
+            if let Some((lang, c)) = b? {
+                combined.insert(lang, c);
             }
-            if pattern_skill.is_empty() {
-                continue;
-            }
-            let query = Query::new(&lang.grammar(), &source).map_err(|e| anyhow::anyhow!("combined {} query: {e}", lang.id()))?;
-            if query.pattern_count() != pattern_skill.len() {
-                bail!("combined {} query has {} patterns, expected {}", lang.id(), query.pattern_count(), pattern_skill.len());
-            }
-            let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source);
-            combined.insert(lang, Combined { query, dispatch, pattern_skill });
         }
         Ok(SkillSet { skills, combined, types })
+    }
+
+    fn combine(skills: &[Skill], lang: Lang) -> Result<Option<(Lang, Combined)>> {
+        let mut source = String::new();
+        let mut spans: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+        for (i, s) in skills.iter().enumerate().filter(|(_, s)| s.lang == lang) {
+            let start = source.len();
+            source.push_str(&s.spec.query);
+            spans.push((start..source.len(), i));
+            source.push('\n');
+        }
+        if spans.is_empty() {
+            return Ok(None);
+        }
+        let skill_at = |offset: usize| spans.iter().find(|(r, _)| r.start <= offset && offset <= r.end);
+        let query = Query::new(&lang.grammar(), &source).map_err(|e| match skill_at(e.offset) {
+            Some((range, i)) => {
+                let local = &source[range.start..e.offset.min(range.end)];
+                let line = local.matches('\n').count() + 1;
+                let column = local.len() - local.rfind('\n').map_or(0, |p| p + 1) + 1;
+                anyhow::anyhow!("{}: query error at line {line}, column {column}: {:?} {}", skills[*i].origin, e.kind, e.message)
+            }
+            None => anyhow::anyhow!("combined {} query: {e}", lang.id()),
+        })?;
+        let mut pattern_skill = Vec::with_capacity(query.pattern_count());
+        for p in 0..query.pattern_count() {
+            let (_, i) = skill_at(query.start_byte_for_pattern(p)).context("a pattern outside every skill's query")?;
+            pattern_skill.push(*i);
+        }
+        for (_, i) in &spans {
+            if !pattern_skill.contains(i) {
+                bail!("{}: the query has no pattern", skills[*i].origin);
+            }
+        }
+        let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source);
+        Ok(Some((lang, Combined { query, dispatch, pattern_skill })))
     }
 
     /// Keep only the skills whose id is listed (or starts with `<prefix>/`).
@@ -219,11 +246,7 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
     if !origin.replace('\\', "/").ends_with(&expected_tail) {
         bail!("{origin}: skill `{}` must live in rewrites/{expected_tail}", spec.id);
     }
-    let query = Query::new(&lang.grammar(), &spec.query).map_err(|e| {
-        anyhow::anyhow!("{origin}: query error at line {}, column {}: {:?} {}", e.row + 1, e.column + 1, e.kind, e.message)
-    })?;
-    let captures: BTreeSet<String> = query.capture_names().iter().map(|c| c.to_string()).collect();
-    let pattern_count = query.pattern_count();
+    let captures = capture_names(&spec.query);
     let mut provided = captures.clone();
 
     let mut guards = Vec::new();
@@ -263,9 +286,36 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
             bail!("{origin}: message uses `{{{name}}}`, which no capture or guard provides");
         }
     }
-    let cell = std::sync::OnceLock::new();
-    let _ = cell.set(query);
-    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), pattern_count, query: cell })
+    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), query: std::sync::OnceLock::new() })
+}
+
+/// The capture names a query defines (`@name` outside strings and comments).
+fn capture_names(query: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut chars = query.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_str => {
+                chars.next();
+            }
+            '"' => in_str = !in_str,
+            ';' if !in_str => {
+                while chars.next_if(|&c| c != '\n').is_some() {}
+            }
+            '@' if !in_str => {
+                let mut name = String::new();
+                while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+                    name.push(c);
+                }
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn check_captures(origin: &str, call: &Call, provided: &BTreeSet<String>) -> Result<()> {

@@ -16,8 +16,11 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // A capture may be the declaring name itself (`std::string line;`): that
     // declaration is the evidence. `declaration_of` only looks *before* a use,
     // so it would find an older, shadowed declaration or none.
-    let global = crate::lang::enclosing_named_function(ctx.lang, node).is_none();
-    syntax::declared_by(ctx.lang, node, ctx.src, global)
+    syntax::declared_by(ctx.lang, node, ctx.src, false)
+        .map(|mut d| {
+            d.is_global = syntax::enclosing_function_in(ctx.root, ctx.lang, node).is_none();
+            d
+        })
         .or_else(|| declaration_in(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
 }
 
