@@ -6,12 +6,11 @@
 //! 3. the edited text re-parses with no new ERROR/MISSING node;
 //! 4. the edit is idempotent: the same skill does not match the same place again.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Query, QueryCursor, QueryMatch, Tree};
+use tree_sitter::{Query, QueryCursor, QueryMatch, Tree};
 
 use super::edit::{self, TextEdit};
 use super::guard::MatchCtx;
@@ -67,19 +66,14 @@ impl SkillSet {
         super::types::begin_file();
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
+        // One context for the whole file, so what guards learn about its
+        // declarations serves every match.
+        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &self.types);
         let mut cursor = QueryCursor::new();
-        let mut take = |m: &QueryMatch<'_, '_>, notes: &mut Vec<String>| {
-            let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
-            match self.evaluate(skill, &combined.query, m, tree.root_node(), src) {
-                Ok(Some(f)) => candidates.push(f),
-                Ok(None) => {}
-                Err(e) => notes.push(format!("{}: {e}", skill.id())),
-            }
-        };
         if combined.dispatch.whole_tree {
             let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
             while let Some(m) = matches.next() {
-                take(m, &mut out.notes);
+                self.take(combined, m, &mut ctx, &mut candidates, &mut out.notes);
             }
         } else {
             // One plain walk; the query runs only where a pattern can start.
@@ -90,7 +84,7 @@ impl SkillSet {
                 if combined.dispatch.may_start(node.kind_id(), &src.as_bytes()[node.byte_range()]) {
                     let mut matches = cursor.matches(&combined.query, node, src.as_bytes());
                     while let Some(m) = matches.next() {
-                        take(m, &mut out.notes);
+                        self.take(combined, m, &mut ctx, &mut candidates, &mut out.notes);
                     }
                 }
                 if walker.goto_first_child() {
@@ -127,17 +121,26 @@ impl SkillSet {
         out
     }
 
-    /// Turn one query match into a finding, if every guard holds.
-    fn evaluate<'t>(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, 't>, tree_root: Node<'t>, src: &'t str) -> Result<Option<Finding>, String> {
-        let names = query.capture_names();
-        let mut captures: HashMap<String, Node> = HashMap::new();
-        for c in m.captures() {
-            captures.entry(names[c.index as usize].to_string()).or_insert(c.node);
+    fn take<'t>(&self, combined: &super::Combined, m: &QueryMatch<'_, 't>, ctx: &mut MatchCtx<'t>, candidates: &mut Vec<Finding>, notes: &mut Vec<String>) {
+        let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
+        match self.evaluate(skill, &combined.query, m, ctx) {
+            Ok(Some(f)) => candidates.push(f),
+            Ok(None) => {}
+            Err(e) => notes.push(format!("{}: {e}", skill.id())),
         }
-        let root = tree_root;
-        let mut ctx = MatchCtx { lang: skill.lang, src, root, captures, bindings: HashMap::new(), types: &self.types };
+    }
+
+    /// Turn one query match into a finding, if every guard holds.
+    fn evaluate<'t>(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, 't>, ctx: &mut MatchCtx<'t>) -> Result<Option<Finding>, String> {
+        let names = query.capture_names();
+        ctx.captures.clear();
+        ctx.bindings.clear();
+        for c in m.captures() {
+            ctx.captures.entry(names[c.index as usize].to_string()).or_insert(c.node);
+        }
+        let src = ctx.src;
         for (call, def) in &skill.guards {
-            if !super::guard::run(call, def, &mut ctx) {
+            if !super::guard::run(call, def, ctx) {
                 return Ok(None);
             }
         }
@@ -173,11 +176,12 @@ impl SkillSet {
 
     /// Run one skill alone (used to check idempotence).
     fn scan_with(&self, skill: &Skill, src: &str, tree: &Tree) -> Vec<Finding> {
+        let mut ctx = MatchCtx::new(skill.lang, src, tree.root_node(), &self.types);
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(skill.query(), tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
-            if let Ok(Some(f)) = self.evaluate(skill, skill.query(), m, tree.root_node(), src) {
+            if let Ok(Some(f)) = self.evaluate(skill, skill.query(), m, &mut ctx) {
                 out.push(f);
             }
         }

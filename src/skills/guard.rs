@@ -8,6 +8,7 @@ use tree_sitter::Node;
 
 use super::call::{Arg, Call};
 use super::guards;
+use super::syntax::DeclIndex;
 use super::types::TypeFamilies;
 use crate::lang::Lang;
 
@@ -17,12 +18,19 @@ pub struct MatchCtx<'a> {
     pub src: &'a str,
     /// The root of the file's tree (asking a node for its root is O(depth²)).
     pub root: Node<'a>,
+    /// Declarations already looked up in this file.
+    pub decls: DeclIndex<'a>,
     pub captures: HashMap<String, Node<'a>>,
     pub bindings: HashMap<String, String>,
     pub types: &'a TypeFamilies,
 }
 
 impl<'a> MatchCtx<'a> {
+    /// A context for one file; captures and bindings are filled per match.
+    pub fn new(lang: Lang, src: &'a str, root: Node<'a>, types: &'a TypeFamilies) -> MatchCtx<'a> {
+        MatchCtx { lang, src, root, decls: DeclIndex::default(), captures: HashMap::new(), bindings: HashMap::new(), types }
+    }
+
     /// The node an argument names; `None` when the capture did not take part
     /// in this match (an optional capture), which guards treat as "fails".
     pub fn node(&self, arg: &Arg) -> Option<Node<'a>> {

@@ -61,7 +61,7 @@ impl Skill {
 }
 
 /// The skills of one language, compiled into one query.
-struct Combined {
+pub(crate) struct Combined {
     query: Query,
     /// Which nodes can start a pattern (see `dispatch`).
     dispatch: dispatch::Dispatch,

@@ -222,6 +222,42 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
         .next()
 }
 
+/// Declarations per (scope, name), remembered for one file: a function uses
+/// the same few names over and over, and every use asks for its declaration.
+#[derive(Default)]
+pub struct DeclIndex<'t> {
+    memo: std::cell::RefCell<std::collections::HashMap<(usize, String), std::rc::Rc<Vec<Decl<'t>>>>>,
+}
+
+impl<'t> DeclIndex<'t> {
+    fn decls(&self, scope: Node<'t>, name: &str, lang: Lang, src: &str, global: bool) -> std::rc::Rc<Vec<Decl<'t>>> {
+        let key = (scope.id(), name.to_string());
+        if let Some(found) = self.memo.borrow().get(&key) {
+            return found.clone();
+        }
+        let kinds: &[&str] = if global { &["identifier", "field_identifier"] } else { &["identifier"] };
+        let decls: Vec<Decl<'t>> = named_leaves(scope, name, src)
+            .into_iter()
+            .filter(|n| kinds.contains(&n.kind()))
+            .filter_map(|n| declared_by(lang, n, src, global))
+            .collect();
+        let decls = std::rc::Rc::new(decls);
+        self.memo.borrow_mut().insert(key, decls.clone());
+        decls
+    }
+
+    /// `declaration_in`, remembering what it found for the rest of the file.
+    pub fn declaration(&self, root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+        let scope = function_scope_in(root, lang, at);
+        let pos = at.start_byte();
+        let local = self.decls(scope, name, lang, src, false);
+        if let Some(d) = local.iter().filter(|d| d.name.start_byte() < pos).rfind(|d| visible_at(lang, d, pos)) {
+            return Some(d.clone());
+        }
+        self.decls(root, name, lang, src, true).iter().find(|d| enclosing_function_in(root, lang, d.node).is_none()).cloned()
+    }
+}
+
 fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {
     let block = if decl.is_param {
         lang::ancestor(decl.node, |n| lang.is_function(n.kind()))

@@ -21,7 +21,7 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
             d.is_global = syntax::enclosing_function_in(ctx.root, ctx.lang, node).is_none();
             d
         })
-        .or_else(|| declaration_in(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
+        .or_else(|| ctx.decls.declaration(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
 }
 
 /// Uses of a variable in its function, without the declaring identifier.
@@ -333,7 +333,7 @@ pub(crate) mod tests {
             for c in m.captures() {
                 captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
-            let mut ctx = MatchCtx { lang, src, root: tree.root_node(), captures, bindings: HashMap::new(), types: &types };
+                let mut ctx = MatchCtx { lang, src, root: tree.root_node(), decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
             out.push(guard::run(&call, def, &mut ctx));
         }
         out
@@ -354,7 +354,7 @@ pub(crate) mod tests {
             for c in m.captures() {
                 captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
-            let mut ctx = MatchCtx { lang, src, root: tree.root_node(), captures, bindings: HashMap::new(), types: &types };
+                let mut ctx = MatchCtx { lang, src, root: tree.root_node(), decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
             let ok = guard::run(&call, def, &mut ctx);
             out.push(ok.then(|| ctx.bindings.get(name).cloned()).flatten());
         }

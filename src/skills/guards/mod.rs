@@ -118,7 +118,7 @@ pub(super) mod testutil {
         let def = guard::validate(&call).expect("test guard call is valid");
         let captures = caps.iter().map(|(k, n)| (k.to_string(), *n)).collect();
         let root = crate::skills::syntax::root_of(caps[0].1);
-        let mut ctx = MatchCtx { lang, src, root, captures, bindings: HashMap::new(), types: &types };
+        let mut ctx = MatchCtx { lang, src, root, decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
         let held = guard::run(&call, def, &mut ctx);
         (held, ctx.bindings)
     }

@@ -505,7 +505,7 @@ mod tests {
             captures.insert(name.to_string(), *node);
         }
         let root = crate::skills::syntax::root_of(*captures.values().next().expect("a capture"));
-        let mut ctx = MatchCtx { lang: Lang::Rust, src, root, captures, bindings: HashMap::new(), types: &types };
+        let mut ctx = MatchCtx { lang: Lang::Rust, src, root, decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
         let args: Vec<Arg> = names[..caps.len()].iter().map(|n| Arg::Capture(n.to_string())).collect();
         guard(&mut ctx, &args)
     }
