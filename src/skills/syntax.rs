@@ -226,36 +226,90 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
 /// the same few names over and over, and every use asks for its declaration.
 #[derive(Default)]
 pub struct DeclIndex<'t> {
-    memo: std::cell::RefCell<std::collections::HashMap<(usize, String), std::rc::Rc<Vec<Decl<'t>>>>>,
+    /// (scope, name) → its declarations, each with the byte range it is visible in.
+    memo: std::cell::RefCell<std::collections::HashMap<(usize, String), std::rc::Rc<Vec<(Decl<'t>, std::ops::Range<usize>)>>>>,
+    /// Every named function of the file, in document order.
+    functions: std::cell::OnceCell<Vec<Node<'t>>>,
 }
 
 impl<'t> DeclIndex<'t> {
-    fn decls(&self, scope: Node<'t>, name: &str, lang: Lang, src: &str, global: bool) -> std::rc::Rc<Vec<Decl<'t>>> {
+    fn decls(&self, scope: Node<'t>, name: &str, lang: Lang, src: &str, global: bool) -> std::rc::Rc<Vec<(Decl<'t>, std::ops::Range<usize>)>> {
         let key = (scope.id(), name.to_string());
         if let Some(found) = self.memo.borrow().get(&key) {
             return found.clone();
         }
         let kinds: &[&str] = if global { &["identifier", "field_identifier"] } else { &["identifier"] };
-        let decls: Vec<Decl<'t>> = named_leaves(scope, name, src)
+        let decls: Vec<(Decl<'t>, std::ops::Range<usize>)> = named_leaves(scope, name, src)
             .into_iter()
             .filter(|n| kinds.contains(&n.kind()))
             .filter_map(|n| declared_by(lang, n, src, global))
+            .map(|d| {
+                let visible = visible_range(lang, &d);
+                (d, visible)
+            })
             .collect();
         let decls = std::rc::Rc::new(decls);
         self.memo.borrow_mut().insert(key, decls.clone());
         decls
     }
 
+    /// The innermost named function containing `node`, from a list made once
+    /// per file (climbing with `Node::parent` re-descends from the root each step).
+    pub fn function_at(&self, root: Node<'t>, lang: Lang, node: Node<'_>) -> Option<Node<'t>> {
+        let functions = self.functions.get_or_init(|| {
+            let mut out = Vec::new();
+            let mut cursor = root.walk();
+            'walk: loop {
+                let n = cursor.node();
+                let is_fn = match lang {
+                    Lang::Cpp => n.kind() == "function_definition",
+                    Lang::Rust => n.kind() == "function_item",
+                };
+                if is_fn {
+                    out.push(n);
+                }
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
+            out
+        });
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let upto = functions.partition_point(|f| f.start_byte() <= start);
+        functions[..upto].iter().rev().find(|f| f.end_byte() >= end && *f != &node).copied()
+    }
+
     /// `declaration_in`, remembering what it found for the rest of the file.
     pub fn declaration(&self, root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-        let scope = function_scope_in(root, lang, at);
+        let scope = self.function_at(root, lang, at).unwrap_or(root);
         let pos = at.start_byte();
         let local = self.decls(scope, name, lang, src, false);
-        if let Some(d) = local.iter().filter(|d| d.name.start_byte() < pos).rfind(|d| visible_at(lang, d, pos)) {
+        if let Some((d, _)) = local.iter().filter(|(d, _)| d.name.start_byte() < pos).rfind(|(_, v)| v.start <= pos && pos < v.end) {
             return Some(d.clone());
         }
-        self.decls(root, name, lang, src, true).iter().find(|d| enclosing_function_in(root, lang, d.node).is_none()).cloned()
+        self.decls(root, name, lang, src, true)
+            .iter()
+            .find(|(d, _)| self.function_at(root, lang, d.node).is_none())
+            .map(|(d, _)| d.clone())
     }
+}
+
+/// The byte range in which a declaration is visible (its block, its loop, or
+/// for a parameter its function).
+fn visible_range(lang: Lang, decl: &Decl<'_>) -> std::ops::Range<usize> {
+    let block = if decl.is_param {
+        lang::ancestor(decl.node, |n| lang.is_function(n.kind()))
+    } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
+        Some(decl.node)
+    } else {
+        decl.node.parent()
+    };
+    block.map_or(0..0, |b| b.byte_range())
 }
 
 fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {

@@ -18,7 +18,7 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // so it would find an older, shadowed declaration or none.
     syntax::declared_by(ctx.lang, node, ctx.src, false)
         .map(|mut d| {
-            d.is_global = syntax::enclosing_function_in(ctx.root, ctx.lang, node).is_none();
+            d.is_global = ctx.decls.function_at(ctx.root, ctx.lang, node).is_none();
             d
         })
         .or_else(|| ctx.decls.declaration(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
