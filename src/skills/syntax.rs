@@ -313,14 +313,7 @@ fn visible_range(lang: Lang, decl: &Decl<'_>) -> std::ops::Range<usize> {
 }
 
 fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {
-    let block = if decl.is_param {
-        lang::ancestor(decl.node, |n| lang.is_function(n.kind()))
-    } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
-        Some(decl.node)
-    } else {
-        decl.node.parent()
-    };
-    block.is_some_and(|b| b.start_byte() <= pos && pos < b.end_byte())
+    visible_range(lang, decl).contains(&pos)
 }
 
 /// If `ident` is the name introduced by a declaration, describe it.

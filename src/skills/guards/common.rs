@@ -318,8 +318,9 @@ pub(crate) mod tests {
     use crate::skills::guard::{self, MatchCtx};
     use crate::skills::types::TypeFamilies;
 
-    /// Evaluate `guard_call` on every match of `query` in `src`; one bool a match.
-    pub fn eval(lang: Lang, src: &str, query: &str, guard_call: &str) -> Vec<bool> {
+    /// Run `guard_call` on every match of `query` in `src`: whether it held,
+    /// and the binding `name` when it did.
+    fn run_all(lang: Lang, src: &str, query: &str, guard_call: &str, name: &str) -> Vec<(bool, Option<String>)> {
         let types = TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).unwrap();
         let tree = lang.parse(src);
         let q = Query::new(&lang.grammar(), query).unwrap();
@@ -327,38 +328,28 @@ pub(crate) mod tests {
         let def = guard::validate(&call).unwrap();
         let mut cursor = QueryCursor::new();
         let mut it = cursor.matches(&q, tree.root_node(), src.as_bytes());
+        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &types);
         let mut out = Vec::new();
         while let Some(m) = it.next() {
-            let mut captures = HashMap::new();
+            ctx.captures = HashMap::new();
+            ctx.bindings = HashMap::new();
             for c in m.captures() {
-                captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
+                ctx.captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
-                let mut ctx = MatchCtx { lang, src, root: tree.root_node(), decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
-            out.push(guard::run(&call, def, &mut ctx));
+            let ok = guard::run(&call, def, &mut ctx);
+            out.push((ok, ctx.bindings.get(name).cloned()));
         }
         out
     }
 
+    /// Evaluate `guard_call` on every match of `query` in `src`; one bool a match.
+    pub fn eval(lang: Lang, src: &str, query: &str, guard_call: &str) -> Vec<bool> {
+        run_all(lang, src, query, guard_call, "").into_iter().map(|(ok, _)| ok).collect()
+    }
+
     /// Like `eval`, returning the binding `name` when the guard holds.
     pub fn binding(lang: Lang, src: &str, query: &str, guard_call: &str, name: &str) -> Vec<Option<String>> {
-        let types = TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).unwrap();
-        let tree = lang.parse(src);
-        let q = Query::new(&lang.grammar(), query).unwrap();
-        let call = parse_call(guard_call).unwrap();
-        let def = guard::validate(&call).unwrap();
-        let mut cursor = QueryCursor::new();
-        let mut it = cursor.matches(&q, tree.root_node(), src.as_bytes());
-        let mut out = Vec::new();
-        while let Some(m) = it.next() {
-            let mut captures = HashMap::new();
-            for c in m.captures() {
-                captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
-            }
-                let mut ctx = MatchCtx { lang, src, root: tree.root_node(), decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
-            let ok = guard::run(&call, def, &mut ctx);
-            out.push(ok.then(|| ctx.bindings.get(name).cloned()).flatten());
-        }
-        out
+        run_all(lang, src, query, guard_call, name).into_iter().map(|(ok, b)| b.filter(|_| ok)).collect()
     }
 
     const RUST_CLONE: &str = "(call_expression function: (field_expression value: (identifier) @var field: (field_identifier) @m) (#eq? @m \"clone\")) @call";
