@@ -86,6 +86,14 @@ impl Dispatch {
         Dispatch { by_kind, literals, file_filter, whole_tree }
     }
 
+    /// Turn both shortcuts off: every file parsed, the whole tree walked by
+    /// the query cursor (the reference behaviour the shortcuts must match).
+    #[cfg(test)]
+    pub fn disable(&mut self) {
+        self.whole_tree = true;
+        self.file_filter = None;
+    }
+
     /// Whether any pattern can match somewhere in this file, judged from the
     /// literals its predicates require. A file that fails is not even parsed:
     /// most files of a large tree contain none of the skills' literals.

@@ -329,3 +329,35 @@ mod tests {
         assert_eq!(scan.findings[0].function.as_deref(), Some("f"));
     }
 }
+
+#[cfg(test)]
+mod dispatch_tests {
+    use super::*;
+
+    /// The kind-dispatched walk must find exactly what the query cursor's own
+    /// whole-tree walk finds: on the demo programs and every skill example.
+    #[test]
+    fn dispatch_finds_what_the_whole_tree_cursor_finds() {
+        let fast = SkillSet::builtin().unwrap();
+        let mut slow = SkillSet::builtin().unwrap();
+        for c in slow.combined.values_mut() {
+            c.dispatch.disable();
+        }
+        let mut sources: Vec<(Lang, String)> = Vec::new();
+        for s in fast.skills() {
+            sources.extend(s.spec.examples.iter().map(|e| (s.lang, e.before.clone())));
+            sources.extend(s.spec.leave_alone.iter().map(|l| (s.lang, l.code.clone())));
+        }
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+        for entry in ignore::WalkBuilder::new(&demo).build().flatten() {
+            if let Some(lang) = Lang::from_path(entry.path()) {
+                sources.push((lang, std::fs::read_to_string(entry.path()).unwrap()));
+            }
+        }
+        assert!(sources.len() > 60);
+        let key = |scan: FileScan| scan.findings.into_iter().map(|f| (f.skill, f.range, f.edits)).collect::<Vec<_>>();
+        for (lang, src) in &sources {
+            assert_eq!(key(fast.scan_source(*lang, src)), key(slow.scan_source(*lang, src)), "{src}");
+        }
+    }
+}
