@@ -102,8 +102,17 @@ pub fn named_leaves<'t>(scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>>
         return Vec::new();
     }
     let range = scope.byte_range();
-    let hay = &src.as_bytes()[range.clone()];
+    let bytes = src.as_bytes();
+    let hay = &bytes[range.clone()];
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let (starts_word, ends_word) = (word(name.as_bytes()[0]), word(name.as_bytes()[name.len() - 1]));
     memchr::memmem::find_iter(hay, name.as_bytes())
+        // A hit inside a longer word (`g` in `graph`) is no leaf: reject it
+        // from the text alone, before asking the tree.
+        .filter(|&off| {
+            let (start, end) = (range.start + off, range.start + off + name.len());
+            !(starts_word && start > 0 && word(bytes[start - 1])) && !(ends_word && end < bytes.len() && word(bytes[end]))
+        })
         .filter_map(|off| {
             let start = range.start + off;
             let end = start + name.len();
