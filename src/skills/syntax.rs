@@ -233,33 +233,67 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
 
 /// Declarations per (scope, name), remembered for one file: a function uses
 /// the same few names over and over, and every use asks for its declaration.
+type ScopeDecls<'t> = std::collections::HashMap<String, Vec<(Decl<'t>, std::ops::Range<usize>)>>;
+
 #[derive(Default)]
 pub struct DeclIndex<'t> {
-    /// (scope, name) → its declarations, each with the byte range it is visible in.
-    memo: std::cell::RefCell<std::collections::HashMap<(usize, String), std::rc::Rc<Vec<(Decl<'t>, std::ops::Range<usize>)>>>>,
+    /// scope → name → its declarations, each with the byte range it is
+    /// visible in; built by one walk of the scope.
+    memo: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<ScopeDecls<'t>>>>,
     /// Every named function of the file, in document order.
     functions: std::cell::OnceCell<Vec<Node<'t>>>,
 }
 
 impl<'t> DeclIndex<'t> {
-    fn decls(&self, scope: Node<'t>, name: &str, lang: Lang, src: &str, global: bool) -> std::rc::Rc<Vec<(Decl<'t>, std::ops::Range<usize>)>> {
-        let key = (scope.id(), name.to_string());
-        if let Some(found) = self.memo.borrow().get(&key) {
+    /// Every declaration in `scope`, found in one cursor walk that keeps the
+    /// ancestors at hand. With `global`, function bodies are skipped (the
+    /// file-scope table).
+    fn scope_decls(&self, scope: Node<'t>, lang: Lang, src: &str, global: bool) -> std::rc::Rc<ScopeDecls<'t>> {
+        if let Some(found) = self.memo.borrow().get(&scope.id()) {
             return found.clone();
         }
-        let kinds: &[&str] = if global { &["identifier", "field_identifier"] } else { &["identifier"] };
-        let decls: Vec<(Decl<'t>, std::ops::Range<usize>)> = named_leaves(scope, name, src)
-            .into_iter()
-            .filter(|n| kinds.contains(&n.kind()))
-            .filter_map(|n| declared_by(lang, n, src, global))
-            .map(|d| {
-                let visible = visible_range(lang, &d);
-                (d, visible)
-            })
-            .collect();
-        let decls = std::rc::Rc::new(decls);
-        self.memo.borrow_mut().insert(key, decls.clone());
-        decls
+        let mut table: ScopeDecls<'t> = Default::default();
+        let mut path: Vec<Node<'t>> = Vec::new();
+        let mut cursor = scope.walk();
+        let named_fn = |k: &str| match lang {
+            Lang::Cpp => k == "function_definition",
+            Lang::Rust => k == "function_item",
+        };
+        'walk: loop {
+            let node = cursor.node();
+            let kind = node.kind();
+            if kind == "identifier" || (global && kind == "field_identifier") {
+                let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
+                    match path.iter().rposition(|a| *a == n) {
+                        Some(i) => i.checked_sub(1).map(|j| path[j]),
+                        None if n == node => path.last().copied(),
+                        None => n.parent(),
+                    }
+                };
+                if let Some(d) = declared_by_with(lang, node, &parent_of, src, global) {
+                    let visible = visible_range_with(lang, &d, &parent_of);
+                    table.entry(text(node, src).to_string()).or_default().push((d, visible));
+                }
+            }
+            // Descend, except into function bodies when collecting globals.
+            let skip = global && node != scope && named_fn(kind);
+            if !skip && cursor.goto_first_child() {
+                path.push(node);
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                path.pop();
+            }
+        }
+        let table = std::rc::Rc::new(table);
+        self.memo.borrow_mut().insert(scope.id(), table.clone());
+        table
     }
 
     /// The innermost named function containing `node`, from a list made once
@@ -295,28 +329,41 @@ impl<'t> DeclIndex<'t> {
 
     /// `declaration_in`, remembering what it found for the rest of the file.
     pub fn declaration(&self, root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-        let scope = self.function_at(root, lang, at).unwrap_or(root);
         let pos = at.start_byte();
-        let local = self.decls(scope, name, lang, src, false);
-        if let Some((d, _)) = local.iter().filter(|(d, _)| d.name.start_byte() < pos).rfind(|(_, v)| v.start <= pos && pos < v.end) {
-            return Some(d.clone());
+        if let Some(scope) = self.function_at(root, lang, at) {
+            let local = self.scope_decls(scope, lang, src, false);
+            let found = local.get(name).and_then(|ds| {
+                ds.iter().filter(|(d, _)| d.name.start_byte() < pos).rfind(|(_, v)| v.start <= pos && pos < v.end)
+            });
+            if let Some((d, _)) = found {
+                return Some(d.clone());
+            }
         }
-        self.decls(root, name, lang, src, true)
-            .iter()
-            .find(|(d, _)| self.function_at(root, lang, d.node).is_none())
-            .map(|(d, _)| d.clone())
+        let globals = self.scope_decls(root, lang, src, true);
+        globals.get(name).and_then(|ds| ds.first()).map(|(d, _)| d.clone())
     }
 }
 
 /// The byte range in which a declaration is visible (its block, its loop, or
 /// for a parameter its function).
 fn visible_range(lang: Lang, decl: &Decl<'_>) -> std::ops::Range<usize> {
+    visible_range_with(lang, decl, &|n| n.parent())
+}
+
+fn visible_range_with<'t>(lang: Lang, decl: &Decl<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>) -> std::ops::Range<usize> {
     let block = if decl.is_param {
-        lang::ancestor(decl.node, |n| lang.is_function(n.kind()))
+        let mut cur = parent_of(decl.node);
+        while let Some(n) = cur {
+            if lang.is_function(n.kind()) {
+                break;
+            }
+            cur = parent_of(n);
+        }
+        cur
     } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
         Some(decl.node)
     } else {
-        decl.node.parent()
+        parent_of(decl.node)
     };
     block.map_or(0..0, |b| b.byte_range())
 }
@@ -327,17 +374,24 @@ fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {
 
 /// If `ident` is the name introduced by a declaration, describe it.
 pub fn declared_by<'t>(lang: Lang, ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
+    declared_by_with(lang, ident, &|n: Node<'t>| n.parent(), src, global)
+}
+
+/// `declared_by` with a caller-provided way to reach parents (a tree walk
+/// that already holds the ancestors answers in O(1) what `Node::parent`
+/// answers by re-descending from the root).
+fn declared_by_with<'t>(lang: Lang, ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
     match lang {
-        Lang::Cpp => cpp_declared_by(ident, src, global),
-        Lang::Rust => rust_declared_by(ident, src, global),
+        Lang::Cpp => cpp_declared_by(ident, parent_of, src, global),
+        Lang::Rust => rust_declared_by(ident, parent_of, src, global),
     }
 }
 
-fn cpp_declared_by<'t>(ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
+fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
     let mut indirect = false;
     let mut init = None;
     let mut child = ident;
-    let mut cur = ident.parent()?;
+    let mut cur = parent_of(ident)?;
     loop {
         let is_declarator_child = cur.child_by_field_name("declarator") == Some(child)
             || (cur.kind() == "reference_declarator" || cur.kind() == "pointer_declarator")
@@ -358,7 +412,7 @@ fn cpp_declared_by<'t>(ident: Node<'t>, src: &str, global: bool) -> Option<Decl<
             _ => return None,
         }
         child = cur;
-        cur = cur.parent()?;
+        cur = parent_of(cur)?;
     }
     let ty = cur.child_by_field_name("type").map(|t| text(t, src).to_string());
     let mut is_const = false;
@@ -395,8 +449,8 @@ fn has_declarator(decl: Node<'_>, child: Node<'_>) -> bool {
     found
 }
 
-fn rust_declared_by<'t>(ident: Node<'t>, src: &str, global: bool) -> Option<Decl<'t>> {
-    let parent = ident.parent()?;
+fn rust_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
+    let parent = parent_of(ident)?;
     let is_pattern = parent.child_by_field_name("pattern") == Some(ident);
     match parent.kind() {
         "let_declaration" if is_pattern => {
