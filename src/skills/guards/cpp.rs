@@ -559,6 +559,15 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
     }
 }
 
+pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else { return false };
+    let text = ctx.text(node);
+    match text.strip_prefix("std::") {
+        Some(_) => true,
+        None => crate::skills::types::std_visible(text, ctx.root, ctx.src),
+    }
+}
+
 pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(node) = ctx.node(&args[0]) else { return false };
     stream_of(ctx, node).is_some_and(|s| is_buffered_stream(ctx, s))
@@ -1001,6 +1010,20 @@ mod tests {
             let body_node = find(&tree, &src, "compound_statement", &format!("{{ {body} }}"), 0);
             let held = run(Lang::Cpp, &src, "only-read(@v, @in)", &[("v", var), ("in", body_node)]).0;
             assert_eq!(held, expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn std_name_needs_std_or_a_using() {
+        use crate::lang::Lang;
+        let q = "((identifier) @n (#eq? @n \"endl\"))";
+        let with = "using namespace std;\nvoid f() { cout << endl; }";
+        let only = "using std::endl;\nvoid f() { cout << endl; }";
+        let without = "void f() { out << endl; }";
+        for (src, expect) in [(with, true), (only, true), (without, false)] {
+            // The last match is the use inside f (a `using std::endl;` matches too).
+            let got = crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "std-name(@n)");
+            assert_eq!(got.last(), Some(&expect), "{src}");
         }
     }
 }
