@@ -291,18 +291,6 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// Root kinds and needles of every pattern of `source` (for tests and tuning).
-#[cfg(test)]
-pub fn describe(query: &Query, source: &str) -> Vec<(Option<Vec<String>>, Vec<Vec<String>>)> {
-    (0..query.pattern_count())
-        .map(|i| {
-            let start = query.start_byte_for_pattern(i);
-            let end = if i + 1 < query.pattern_count() { query.start_byte_for_pattern(i + 1) } else { source.len() };
-            (root_kinds(&source[start..end]), needles(&source[start..end]))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,14 +309,26 @@ mod tests {
         assert!(Dispatch::new(&lang, &q2, &open).may_match_file(b"fn f() {}"), "a pattern without literals needs every file");
     }
 
+    /// The built-in skills keep both shortcuts working: every pattern's start
+    /// kind is readable, and every Rust pattern demands a literal (so Rust
+    /// files without any are not even parsed).
     #[test]
-    fn print_builtin_dispatch() {
+    fn builtin_skills_keep_the_shortcuts() {
         let set = crate::skills::SkillSet::builtin().unwrap();
         for s in set.skills() {
             let q = Query::new(&s.lang.grammar(), &s.spec.query).unwrap();
-            for (kinds, needles) in describe(&q, &s.spec.query) {
-                println!("{}: {:?} {:?}", s.id(), kinds, needles);
+            for i in 0..q.pattern_count() {
+                let start = q.start_byte_for_pattern(i);
+                let end = if i + 1 < q.pattern_count() { q.start_byte_for_pattern(i + 1) } else { s.spec.query.len() };
+                let text = &s.spec.query[start..end];
+                assert!(root_kinds(text).is_some(), "{}: pattern {i} has no readable start kind", s.id());
+                if s.lang == crate::lang::Lang::Rust {
+                    assert!(!needles(text).is_empty(), "{}: pattern {i} requires no literal", s.id());
+                }
             }
+        }
+        for c in set.combined.values() {
+            assert!(!c.dispatch.whole_tree);
         }
     }
 

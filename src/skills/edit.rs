@@ -76,9 +76,9 @@ pub fn render(template: &str, captures: &HashMap<String, Node<'_>>, bindings: &H
             rest = &brace[2..];
             continue;
         }
-        if brace.starts_with('}') {
+        if let Some(after) = brace.strip_prefix('}') {
             out.push('}');
-            rest = &brace[1..];
+            rest = after;
             continue;
         }
         let end = brace.find('}').ok_or_else(|| format!("unclosed `{{` in template `{template}`"))?;

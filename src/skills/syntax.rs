@@ -111,7 +111,9 @@ pub fn named_leaves<'t>(scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>>
         // from the text alone, before asking the tree.
         .filter(|&off| {
             let (start, end) = (range.start + off, range.start + off + name.len());
-            !(starts_word && start > 0 && word(bytes[start - 1])) && !(ends_word && end < bytes.len() && word(bytes[end]))
+            let glued_before = starts_word && start > 0 && word(bytes[start - 1]);
+            let glued_after = ends_word && end < bytes.len() && word(bytes[end]);
+            !glued_before && !glued_after
         })
         .filter_map(|off| {
             let start = range.start + off;
@@ -227,8 +229,7 @@ pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, 
         // Cheap test first: is it declared here at all? Only then climb to
         // see whether it is outside every function (climbing is O(depth²)).
         .filter_map(|n| declared_by(lang, n, src, true))
-        .filter(|d| enclosing_function_in(root, lang, d.node).is_none())
-        .next()
+        .find(|d| enclosing_function_in(root, lang, d.node).is_none())
 }
 
 /// Declarations per (scope, name), remembered for one file: a function uses
