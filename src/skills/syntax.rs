@@ -328,6 +328,18 @@ impl<'t> DeclIndex<'t> {
         functions[..upto].iter().rev().find(|f| f.end_byte() >= end && *f != &node).copied()
     }
 
+    /// The declaration that `ident` itself introduces, if it is a declaring
+    /// name, answered from the scope's table (no climbing).
+    pub fn declared_here(&self, root: Node<'t>, lang: Lang, ident: Node<'t>, src: &str) -> Option<Decl<'t>> {
+        let name = text(ident, src);
+        let (scope, global) = match self.function_at(root, lang, ident) {
+            Some(f) => (f, false),
+            None => (root, true),
+        };
+        let table = self.scope_decls(scope, lang, src, global);
+        table.get(name)?.iter().find(|(d, _)| d.name == ident).map(|(d, _)| d.clone())
+    }
+
     /// `declaration_in`, remembering what it found for the rest of the file.
     pub fn declaration(&self, root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
         let pos = at.start_byte();

@@ -14,9 +14,10 @@ fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
 
 fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // A capture may be the declaring name itself (`std::string line;`): that
-    // declaration is the evidence. `declaration_of` only looks *before* a use,
-    // so it would find an older, shadowed declaration or none.
-    syntax::declared_by(ctx.lang, node, ctx.src, false)
+    // declaration is the evidence. A lookup only searches *before* a use, so
+    // it would find an older, shadowed declaration or none.
+    ctx.decls
+        .declared_here(ctx.root, ctx.lang, node, ctx.src)
         .map(|mut d| {
             d.is_global = ctx.decls.function_at(ctx.root, ctx.lang, node).is_none();
             d
