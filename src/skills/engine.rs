@@ -78,22 +78,16 @@ impl SkillSet {
         } else {
             // One plain walk; the query runs only where a pattern can start.
             cursor.set_max_start_depth(Some(0));
-            let mut walker = tree.walk();
-            'walk: loop {
-                let node = walker.node();
+            let mut starts = Vec::new();
+            ctx.decls.walk_file(tree.root_node(), lang, src, |node| {
                 if combined.dispatch.may_start(node.kind_id(), &src.as_bytes()[node.byte_range()]) {
-                    let mut matches = cursor.matches(&combined.query, node, src.as_bytes());
-                    while let Some(m) = matches.next() {
-                        self.take(combined, m, &mut ctx, &mut candidates, &mut out.notes);
-                    }
+                    starts.push(node);
                 }
-                if walker.goto_first_child() {
-                    continue;
-                }
-                while !walker.goto_next_sibling() {
-                    if !walker.goto_parent() {
-                        break 'walk;
-                    }
+            });
+            for node in starts {
+                let mut matches = cursor.matches(&combined.query, node, src.as_bytes());
+                while let Some(m) = matches.next() {
+                    self.take(combined, m, &mut ctx, &mut candidates, &mut out.notes);
                 }
             }
         }

@@ -297,6 +297,62 @@ impl<'t> DeclIndex<'t> {
         table
     }
 
+    /// One walk of the whole file that serves everyone: it hands every node to
+    /// `visit` (the engine picks the nodes where a pattern can start), and
+    /// on the way collects the file's named functions and its file-scope
+    /// declarations, which would otherwise each cost a walk of their own.
+    pub fn walk_file(&self, root: Node<'t>, lang: Lang, src: &str, mut visit: impl FnMut(Node<'t>)) {
+        let named_fn = |k: &str| match lang {
+            Lang::Cpp => k == "function_definition",
+            Lang::Rust => k == "function_item",
+        };
+        let mut functions = Vec::new();
+        let mut globals: ScopeDecls<'t> = Default::default();
+        let mut path: Vec<Node<'t>> = Vec::new();
+        let mut fn_depth = 0usize;
+        let mut cursor = root.walk();
+        'walk: loop {
+            let node = cursor.node();
+            let kind = node.kind();
+            visit(node);
+            let is_fn = named_fn(kind);
+            if is_fn {
+                functions.push(node);
+            }
+            if fn_depth == 0 && !is_fn && (kind == "identifier" || kind == "field_identifier") {
+                let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
+                    match path.iter().rposition(|a| *a == n) {
+                        Some(i) => i.checked_sub(1).map(|j| path[j]),
+                        None if n == node => path.last().copied(),
+                        None => n.parent(),
+                    }
+                };
+                if let Some(d) = declared_by_with(lang, node, &parent_of, src, true) {
+                    let visible = visible_range_with(lang, &d, &parent_of);
+                    globals.entry(text(node, src).to_string()).or_default().push((d, visible));
+                }
+            }
+            if cursor.goto_first_child() {
+                path.push(node);
+                fn_depth += usize::from(is_fn);
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                if path.pop().is_some_and(|left| named_fn(left.kind())) {
+                    fn_depth -= 1;
+                }
+            }
+        }
+        let _ = self.functions.set(functions);
+        self.memo.borrow_mut().insert(root.id(), std::rc::Rc::new(globals));
+    }
+
     /// The innermost named function containing `node`, from a list made once
     /// per file (climbing with `Node::parent` re-descends from the root each step).
     pub fn function_at(&self, root: Node<'t>, lang: Lang, node: Node<'_>) -> Option<Node<'t>> {
