@@ -64,7 +64,21 @@ impl Lang {
 
     /// Parse `src` from scratch.
     pub fn parse(self, src: &str) -> Tree {
-        self.parser().parse(src, None).expect("parser has a language and no timeout")
+        // One parser per thread and language, reused across files.
+        thread_local! {
+            static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        PARSERS.with(|cell| {
+            let mut parsers = cell.borrow_mut();
+            let i = match parsers.iter().position(|(l, _)| *l == self) {
+                Some(i) => i,
+                None => {
+                    parsers.push((self, self.parser()));
+                    parsers.len() - 1
+                }
+            };
+            parsers[i].1.parse(src, None).expect("parser has a language and no timeout")
+        })
     }
 
     /// Node kinds that delimit a function body: the unit in which guards look

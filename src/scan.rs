@@ -159,7 +159,7 @@ fn for_each_file<T: Send>(files: &[SourceFile], opts: &ScanOptions, verb: &str, 
         .map(|file| {
             let out = match read_source(file, opts.max_file_size) {
                 Ok(src) => {
-                    let lines = src.lines().count();
+                    let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
                     Outcome::Done(work(file, &src), src.len() as u64, lines)
                 }
                 Err(reason) => Outcome::Skipped(Skipped { path: file.path.clone(), reason }),
