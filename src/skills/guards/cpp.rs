@@ -559,6 +559,12 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
     }
 }
 
+pub fn type_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(ty) = ctx.node(&args[0]) else { return false };
+    let family = ctx.word(&args[1]);
+    ctx.types.contains(ctx.lang, family, ctx.text(ty), ctx.root, ctx.src)
+}
+
 pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(node) = ctx.node(&args[0]) else { return false };
     let text = ctx.text(node);
@@ -1025,5 +1031,13 @@ mod tests {
             let got = crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "std-name(@n)");
             assert_eq!(got.last(), Some(&expect), "{src}");
         }
+    }
+
+    #[test]
+    fn type_in_reads_the_written_type() {
+        use crate::lang::Lang;
+        let src = "using Names = std::vector<std::string>;\nvoid f(std::string a, int b, Names c, auto d) {}";
+        let q = "(parameter_declaration type: (_) @t)";
+        assert_eq!(crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "type-in(@t, expensive)"), vec![true, false, true, false]);
     }
 }

@@ -59,6 +59,8 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "C++: the node is the only mention of its name in the whole statement around it; C++ leaves the order of most operands unspecified, so another mention (`g(v.size()) + f(std::move(v))`) could run after a move." },
     GuardDef { name: "single-char", params: &[N], binds: &["char"], run: cpp::single_char,
         doc: "C++: the string literal holds exactly one character; binds `char` to the equivalent character literal." },
+    GuardDef { name: "type-in", params: &[N, W], binds: &[], run: cpp::type_in,
+        doc: "C++: the captured type node (as written, through `using`/`typedef` aliases) is in one of the `|`-separated families. The cheap first check when the query already holds the declaration." },
     GuardDef { name: "std-name", params: &[N], binds: &[], run: cpp::std_name,
         doc: "C++: the name means the standard library's: written `std::x`, or unqualified under `using namespace std;` / `using std::x;`." },
     GuardDef { name: "buffered-stream", params: &[N], binds: &[], run: cpp::buffered_stream,
