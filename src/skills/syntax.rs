@@ -308,8 +308,10 @@ impl<'t> DeclIndex<'t> {
         };
         let mut functions = Vec::new();
         let mut globals: ScopeDecls<'t> = Default::default();
+        // The declaration tables of the functions we are inside, innermost last.
+        let mut open: Vec<(Node<'t>, ScopeDecls<'t>)> = Vec::new();
         let mut path: Vec<Node<'t>> = Vec::new();
-        let mut fn_depth = 0usize;
+        let mut memo = self.memo.borrow_mut();
         let mut cursor = root.walk();
         'walk: loop {
             let node = cursor.node();
@@ -319,7 +321,8 @@ impl<'t> DeclIndex<'t> {
             if is_fn {
                 functions.push(node);
             }
-            if fn_depth == 0 && !is_fn && (kind == "identifier" || kind == "field_identifier") {
+            let global = open.is_empty();
+            if !is_fn && (kind == "identifier" || (global && kind == "field_identifier")) {
                 let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
                     match path.iter().rposition(|a| *a == n) {
                         Some(i) => i.checked_sub(1).map(|j| path[j]),
@@ -327,14 +330,20 @@ impl<'t> DeclIndex<'t> {
                         None => n.parent(),
                     }
                 };
-                if let Some(d) = declared_by_with(lang, node, &parent_of, src, true) {
+                if let Some(d) = declared_by_with(lang, node, &parent_of, src, global) {
                     let visible = visible_range_with(lang, &d, &parent_of);
-                    globals.entry(text(node, src).to_string()).or_default().push((d, visible));
+                    let table = match open.last_mut() {
+                        Some((_, t)) => t,
+                        None => &mut globals,
+                    };
+                    table.entry(text(node, src).to_string()).or_default().push((d, visible));
                 }
             }
             if cursor.goto_first_child() {
                 path.push(node);
-                fn_depth += usize::from(is_fn);
+                if is_fn {
+                    open.push((node, Default::default()));
+                }
                 continue;
             }
             loop {
@@ -345,10 +354,13 @@ impl<'t> DeclIndex<'t> {
                     break 'walk;
                 }
                 if path.pop().is_some_and(|left| named_fn(left.kind())) {
-                    fn_depth -= 1;
+                    if let Some((f, table)) = open.pop() {
+                        memo.insert(f.id(), std::rc::Rc::new(table));
+                    }
                 }
             }
         }
+        drop(memo);
         let _ = self.functions.set(functions);
         self.memo.borrow_mut().insert(root.id(), std::rc::Rc::new(globals));
     }
