@@ -559,6 +559,47 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
     }
 }
 
+/// Queries rooted at a small node (a declaration, a parameter) are cheap to
+/// run; these guards then fetch the larger construct around it as a capture.
+pub fn in_loop_body(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(stmt) = ctx.node(&args[0]) else { return false };
+    let Some(body) = stmt.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    let Some(lp) = body.parent().filter(|l| Lang::Cpp.is_loop(l.kind()) && l.child_by_field_name("body") == Some(body)) else {
+        return false;
+    };
+    ctx.captures.insert("loop".into(), lp);
+    true
+}
+
+pub fn in_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(stmt) = ctx.node(&args[0]) else { return false };
+    let Some(block) = stmt.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    ctx.captures.insert("block".into(), block);
+    true
+}
+
+pub fn parameter_of_definition(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(param) = ctx.node(&args[0]) else { return false };
+    let Some(list) = param.parent().filter(|l| l.kind() == "parameter_list") else { return false };
+    let Some(fd) = list.parent().filter(|f| f.kind() == "function_declarator" && f.child_by_field_name("parameters") == Some(list)) else {
+        return false;
+    };
+    // The declarator may be wrapped in `&`/`*` (a function returning T& or T*).
+    let mut decl = fd;
+    let mut owner = fd.parent();
+    while let Some(o) = owner.filter(|o| matches!(o.kind(), "reference_declarator" | "pointer_declarator")) {
+        decl = o;
+        owner = o.parent();
+    }
+    let Some(func) = owner.filter(|f| f.kind() == "function_definition" && f.child_by_field_name("declarator") == Some(decl)) else {
+        return false;
+    };
+    let Some(body) = func.child_by_field_name("body").filter(|b| b.kind() == "compound_statement") else { return false };
+    ctx.captures.insert("func".into(), func);
+    ctx.captures.insert("body".into(), body);
+    true
+}
+
 pub fn type_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(ty) = ctx.node(&args[0]) else { return false };
     let family = ctx.word(&args[1]);
@@ -1039,5 +1080,17 @@ mod tests {
         let src = "using Names = std::vector<std::string>;\nvoid f(std::string a, int b, Names c, auto d) {}";
         let q = "(parameter_declaration type: (_) @t)";
         assert_eq!(crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "type-in(@t, expensive)"), vec![true, false, true, false]);
+    }
+
+    #[test]
+    fn structural_guards_capture_the_construct_around() {
+        use crate::lang::Lang;
+        let src = "void f() { for (;;) { std::string a; } { std::string b; } }\nconst std::string& g(std::string p) { return p; }\nvoid h(std::string q);";
+        let decls = "(declaration declarator: (identifier)) @d";
+        let eval = crate::skills::guards::common::tests::eval;
+        assert_eq!(eval(Lang::Cpp, src, decls, "in-loop-body(@d)"), vec![true, false]);
+        assert_eq!(eval(Lang::Cpp, src, decls, "in-block(@d)"), vec![true, true]);
+        let params = "(parameter_declaration) @p";
+        assert_eq!(eval(Lang::Cpp, src, params, "parameter-of-definition(@p)"), vec![true, false], "a prototype has no body");
     }
 }
