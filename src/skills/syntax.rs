@@ -265,9 +265,11 @@ impl<'t> DeclIndex<'t> {
             let kind = node.kind();
             if kind == "identifier" || (global && kind == "field_identifier") {
                 let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
+                    if n == node {
+                        return path.last().copied();
+                    }
                     match path.iter().rposition(|a| *a == n) {
                         Some(i) => i.checked_sub(1).map(|j| path[j]),
-                        None if n == node => path.last().copied(),
                         None => n.parent(),
                     }
                 };
@@ -324,9 +326,11 @@ impl<'t> DeclIndex<'t> {
             let global = open.is_empty();
             if !is_fn && (kind == "identifier" || (global && kind == "field_identifier")) {
                 let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
+                    if n == node {
+                        return path.last().copied();
+                    }
                     match path.iter().rposition(|a| *a == n) {
                         Some(i) => i.checked_sub(1).map(|j| path[j]),
-                        None if n == node => path.last().copied(),
                         None => n.parent(),
                     }
                 };
