@@ -264,17 +264,7 @@ impl<'t> DeclIndex<'t> {
             let node = cursor.node();
             let kind = node.kind();
             if kind == "identifier" || (global && kind == "field_identifier") {
-                let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
-                    if n == node {
-                        return path.last().copied();
-                    }
-                    match path.iter().rposition(|a| *a == n) {
-                        Some(i) => i.checked_sub(1).map(|j| path[j]),
-                        None => n.parent(),
-                    }
-                };
-                if let Some(d) = declared_by_with(lang, node, &parent_of, src, global) {
-                    let visible = visible_range_with(lang, &d, &parent_of);
+                if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
                     table.entry(text(node, src).to_string()).or_default().push((d, visible));
                 }
             }
@@ -325,17 +315,7 @@ impl<'t> DeclIndex<'t> {
             }
             let global = open.is_empty();
             if !is_fn && (kind == "identifier" || (global && kind == "field_identifier")) {
-                let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
-                    if n == node {
-                        return path.last().copied();
-                    }
-                    match path.iter().rposition(|a| *a == n) {
-                        Some(i) => i.checked_sub(1).map(|j| path[j]),
-                        None => n.parent(),
-                    }
-                };
-                if let Some(d) = declared_by_with(lang, node, &parent_of, src, global) {
-                    let visible = visible_range_with(lang, &d, &parent_of);
+                if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
                     let table = match open.last_mut() {
                         Some((_, t)) => t,
                         None => &mut globals,
@@ -427,6 +407,23 @@ impl<'t> DeclIndex<'t> {
         let globals = self.scope_decls(root, lang, src, true);
         globals.get(name).and_then(|ds| ds.first()).map(|(d, _)| d.clone())
     }
+}
+
+/// `declared_by` for a node reached by a cursor walk, whose ancestors
+/// (`path`, outermost first) are at hand; with the range it is visible in.
+fn declared_on_path<'t>(lang: Lang, node: Node<'t>, path: &[Node<'t>], src: &str, global: bool) -> Option<(Decl<'t>, std::ops::Range<usize>)> {
+    let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
+        if n == node {
+            return path.last().copied();
+        }
+        match path.iter().rposition(|a| *a == n) {
+            Some(i) => i.checked_sub(1).map(|j| path[j]),
+            None => n.parent(),
+        }
+    };
+    let d = declared_by_with(lang, node, &parent_of, src, global)?;
+    let visible = visible_range_with(lang, &d, &parent_of);
+    Some((d, visible))
 }
 
 /// The byte range in which a declaration is visible (its block, its loop, or
