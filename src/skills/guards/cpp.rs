@@ -403,9 +403,24 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
                 .any(|ch| ch.kind() == "storage_class_specifier" && ctx.text(ch) == "static");
             let in_anonymous_namespace = std::iter::successors(func.parent(), |n| n.parent())
                 .any(|n| n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none());
-            is_static || in_anonymous_namespace
+            is_static || in_anonymous_namespace || is_whole_program(ctx)
         }
     }
+}
+
+/// A file that defines `main` and includes no header of its own is a whole
+/// program: no other file of the project can declare its functions.
+fn is_whole_program(ctx: &MatchCtx<'_>) -> bool {
+    let defines_main = syntax::named_leaves(ctx.root, "main", ctx.src).into_iter().any(|leaf| {
+        let def = leaf.parent().filter(|d| d.kind() == "function_declarator").and_then(|d| d.parent());
+        def.is_some_and(|f| f.kind() == "function_definition" && f.parent() == Some(ctx.root))
+    });
+    let includes_local_header = syntax::named_leaves(ctx.root, "#include", ctx.src).into_iter().any(|kw| {
+        kw.parent()
+            .and_then(|inc| inc.child_by_field_name("path"))
+            .is_some_and(|path| path.kind() == "string_literal")
+    });
+    defines_main && !includes_local_header
 }
 
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
