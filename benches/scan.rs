@@ -21,12 +21,22 @@ fn measure(cmd: &mut Command) -> Option<Sample> {
     let out = cmd.output().ok()?;
     let seconds = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        eprintln!("command failed: {:?}\n{}", cmd, String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "command failed: {:?}\n{}",
+            cmd,
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let peak_kb: f64 = stderr.lines().rev().find_map(|l| l.strip_prefix("PEAK_KB=")?.trim().parse().ok())?;
-    Some(Sample { seconds, peak_mb: peak_kb / 1024.0 })
+    let peak_kb: f64 = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("PEAK_KB=")?.trim().parse().ok())?;
+    Some(Sample {
+        seconds,
+        peak_mb: peak_kb / 1024.0,
+    })
 }
 
 fn timed(program: &str) -> Command {
@@ -45,9 +55,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn default_trees() -> Vec<PathBuf> {
     let mut trees = Vec::new();
-    let cargo_home = std::env::var("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-    });
+    let cargo_home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
     if let Ok(entries) = std::fs::read_dir(cargo_home.join("registry/src")) {
         trees.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
     }
@@ -65,24 +77,42 @@ fn default_trees() -> Vec<PathBuf> {
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
     let wattson = env!("CARGO_BIN_EXE_wattson");
-    let runs: usize = std::env::var("WATTSON_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::var("WATTSON_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     let trees: Vec<PathBuf> = match std::env::var("WATTSON_BENCH_TREES") {
         Ok(list) => list.split(':').map(PathBuf::from).collect(),
         Err(_) => default_trees(),
     };
     let sg_config = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/ast-grep/sgconfig.yml");
-    let have_sg = Command::new("ast-grep").arg("--version").output().is_ok_and(|o| o.status.success());
+    let have_sg = Command::new("ast-grep")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !have_sg {
         eprintln!("note: ast-grep not found (pip install ast-grep-cli); reporting wattson alone");
     }
-    println!("| tree | files | lines | MB | tool | median s | files/s | MB/s | peak RSS MB | findings |");
+    println!(
+        "| tree | files | lines | MB | tool | median s | files/s | MB/s | peak RSS MB | findings |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for tree in trees {
         let tree_s = tree.to_string_lossy().to_string();
         // One run to learn the tree's size and the finding count.
-        let stats_file = std::env::temp_dir().join(format!("wattson-bench-{}.json", std::process::id()));
+        let stats_file =
+            std::env::temp_dir().join(format!("wattson-bench-{}.json", std::process::id()));
         let ok = Command::new(wattson)
-            .args(["scan", &tree_s, "--format", "json", "--quiet", "--max-file-size", "100000000", "-o"])
+            .args([
+                "scan",
+                &tree_s,
+                "--format",
+                "json",
+                "--quiet",
+                "--max-file-size",
+                "100000000",
+                "-o",
+            ])
             .arg(&stats_file)
             .status()
             .is_ok_and(|s| s.success());
@@ -90,14 +120,21 @@ fn main() {
             eprintln!("skipping {tree_s}: wattson failed");
             continue;
         }
-        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
         let _ = std::fs::remove_file(&stats_file);
         let files = report["stats"]["files"].as_f64().unwrap_or(0.0);
         let lines = report["stats"]["lines"].as_f64().unwrap_or(0.0);
         let mb = report["stats"]["bytes"].as_f64().unwrap_or(0.0) / 1e6;
         let findings = report["findings"].as_array().map_or(0, |a| a.len());
         let sg_findings = if have_sg {
-            let out = Command::new("ast-grep").arg("scan").arg("-c").arg(&sg_config).args(["--json=stream", &tree_s]).output().unwrap();
+            let out = Command::new("ast-grep")
+                .arg("scan")
+                .arg("-c")
+                .arg(&sg_config)
+                .args(["--json=stream", &tree_s])
+                .output()
+                .unwrap();
             String::from_utf8_lossy(&out.stdout).lines().count()
         } else {
             0
@@ -107,11 +144,42 @@ fn main() {
         for _ in 0..runs {
             // One skill per language (a C++ one that cannot skip any file), to
             // show what the other skills add: one query pass serves them all.
-            one.extend(measure(timed(wattson).args(["scan", &tree_s, "--format", "json", "--quiet", "--max-file-size", "100000000", "-o", "/dev/null", "--skill", "cpp/range-for-const-ref", "--skill", "rust/redundant-clone"])));
+            one.extend(measure(timed(wattson).args([
+                "scan",
+                &tree_s,
+                "--format",
+                "json",
+                "--quiet",
+                "--max-file-size",
+                "100000000",
+                "-o",
+                "/dev/null",
+                "--skill",
+                "cpp/range-for-const-ref",
+                "--skill",
+                "rust/redundant-clone",
+            ])));
             // Interleaved, so drift on a shared machine hits both tools alike.
-            w.extend(measure(timed(wattson).args(["scan", &tree_s, "--format", "json", "--quiet", "--max-file-size", "100000000", "-o", "/dev/null"])));
+            w.extend(measure(timed(wattson).args([
+                "scan",
+                &tree_s,
+                "--format",
+                "json",
+                "--quiet",
+                "--max-file-size",
+                "100000000",
+                "-o",
+                "/dev/null",
+            ])));
             if have_sg {
-                s.extend(measure(timed("ast-grep").arg("scan").arg("-c").arg(&sg_config).args(["--json=compact", &tree_s]).stdout(std::process::Stdio::null())));
+                s.extend(measure(
+                    timed("ast-grep")
+                        .arg("scan")
+                        .arg("-c")
+                        .arg(&sg_config)
+                        .args(["--json=compact", &tree_s])
+                        .stdout(std::process::Stdio::null()),
+                ));
             }
         }
         let row = |tool: &str, samples: &[Sample], found: usize| {
@@ -122,10 +190,16 @@ fn main() {
         };
         let tw = row("wattson", &w, findings);
         let t1 = row("wattson, 1 skill/lang", &one, 0);
-        println!("| {tree_s} | | | | ratio | all skills / one skill = {:.2}x | | | | |", tw / t1);
+        println!(
+            "| {tree_s} | | | | ratio | all skills / one skill = {:.2}x | | | | |",
+            tw / t1
+        );
         if have_sg && !s.is_empty() {
             let ts = row("ast-grep", &s, sg_findings);
-            println!("| {tree_s} | | | | ratio | ast-grep / wattson = {:.2}x | | | | |", ts / tw);
+            println!(
+                "| {tree_s} | | | | ratio | ast-grep / wattson = {:.2}x | | | | |",
+                ts / tw
+            );
         }
     }
 }

@@ -54,18 +54,35 @@ fn locked_packages(lock: &Path) -> Result<Vec<(String, String)>> {
     let text = fs::read_to_string(lock).with_context(|| format!("reading {}", lock.display()))?;
     let v: toml::Value = toml::from_str(&text)?;
     let mut out = Vec::new();
-    for p in v.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
-        let from_registry = p.get("source").and_then(|s| s.as_str()).is_some_and(|s| s.starts_with("registry+"));
+    for p in v
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let from_registry = p
+            .get("source")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.starts_with("registry+"));
         if from_registry {
-            out.push((p["name"].as_str().unwrap_or_default().to_string(), p["version"].as_str().unwrap_or_default().to_string()));
+            out.push((
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["version"].as_str().unwrap_or_default().to_string(),
+            ));
         }
     }
     Ok(out)
 }
 
 fn registry_dirs() -> Vec<PathBuf> {
-    let home = std::env::var("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    fs::read_dir(home.join("registry/src")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
+    fs::read_dir(home.join("registry/src"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 fn fix_tree(set: &SkillSet, dir: &Path, tally: &mut Tally) -> Result<usize> {
@@ -92,16 +109,32 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let packages = locked_packages(&root.join("Cargo.lock"))?;
     let registries = registry_dirs();
-    let rust_only = set.skills().iter().map(|s| s.id().to_string()).filter(|id| id.starts_with("rust/")).collect::<Vec<_>>();
+    let rust_only = set
+        .skills()
+        .iter()
+        .map(|s| s.id().to_string())
+        .filter(|id| id.starts_with("rust/"))
+        .collect::<Vec<_>>();
     if rust_only.is_empty() {
-        return Ok(RustResult { crates_scanned: 0, crates_fixed: vec![], compiled: BTreeSet::new(), failed: BTreeMap::new() });
+        return Ok(RustResult {
+            crates_scanned: 0,
+            crates_fixed: vec![],
+            compiled: BTreeSet::new(),
+            failed: BTreeMap::new(),
+        });
     }
     let rust_set = SkillSet::builtin()?.select(&rust_only)?;
     let mut crates_fixed = Vec::new();
     let mut patches = String::new();
     let mut scanned = 0;
     for (name, version) in &packages {
-        let Some(src) = registries.iter().map(|r| r.join(format!("{name}-{version}"))).find(|p| p.is_dir()) else { continue };
+        let Some(src) = registries
+            .iter()
+            .map(|r| r.join(format!("{name}-{version}")))
+            .find(|p| p.is_dir())
+        else {
+            continue;
+        };
         scanned += 1;
         let report = scan::scan(&rust_set, &src, &ScanOptions::default())?;
         tally.add_scan(&report);
@@ -112,10 +145,18 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
         copy_dir(&src, &copy)?;
         if fix_tree(&rust_set, &copy, tally)? > 0 {
             crates_fixed.push(name.clone());
-            patches.push_str(&format!("{name} = {{ path = {:?} }}\n", copy.display().to_string()));
+            patches.push_str(&format!(
+                "{name} = {{ path = {:?} }}\n",
+                copy.display().to_string()
+            ));
         }
     }
-    let mut result = RustResult { crates_scanned: scanned, crates_fixed: crates_fixed.clone(), compiled: BTreeSet::new(), failed: BTreeMap::new() };
+    let mut result = RustResult {
+        crates_scanned: scanned,
+        crates_fixed: crates_fixed.clone(),
+        compiled: BTreeSet::new(),
+        failed: BTreeMap::new(),
+    };
     if crates_fixed.is_empty() {
         return Ok(result);
     }
@@ -127,7 +168,10 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
     fs::write(project.join("src/lib.rs"), "")?;
     let manifest: toml::Value = toml::from_str(&fs::read_to_string(root.join("Cargo.toml"))?)?;
     let mut scratch = toml::map::Map::new();
-    scratch.insert("package".into(), toml::toml! { name = "lintcheck-scratch" version = "0.0.0" edition = "2021" }.into());
+    scratch.insert(
+        "package".into(),
+        toml::toml! { name = "lintcheck-scratch" version = "0.0.0" edition = "2021" }.into(),
+    );
     for table in ["dependencies", "dev-dependencies"] {
         if let Some(t) = manifest.get(table) {
             scratch.insert(table.into(), t.clone());
@@ -138,23 +182,47 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
     text.push_str(&format!("\n[patch.crates-io]\n{patches}"));
     fs::write(project.join("Cargo.toml"), text)?;
     fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
-    eprintln!("lintcheck: cargo check of {} fixed crate(s)…", crates_fixed.len());
+    eprintln!(
+        "lintcheck: cargo check of {} fixed crate(s)…",
+        crates_fixed.len()
+    );
     let out = Command::new(env!("CARGO"))
-        .args(["check", "--tests", "--offline", "--keep-going", "--message-format", "json", "-j", "2"])
+        .args([
+            "check",
+            "--tests",
+            "--offline",
+            "--keep-going",
+            "--message-format",
+            "json",
+            "-j",
+            "2",
+        ])
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", work.join("target"))
         .output()
         .context("running cargo check")?;
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         let id = msg["package_id"].as_str().unwrap_or_default();
-        let Some(name) = crates_fixed.iter().find(|n| id.contains(&format!("/crates/{n}-")) ) else { continue };
+        let Some(name) = crates_fixed
+            .iter()
+            .find(|n| id.contains(&format!("/crates/{n}-")))
+        else {
+            continue;
+        };
         match msg["reason"].as_str() {
             Some("compiler-artifact") => {
                 result.compiled.insert(name.clone());
             }
             Some("compiler-message") if msg["message"]["level"] == "error" => {
-                result.failed.entry(name.clone()).or_insert_with(|| msg["message"]["rendered"].as_str().unwrap_or("").to_string());
+                result.failed.entry(name.clone()).or_insert_with(|| {
+                    msg["message"]["rendered"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string()
+                });
             }
             _ => {}
         }
@@ -163,7 +231,10 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
         result.compiled.remove(name);
     }
     if !out.status.success() && result.failed.is_empty() {
-        bail!("cargo check failed before compiling the fixed crates:\n{}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo check failed before compiling the fixed crates:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(result)
 }
@@ -175,9 +246,18 @@ struct CppResult {
 }
 
 fn cpp_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<CppResult> {
-    let cpp_only = set.skills().iter().map(|s| s.id().to_string()).filter(|id| id.starts_with("cpp/")).collect::<Vec<_>>();
+    let cpp_only = set
+        .skills()
+        .iter()
+        .map(|s| s.id().to_string())
+        .filter(|id| id.starts_with("cpp/"))
+        .collect::<Vec<_>>();
     if cpp_only.is_empty() {
-        return Ok(CppResult { trees: vec![], fixes: 0, syntax_check: None });
+        return Ok(CppResult {
+            trees: vec![],
+            fixes: 0,
+            syntax_check: None,
+        });
     }
     let cpp_set = SkillSet::builtin()?.select(&cpp_only)?;
     let mut trees = Vec::new();
@@ -197,7 +277,10 @@ fn cpp_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<CppResul
     let mut fixes = 0;
     let mut syntax_check = None;
     if let Some(lib) = libstdcxx {
-        let version = lib.file_name().map(|v| v.to_string_lossy().to_string()).unwrap_or_default();
+        let version = lib
+            .file_name()
+            .map(|v| v.to_string_lossy().to_string())
+            .unwrap_or_default();
         let copy = work.join("libstdcxx").join(&version);
         copy_dir(&lib, &copy)?;
         fixes = fix_tree(&cpp_set, &copy, tally)?;
@@ -212,16 +295,28 @@ fn cpp_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<CppResul
             .output();
         syntax_check = Some(match out {
             Ok(o) if o.status.success() => Ok(()),
-            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).lines().take(20).collect::<Vec<_>>().join("\n")),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .take(20)
+                .collect::<Vec<_>>()
+                .join("\n")),
             Err(e) => Err(format!("g++ not runnable: {e}")),
         });
     }
-    Ok(CppResult { trees: trees.iter().map(|t| t.display().to_string()).collect(), fixes, syntax_check })
+    Ok(CppResult {
+        trees: trees.iter().map(|t| t.display().to_string()).collect(),
+        fixes,
+        syntax_check,
+    })
 }
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let out_path = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    let out_path = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let set = SkillSet::builtin()?;
     let work = tempfile::tempdir()?;
     let mut tally = Tally::default();
@@ -229,9 +324,16 @@ fn main() -> Result<()> {
     let rust = rust_corpus(&set, work.path(), &mut tally)?;
     let cpp = cpp_corpus(&set, work.path(), &mut tally)?;
 
-    let mut md = String::from("# wattson lintcheck\n\n| skill | findings | fixes applied |\n|---|---|---|\n");
+    let mut md = String::from(
+        "# wattson lintcheck\n\n| skill | findings | fixes applied |\n|---|---|---|\n",
+    );
     for s in set.skills() {
-        md.push_str(&format!("| {} | {} | {} |\n", s.id(), tally.findings.get(s.id()).unwrap_or(&0), tally.applied.get(s.id()).unwrap_or(&0)));
+        md.push_str(&format!(
+            "| {} | {} | {} |\n",
+            s.id(),
+            tally.findings.get(s.id()).unwrap_or(&0),
+            tally.applied.get(s.id()).unwrap_or(&0)
+        ));
     }
     let checked = rust.compiled.len() + rust.failed.len();
     md.push_str(&format!(
@@ -244,12 +346,23 @@ fn main() -> Result<()> {
         if checked > 0 { 100.0 * rust.compiled.len() as f64 / checked as f64 } else { 100.0 }
     ));
     for (name, err) in &rust.failed {
-        md.push_str(&format!("\n### {name} fails after the fix\n\n```\n{}\n```\n", err.trim()));
+        md.push_str(&format!(
+            "\n### {name} fails after the fix\n\n```\n{}\n```\n",
+            err.trim()
+        ));
     }
-    md.push_str(&format!("\nC++: scanned {}; {} fixes applied to a copy of libstdc++.\n", cpp.trees.join(", "), cpp.fixes));
+    md.push_str(&format!(
+        "\nC++: scanned {}; {} fixes applied to a copy of libstdc++.\n",
+        cpp.trees.join(", "),
+        cpp.fixes
+    ));
     match &cpp.syntax_check {
-        Some(Ok(())) => md.push_str("The fixed libstdc++ compiles (`g++ -fsyntax-only` through `<bits/stdc++.h>`).\n"),
-        Some(Err(e)) => md.push_str(&format!("The fixed libstdc++ does NOT compile:\n\n```\n{e}\n```\n")),
+        Some(Ok(())) => md.push_str(
+            "The fixed libstdc++ compiles (`g++ -fsyntax-only` through `<bits/stdc++.h>`).\n",
+        ),
+        Some(Err(e)) => md.push_str(&format!(
+            "The fixed libstdc++ does NOT compile:\n\n```\n{e}\n```\n"
+        )),
         None => {}
     }
     print!("{md}");

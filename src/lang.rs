@@ -39,9 +39,8 @@ impl Lang {
     pub fn from_path(path: &Path) -> Option<Lang> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp" | "inl" | "tcc" => {
-                Some(Lang::Cpp)
-            }
+            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp"
+            | "inl" | "tcc" => Some(Lang::Cpp),
             "rs" => Some(Lang::Rust),
             _ => None,
         }
@@ -58,7 +57,9 @@ impl Lang {
         let mut parser = Parser::new();
         // The grammars are compiled in and their ABI is checked by the
         // `grammars_load` test, so this can only fail on a broken build.
-        parser.set_language(&self.grammar()).expect("bundled grammar has a supported ABI");
+        parser
+            .set_language(&self.grammar())
+            .expect("bundled grammar has a supported ABI");
         parser
     }
 
@@ -77,7 +78,10 @@ impl Lang {
                     parsers.len() - 1
                 }
             };
-            parsers[i].1.parse(src, None).expect("parser has a language and no timeout")
+            parsers[i]
+                .1
+                .parse(src, None)
+                .expect("parser has a language and no timeout")
         })
     }
 
@@ -93,8 +97,14 @@ impl Lang {
     /// Node kinds that repeat their body.
     pub fn is_loop(self, kind: &str) -> bool {
         match self {
-            Lang::Cpp => matches!(kind, "for_statement" | "for_range_loop" | "while_statement" | "do_statement"),
-            Lang::Rust => matches!(kind, "for_expression" | "while_expression" | "loop_expression"),
+            Lang::Cpp => matches!(
+                kind,
+                "for_statement" | "for_range_loop" | "while_statement" | "do_statement"
+            ),
+            Lang::Rust => matches!(
+                kind,
+                "for_expression" | "while_expression" | "loop_expression"
+            ),
         }
     }
 }
@@ -190,7 +200,11 @@ pub fn function_name(lang: Lang, node: Node<'_>, src: &str) -> Option<String> {
 
 /// 1-based line of a byte offset.
 pub fn line_of(src: &str, byte: usize) -> usize {
-    src.as_bytes()[..byte.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    src.as_bytes()[..byte.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -231,16 +245,26 @@ mod tests {
             let b = src.find(needle).unwrap();
             tree.root_node().descendant_for_byte_range(b, b).unwrap()
         };
-        assert_eq!(function_name(Lang::Cpp, at("x = 1"), src).as_deref(), Some("geo::Grid::fill"));
-        assert_eq!(function_name(Lang::Cpp, at("y;"), src).as_deref(), Some("geo::Grid::draw"));
+        assert_eq!(
+            function_name(Lang::Cpp, at("x = 1"), src).as_deref(),
+            Some("geo::Grid::fill")
+        );
+        assert_eq!(
+            function_name(Lang::Cpp, at("y;"), src).as_deref(),
+            Some("geo::Grid::draw")
+        );
     }
 
     #[test]
     fn names_rust_methods_by_impl_type() {
-        let src = "mod m { struct P<'a>(&'a str); impl<'a> P<'a> { fn next(&self) { let z = 1; } } }";
+        let src =
+            "mod m { struct P<'a>(&'a str); impl<'a> P<'a> { fn next(&self) { let z = 1; } } }";
         let tree = Lang::Rust.parse(src);
         let b = src.find("z = 1").unwrap();
         let node = tree.root_node().descendant_for_byte_range(b, b).unwrap();
-        assert_eq!(function_name(Lang::Rust, node, src).as_deref(), Some("m::P::next"));
+        assert_eq!(
+            function_name(Lang::Rust, node, src).as_deref(),
+            Some("m::P::next")
+        );
     }
 }

@@ -16,7 +16,11 @@ use wattson::scan::{self, ScanOptions, DEFAULT_MAX_FILE_SIZE};
 use wattson::skills::{examples, SkillSet};
 
 #[derive(Parser)]
-#[command(name = "wattson", version, about = "Find and fix performance work in C++ and Rust code with tree-sitter rewrite skills.")]
+#[command(
+    name = "wattson",
+    version,
+    about = "Find and fix performance work in C++ and Rust code with tree-sitter rewrite skills."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -122,7 +126,10 @@ fn load_skills(args: &SkillArgs) -> Result<SkillSet> {
 }
 
 fn options(walk: &WalkArgs) -> ScanOptions {
-    ScanOptions { max_file_size: walk.max_file_size, progress: !walk.quiet && std::io::stderr().is_terminal() }
+    ScanOptions {
+        max_file_size: walk.max_file_size,
+        progress: !walk.quiet && std::io::stderr().is_terminal(),
+    }
 }
 
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
@@ -141,13 +148,22 @@ fn emit(output: Option<&Path>, text: &str) -> Result<()> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Scan { path, format, output, fail_on_findings, skills, walk } => {
+        Command::Scan {
+            path,
+            format,
+            output,
+            fail_on_findings,
+            skills,
+            walk,
+        } => {
             let set = load_skills(&skills)?;
             let report = scan::scan(&set, &path, &options(&walk))?;
             let text = match format {
                 Format::Text => report::text(&report),
                 Format::Json => serde_json::to_string_pretty(&report::json(&report))? + "\n",
-                Format::Sarif => serde_json::to_string_pretty(&report::sarif(&report, &set))? + "\n",
+                Format::Sarif => {
+                    serde_json::to_string_pretty(&report::sarif(&report, &set))? + "\n"
+                }
             };
             emit(output.as_deref(), &text)?;
             for s in &report.skipped {
@@ -161,14 +177,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!(
                 "wattson: {} finding(s) in {} file(s) ({} scanned, {:.1} MB, {:.2}s)",
                 report.finding_count(),
-                report.files.iter().filter(|f| !f.findings.is_empty()).count(),
+                report
+                    .files
+                    .iter()
+                    .filter(|f| !f.findings.is_empty())
+                    .count(),
                 report.stats.files,
                 report.stats.bytes as f64 / 1e6,
                 report.stats.seconds
             );
-            Ok(if fail_on_findings && report.finding_count() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if fail_on_findings && report.finding_count() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Fix { path, write, skills, walk } => {
+        Command::Fix {
+            path,
+            write,
+            skills,
+            walk,
+        } => {
             let set = load_skills(&skills)?;
             let report = scan::fix(&set, &path, &options(&walk))?;
             for s in &report.skipped {
@@ -182,7 +211,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 let diff: String = changed.iter().map(|f| f.diff()).collect();
                 emit(None, &diff)?;
-                eprintln!("wattson: {applied} edit(s) in {} file(s); run with --write to apply", changed.len());
+                eprintln!(
+                    "wattson: {applied} edit(s) in {} file(s); run with --write to apply",
+                    changed.len()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -193,7 +225,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Format::Text => set
                         .skills()
                         .iter()
-                        .map(|s| format!("{:<40} {:<7} {}\n", s.id(), format!("{:?}", s.spec.tier).to_lowercase(), s.spec.title))
+                        .map(|s| {
+                            format!(
+                                "{:<40} {:<7} {}\n",
+                                s.id(),
+                                format!("{:?}", s.spec.tier).to_lowercase(),
+                                s.spec.title
+                            )
+                        })
                         .collect(),
                     _ => {
                         let list: Vec<_> = set
@@ -209,14 +248,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             SkillsAction::Explain { id, skills } => {
                 let set = load_skills(&skills)?;
-                let skill = set.get(&id).with_context(|| format!("no skill `{id}` (see `wattson skills list`)"))?;
+                let skill = set
+                    .get(&id)
+                    .with_context(|| format!("no skill `{id}` (see `wattson skills list`)"))?;
                 emit(None, &explain(skill))?;
                 Ok(ExitCode::SUCCESS)
             }
             SkillsAction::Guards => {
                 let text: String = wattson::skills::guard::catalogue()
                     .iter()
-                    .map(|g| format!("{}  binds: [{}]\n    {}\n", g.name, g.binds.join(", "), g.doc))
+                    .map(|g| {
+                        format!(
+                            "{}  binds: [{}]\n    {}\n",
+                            g.name,
+                            g.binds.join(", "),
+                            g.doc
+                        )
+                    })
                     .collect();
                 emit(None, &text)?;
                 Ok(ExitCode::SUCCESS)
@@ -230,9 +278,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for f in &failures {
                     eprintln!("FAIL {} [{}]: {}", f.skill, f.kind, f.detail);
                 }
-                let failed: std::collections::BTreeSet<&str> = failures.iter().map(|f| f.skill.as_str()).collect();
+                let failed: std::collections::BTreeSet<&str> =
+                    failures.iter().map(|f| f.skill.as_str()).collect();
                 println!("{} passed, {} failed", checked - failed.len(), failed.len());
-                Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                Ok(if failures.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
             }
         },
     }
@@ -240,7 +293,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn explain(skill: &wattson::skills::Skill) -> String {
     let s = &skill.spec;
-    let mut out = format!("{} — {}\ntier: {:?}\n\nWhy it is faster:\n  {}\n\nQuery:\n{}\n", s.id, s.title, s.tier, s.why.trim(), s.query.trim_end());
+    let mut out = format!(
+        "{} — {}\ntier: {:?}\n\nWhy it is faster:\n  {}\n\nQuery:\n{}\n",
+        s.id,
+        s.title,
+        s.tier,
+        s.why.trim(),
+        s.query.trim_end()
+    );
     out.push_str("\nGuards:\n");
     for g in &s.guards {
         out.push_str(&format!("  {g}\n"));
@@ -250,10 +310,20 @@ fn explain(skill: &wattson::skills::Skill) -> String {
         out.push_str(&format!("  {e}\n"));
     }
     for (i, ex) in s.examples.iter().enumerate() {
-        out.push_str(&format!("\nExample {}:\n--- before\n{}\n--- after\n{}\n", i + 1, ex.before.trim_end(), ex.after.trim_end()));
+        out.push_str(&format!(
+            "\nExample {}:\n--- before\n{}\n--- after\n{}\n",
+            i + 1,
+            ex.before.trim_end(),
+            ex.after.trim_end()
+        ));
     }
     for (i, la) in s.leave_alone.iter().enumerate() {
-        out.push_str(&format!("\nLeave alone {} ({}):\n{}\n", i + 1, la.why, la.code.trim_end()));
+        out.push_str(&format!(
+            "\nLeave alone {} ({}):\n{}\n",
+            i + 1,
+            la.why,
+            la.code.trim_end()
+        ));
     }
     out
 }

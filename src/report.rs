@@ -9,10 +9,25 @@ use crate::skills::{SkillSet, Tier};
 pub fn text(report: &ScanReport) -> String {
     let mut out = String::new();
     for (file, f) in report.findings() {
-        let lines = if f.start_line == f.end_line { f.start_line.to_string() } else { format!("{}-{}", f.start_line, f.end_line) };
-        let func = f.function.as_deref().map(|n| format!(" in {n}")).unwrap_or_default();
-        let tier = if f.tier == Tier::Review { " (review)" } else { "" };
-        out.push_str(&format!("{}:{lines}: [{}]{tier} {}{func}\n", file.path, f.skill, f.message));
+        let lines = if f.start_line == f.end_line {
+            f.start_line.to_string()
+        } else {
+            format!("{}-{}", f.start_line, f.end_line)
+        };
+        let func = f
+            .function
+            .as_deref()
+            .map(|n| format!(" in {n}"))
+            .unwrap_or_default();
+        let tier = if f.tier == Tier::Review {
+            " (review)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{}:{lines}: [{}]{tier} {}{func}\n",
+            file.path, f.skill, f.message
+        ));
     }
     out
 }
@@ -37,7 +52,11 @@ pub fn json(report: &ScanReport) -> Value {
     let notes: Vec<Value> = report
         .files
         .iter()
-        .flat_map(|f| f.notes.iter().map(move |n| json!({"path": f.path, "note": n})))
+        .flat_map(|f| {
+            f.notes
+                .iter()
+                .map(move |n| json!({"path": f.path, "note": n}))
+        })
         .collect();
     json!({
         "findings": findings,
@@ -86,7 +105,8 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
                 }
             });
             if let Some(func) = &f.function {
-                location["logicalLocations"] = json!([{"fullyQualifiedName": func, "kind": "function"}]);
+                location["logicalLocations"] =
+                    json!([{"fullyQualifiedName": func, "kind": "function"}]);
             }
             let mut result = json!({
                 "ruleId": f.skill,
@@ -109,7 +129,11 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
         })
         .collect();
     let root = std::fs::canonicalize(&report.root).unwrap_or_else(|_| report.root.clone());
-    let base = if root.is_dir() { root } else { root.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
+    let base = if root.is_dir() {
+        root
+    } else {
+        root.parent().map(|p| p.to_path_buf()).unwrap_or_default()
+    };
     let mut base_uri = format!("file://{}", base.display());
     if !base_uri.ends_with('/') {
         base_uri.push('/');

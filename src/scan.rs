@@ -32,7 +32,10 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_file_size: DEFAULT_MAX_FILE_SIZE, progress: false }
+        ScanOptions {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            progress: false,
+        }
     }
 }
 
@@ -80,7 +83,9 @@ pub struct ScanReport {
 
 impl ScanReport {
     pub fn findings(&self) -> impl Iterator<Item = (&FileFindings, &Finding)> {
-        self.files.iter().flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
     }
 
     pub fn finding_count(&self) -> usize {
@@ -95,9 +100,17 @@ pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
     }
     let langs: Vec<Lang> = set.languages().collect();
     if root.is_file() {
-        let lang = Lang::from_path(root).with_context(|| format!("{}: not a C++ or Rust source file", root.display()))?;
-        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok(vec![SourceFile { path: name, abs: root.to_path_buf(), lang }]);
+        let lang = Lang::from_path(root)
+            .with_context(|| format!("{}: not a C++ or Rust source file", root.display()))?;
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(vec![SourceFile {
+            path: name,
+            abs: root.to_path_buf(),
+            lang,
+        }]);
     }
     let mut out = Vec::new();
     for entry in ignore::WalkBuilder::new(root).build() {
@@ -111,12 +124,18 @@ pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let Some(lang) = Lang::from_path(entry.path()) else { continue };
+        let Some(lang) = Lang::from_path(entry.path()) else {
+            continue;
+        };
         if !langs.contains(&lang) {
             continue;
         }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        out.push(SourceFile { path: rel.to_string_lossy().replace('\\', "/"), abs: entry.path().to_path_buf(), lang });
+        out.push(SourceFile {
+            path: rel.to_string_lossy().replace('\\', "/"),
+            abs: entry.path().to_path_buf(),
+            lang,
+        });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
@@ -126,10 +145,18 @@ pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
 pub fn read_source(file: &SourceFile, max_size: u64) -> Result<String, String> {
     let meta = fs::metadata(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > max_size {
-        return Err(format!("too large ({} bytes > --max-file-size {max_size})", meta.len()));
+        return Err(format!(
+            "too large ({} bytes > --max-file-size {max_size})",
+            meta.len()
+        ));
     }
     let bytes = fs::read(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
@@ -138,9 +165,11 @@ fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
     }
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} files ({per_sec}, {eta} left)")
-            .expect("static template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {pos}/{len} files ({per_sec}, {eta} left)",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
     );
     bar.set_message(verb.to_string());
     bar
@@ -151,7 +180,12 @@ enum Outcome<T> {
     Skipped(Skipped),
 }
 
-fn for_each_file<T: Send>(files: &[SourceFile], opts: &ScanOptions, verb: &str, work: impl Fn(&SourceFile, &str) -> T + Sync) -> (Vec<T>, Vec<Skipped>, Stats) {
+fn for_each_file<T: Send>(
+    files: &[SourceFile],
+    opts: &ScanOptions,
+    verb: &str,
+    work: impl Fn(&SourceFile, &str) -> T + Sync,
+) -> (Vec<T>, Vec<Skipped>, Stats) {
     let started = Instant::now();
     let bar = progress_bar(files.len(), opts.progress, verb);
     let outcomes: Vec<Outcome<T>> = files
@@ -162,7 +196,10 @@ fn for_each_file<T: Send>(files: &[SourceFile], opts: &ScanOptions, verb: &str, 
                     let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
                     Outcome::Done(work(file, &src), src.len() as u64, lines)
                 }
-                Err(reason) => Outcome::Skipped(Skipped { path: file.path.clone(), reason }),
+                Err(reason) => Outcome::Skipped(Skipped {
+                    path: file.path.clone(),
+                    reason,
+                }),
             };
             bar.inc(1);
             out
@@ -192,9 +229,20 @@ pub fn scan(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<ScanRepor
     let files = discover(root, set)?;
     let (files, skipped, stats) = for_each_file(&files, opts, "scanning", |file, src| {
         let result = set.scan_source(file.lang, src);
-        FileFindings { path: file.path.clone(), lang: file.lang, findings: result.findings, notes: result.notes, abs: file.abs.clone() }
+        FileFindings {
+            path: file.path.clone(),
+            lang: file.lang,
+            findings: result.findings,
+            notes: result.notes,
+            abs: file.abs.clone(),
+        }
     });
-    Ok(ScanReport { root: root.to_path_buf(), files, skipped, stats })
+    Ok(ScanReport {
+        root: root.to_path_buf(),
+        files,
+        skipped,
+        stats,
+    })
 }
 
 /// The fixed text of one file.
@@ -213,7 +261,10 @@ impl FileFix {
         similar::TextDiff::from_lines(&self.original, &self.outcome.text)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("a/{}", self.file.path), &format!("b/{}", self.file.path))
+            .header(
+                &format!("a/{}", self.file.path),
+                &format!("b/{}", self.file.path),
+            )
             .to_string()
     }
 }
@@ -232,7 +283,11 @@ pub fn fix(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<FixReport>
         original: src.to_string(),
         outcome: set.fix_source(file.lang, src),
     });
-    Ok(FixReport { files, skipped, stats })
+    Ok(FixReport {
+        files,
+        skipped,
+        stats,
+    })
 }
 
 /// Write fixed files in place. A file changed on disk since it was read is
@@ -241,18 +296,21 @@ pub fn fix(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<FixReport>
 pub fn write_fixes(report: &FixReport) -> Result<usize> {
     let mut written = 0;
     for f in report.files.iter().filter(|f| f.changed()) {
-        let now = fs::read(&f.file.abs).with_context(|| format!("re-reading {}", f.file.abs.display()))?;
+        let now = fs::read(&f.file.abs)
+            .with_context(|| format!("re-reading {}", f.file.abs.display()))?;
         if now != f.original.as_bytes() {
             eprintln!("wattson: {} changed while fixing; left alone", f.file.path);
             continue;
         }
         let dir = f.file.abs.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
         std::io::Write::write_all(&mut tmp, f.outcome.text.as_bytes())?;
         if let Ok(meta) = fs::metadata(&f.file.abs) {
             let _ = fs::set_permissions(tmp.path(), meta.permissions());
         }
-        tmp.persist(&f.file.abs).with_context(|| format!("writing {}", f.file.abs.display()))?;
+        tmp.persist(&f.file.abs)
+            .with_context(|| format!("writing {}", f.file.abs.display()))?;
         written += 1;
     }
     Ok(written)

@@ -30,23 +30,35 @@ fn sarif_output_is_valid_sarif_2_1_0_with_fixes() {
     let schema: Value =
         serde_json::from_str(include_str!("fixtures/schemas/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::draft4::new(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "SARIF does not validate: {errors:#?}");
 
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     let r = &results[0];
     assert_eq!(r["ruleId"], "cpp/find-single-char");
-    assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "src/a.cpp");
-    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/a.cpp"
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
     let rep = &r["fixes"][0]["artifactChanges"][0]["replacements"][0];
     assert_eq!(rep["insertedContent"]["text"], "'/'");
     let offset = rep["deletedRegion"]["byteOffset"].as_u64().unwrap() as usize;
     let len = rep["deletedRegion"]["byteLength"].as_u64().unwrap() as usize;
     assert_eq!(&CPP[offset..offset + len], "\"/\"");
     // Every rule referenced is described in the driver.
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules.iter().any(|rule| rule["id"] == "cpp/find-single-char" && rule["fullDescription"]["text"].as_str().unwrap().len() > 40));
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().any(|rule| rule["id"] == "cpp/find-single-char"
+        && rule["fullDescription"]["text"].as_str().unwrap().len() > 40));
 }
 
 #[test]
@@ -68,8 +80,18 @@ fn fix_prints_a_diff_and_writes_only_when_asked() {
     let out = run(&["fix", path]);
     assert!(out.status.success());
     let diff = stdout(&out);
-    assert!(diff.contains("--- a/a.cpp") && diff.contains("+std::size_t slash(const std::string& path) { return path.rfind('/'); }"), "{diff}");
-    assert_eq!(fs::read_to_string(dir.path().join("a.cpp")).unwrap(), CPP, "no --write, no change");
+    assert!(
+        diff.contains("--- a/a.cpp")
+            && diff.contains(
+                "+std::size_t slash(const std::string& path) { return path.rfind('/'); }"
+            ),
+        "{diff}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.cpp")).unwrap(),
+        CPP,
+        "no --write, no change"
+    );
 
     let out = run(&["fix", path, "--write"]);
     assert!(out.status.success());
@@ -85,7 +107,11 @@ fn bad_files_are_skipped_with_a_reason_and_never_touched() {
     let mut latin1 = b"// caf\xe9\n".to_vec();
     latin1.extend_from_slice(CPP.as_bytes());
     let huge = format!("{}{}", CPP, "// padding\n".repeat(400_000));
-    let dir = temp_with(&[("latin1.cpp", &latin1), ("huge.cpp", huge.as_bytes()), ("ok.cpp", CPP.as_bytes())]);
+    let dir = temp_with(&[
+        ("latin1.cpp", &latin1),
+        ("huge.cpp", huge.as_bytes()),
+        ("ok.cpp", CPP.as_bytes()),
+    ]);
     let path = dir.path().to_str().unwrap();
     let out = run(&["fix", path, "--write"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -93,25 +119,40 @@ fn bad_files_are_skipped_with_a_reason_and_never_touched() {
     assert!(err.contains("latin1.cpp: not valid UTF-8"), "{err}");
     assert!(err.contains("huge.cpp: too large"), "{err}");
     assert_eq!(fs::read(dir.path().join("latin1.cpp")).unwrap(), latin1);
-    assert_eq!(fs::read_to_string(dir.path().join("huge.cpp")).unwrap(), huge);
-    assert!(fs::read_to_string(dir.path().join("ok.cpp")).unwrap().contains("rfind('/')"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("huge.cpp")).unwrap(),
+        huge
+    );
+    assert!(fs::read_to_string(dir.path().join("ok.cpp"))
+        .unwrap()
+        .contains("rfind('/')"));
 }
 
 #[test]
 fn code_that_does_not_parse_is_skipped_region_by_region() {
-    let src = format!("{CPP}\nstd::size_t broken(const std::string& path) {{ return path.rfind(\"/\") + ; }}\n");
+    let src = format!(
+        "{CPP}\nstd::size_t broken(const std::string& path) {{ return path.rfind(\"/\") + ; }}\n"
+    );
     let dir = temp_with(&[("a.cpp", src.as_bytes())]);
     let out = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "only the function that parses: {findings:#?}");
+    assert_eq!(
+        findings.len(),
+        1,
+        "only the function that parses: {findings:#?}"
+    );
     assert_eq!(findings[0]["start_line"], 2);
     assert!(stderr(&out).contains("do not parse"), "{}", stderr(&out));
 }
 
 #[test]
 fn gitignored_files_are_not_scanned() {
-    let dir = temp_with(&[(".gitignore", b"gen/\n"), ("gen/a.cpp", CPP.as_bytes()), ("src/b.cpp", CPP.as_bytes())]);
+    let dir = temp_with(&[
+        (".gitignore", b"gen/\n"),
+        ("gen/a.cpp", CPP.as_bytes()),
+        ("src/b.cpp", CPP.as_bytes()),
+    ]);
     // `ignore` honours .gitignore inside a git repository.
     fs::create_dir(dir.path().join(".git")).unwrap();
     let out = run(&["scan", dir.path().to_str().unwrap()]);
@@ -125,7 +166,10 @@ fn exit_codes_are_as_documented() {
     let dir = temp_with(&[("a.cpp", CPP.as_bytes())]);
     let path = dir.path().to_str().unwrap();
     assert_eq!(run(&["scan", path]).status.code(), Some(0));
-    assert_eq!(run(&["scan", path, "--fail-on-findings"]).status.code(), Some(1));
+    assert_eq!(
+        run(&["scan", path, "--fail-on-findings"]).status.code(),
+        Some(1)
+    );
     let missing = run(&["scan", "/definitely/not/here"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("no such file or directory"));
@@ -151,15 +195,30 @@ fn a_broken_skill_file_is_a_clear_error_naming_it() {
         ("cpp/bad.toml", b"id = \"cpp/bad\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = \"(call_expression) @c\\n(no_such_node)\"\nedit = [\"replace(@c, \\\"x\\\")\"]\n"),
         ("types.toml", b"[cpp]\n"),
     ]);
-    let out = wattson().args(["skills", "list", "--skills-dir"]).arg(dir.path()).output().unwrap();
+    let out = wattson()
+        .args(["skills", "list", "--skills-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("bad.toml") && err.contains("query error at line 2, column 2"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("query error at line 2, column 2"),
+        "{err}"
+    );
 
     let dir = temp_with(&[
         ("cpp/typo.toml", b"id = \"cpp/typo\"\ntitle = \"t\"\ntier = \"auto\"\nwhy = \"w\"\nmessage = \"m\"\nquery = \"(call_expression) @c\"\nguards = [\"no-such-guard(@c)\"]\nedit = [\"replace(@c, \\\"x\\\")\"]\n"),
         ("types.toml", b"[cpp]\n"),
     ]);
-    let out = wattson().args(["skills", "list", "--skills-dir"]).arg(dir.path()).output().unwrap();
-    assert!(stderr(&out).contains("unknown guard `no-such-guard`"), "{}", stderr(&out));
+    let out = wattson()
+        .args(["skills", "list", "--skills-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("unknown guard `no-such-guard`"),
+        "{}",
+        stderr(&out)
+    );
 }

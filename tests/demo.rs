@@ -15,14 +15,27 @@ fn findings_by_skill(dir: &std::path::Path) -> BTreeSet<String> {
     let out = run(&["scan", dir.to_str().unwrap(), "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    v["findings"].as_array().unwrap().iter().map(|f| f["skill"].as_str().unwrap().to_string()).collect()
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["skill"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn assert_every_skill_fires(lang: &str, dir: &std::path::Path) {
     let found = findings_by_skill(dir);
     let set = SkillSet::builtin().unwrap();
-    let missing: Vec<&str> = set.skills().iter().map(|s| s.id()).filter(|id| id.starts_with(lang) && !found.contains(*id)).collect();
-    assert!(missing.is_empty(), "skills with no finding in demo/{lang}: {missing:?}");
+    let missing: Vec<&str> = set
+        .skills()
+        .iter()
+        .map(|s| s.id())
+        .filter(|id| id.starts_with(lang) && !found.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "skills with no finding in demo/{lang}: {missing:?}"
+    );
 }
 
 #[test]
@@ -35,11 +48,24 @@ fn cpp_demo_still_builds_and_prints_the_same_after_fix() {
     let fix = run(&["fix", dir.to_str().unwrap(), "--write"]);
     assert!(fix.status.success(), "{}", stderr(&fix));
     assert!(stderr(&fix).contains("applied"), "{}", stderr(&fix));
-    let build = Command::new("make").arg("-C").arg(&dir).arg("-s").output().expect("make is installed");
-    assert!(build.status.success(), "the fixed demo does not build:\n{}", stderr(&build));
+    let build = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .arg("-s")
+        .output()
+        .expect("make is installed");
+    assert!(
+        build.status.success(),
+        "the fixed demo does not build:\n{}",
+        stderr(&build)
+    );
     let out = Command::new(dir.join("build/demo")).output().unwrap();
     let expected = std::fs::read_to_string(repo_root().join("demo/expected/cpp.txt")).unwrap();
-    assert_eq!(stdout(&out), expected, "the fixed demo prints something else");
+    assert_eq!(
+        stdout(&out),
+        expected,
+        "the fixed demo prints something else"
+    );
     // Nothing is left to fix: the rewrite reached a fixed point.
     assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
 }
@@ -60,8 +86,16 @@ fn rust_demo_still_builds_and_prints_the_same_after_fix() {
         .env("RUSTFLAGS", "-D warnings")
         .output()
         .unwrap();
-    assert!(out.status.success(), "the fixed demo does not build or run:\n{}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "the fixed demo does not build or run:\n{}",
+        stderr(&out)
+    );
     let expected = std::fs::read_to_string(repo_root().join("demo/expected/rust.txt")).unwrap();
-    assert_eq!(stdout(&out), expected, "the fixed demo prints something else");
+    assert_eq!(
+        stdout(&out),
+        expected,
+        "the fixed demo prints something else"
+    );
     assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
 }

@@ -7,8 +7,16 @@ use wattson::skills::{examples, SkillSet};
 fn every_builtin_skill_passes_its_examples() {
     let set = SkillSet::builtin().expect("built-in skills load");
     let (checked, failures) = examples::check_all(&set, None);
-    let report: Vec<String> = failures.iter().map(|f| format!("{} [{}]: {}", f.skill, f.kind, f.detail)).collect();
-    assert!(failures.is_empty(), "{} skill example failure(s):\n{}", failures.len(), report.join("\n\n"));
+    let report: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{} [{}]: {}", f.skill, f.kind, f.detail))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} skill example failure(s):\n{}",
+        failures.len(),
+        report.join("\n\n")
+    );
     assert_eq!(checked, set.skills().len());
 }
 

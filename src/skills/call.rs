@@ -50,9 +50,15 @@ pub fn parse_call(src: &str) -> Result<Call, String> {
         Some(rest) => (true, rest.trim_start()),
         None => (false, s),
     };
-    let open = s.find('(').ok_or_else(|| format!("expected `name(args)`, found `{src}`"))?;
+    let open = s
+        .find('(')
+        .ok_or_else(|| format!("expected `name(args)`, found `{src}`"))?;
     let name = s[..open].trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(format!("bad name `{name}` in `{src}`"));
     }
     let body = s[open + 1..]
@@ -114,7 +120,11 @@ pub fn parse_call(src: &str) -> Result<Call, String> {
             Some((_, c)) => return Err(format!("expected `,` or `)` but found `{c}` in `{src}`")),
         }
     }
-    Ok(Call { negated, name: name.to_string(), args })
+    Ok(Call {
+        negated,
+        name: name.to_string(),
+        args,
+    })
 }
 
 fn parse_word(word: &str) -> Result<Arg, String> {
@@ -122,14 +132,20 @@ fn parse_word(word: &str) -> Result<Arg, String> {
         return Ok(Arg::Word(word.to_string()));
     };
     if let Some((a, b)) = cap.split_once("..") {
-        let b = b.strip_prefix('@').ok_or_else(|| format!("span `{word}` needs `@a..@b`"))?;
+        let b = b
+            .strip_prefix('@')
+            .ok_or_else(|| format!("span `{word}` needs `@a..@b`"))?;
         return Ok(Arg::Span(valid_capture(a)?, valid_capture(b)?));
     }
     Ok(Arg::Capture(valid_capture(cap)?))
 }
 
 fn valid_capture(name: &str) -> Result<String, String> {
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
         Ok(name.to_string())
     } else {
         Err(format!("bad capture name `@{name}`"))
@@ -145,7 +161,10 @@ mod tests {
         let c = parse_call(r#"!not-used-after(@var, @stmt)"#).unwrap();
         assert!(c.negated);
         assert_eq!(c.name, "not-used-after");
-        assert_eq!(c.args, vec![Arg::Capture("var".into()), Arg::Capture("stmt".into())]);
+        assert_eq!(
+            c.args,
+            vec![Arg::Capture("var".into()), Arg::Capture("stmt".into())]
+        );
 
         let e = parse_call(r#"replace(@a..@b, "x, \"y\"\n")"#).unwrap();
         assert_eq!(e.args[0], Arg::Span("a".into(), "b".into()));
@@ -158,7 +177,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_calls() {
-        for bad in ["nope", "f(@a", "f(@a,)", r#"f("open)"#, "f(@)", "f(@a b c d ) x", "f(@a..b)"] {
+        for bad in [
+            "nope",
+            "f(@a",
+            "f(@a,)",
+            r#"f("open)"#,
+            "f(@)",
+            "f(@a b c d ) x",
+            "f(@a..b)",
+        ] {
             assert!(parse_call(bad).is_err(), "{bad}");
         }
     }

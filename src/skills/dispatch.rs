@@ -36,13 +36,19 @@ pub struct Dispatch {
 impl Dispatch {
     /// Analyse the patterns of `query`, whose source text is `source`.
     pub fn new(language: &Language, query: &Query, source: &str) -> Dispatch {
-        let mut by_kind: Vec<Vec<Start>> = (0..language.node_kind_count()).map(|_| Vec::new()).collect();
+        let mut by_kind: Vec<Vec<Start>> = (0..language.node_kind_count())
+            .map(|_| Vec::new())
+            .collect();
         let mut whole_tree = std::env::var_os("WATTSON_WHOLE_TREE_QUERY").is_some();
         let mut literal_texts: Vec<String> = Vec::new();
         let mut file_filter = Some(Vec::new());
         for i in 0..query.pattern_count() {
             let start = query.start_byte_for_pattern(i);
-            let end = if i + 1 < query.pattern_count() { query.start_byte_for_pattern(i + 1) } else { source.len() };
+            let end = if i + 1 < query.pattern_count() {
+                query.start_byte_for_pattern(i + 1)
+            } else {
+                source.len()
+            };
             let text = &source[start..end];
             let Some(kinds) = root_kinds(text) else {
                 whole_tree = true;
@@ -75,15 +81,30 @@ impl Dispatch {
                     whole_tree = true; // an anonymous or unknown kind: stay safe
                     continue;
                 }
-                let finders = needles.iter().map(|set| set.iter().map(|n| Finder::new(n.as_bytes()).into_owned()).collect()).collect();
+                let finders = needles
+                    .iter()
+                    .map(|set| {
+                        set.iter()
+                            .map(|n| Finder::new(n.as_bytes()).into_owned())
+                            .collect()
+                    })
+                    .collect();
                 by_kind[id as usize].push(Start { needles: finders });
             }
         }
-        let literals = literal_texts.iter().map(|l| Finder::new(l.as_bytes()).into_owned()).collect();
+        let literals = literal_texts
+            .iter()
+            .map(|l| Finder::new(l.as_bytes()).into_owned())
+            .collect();
         if whole_tree {
             file_filter = None;
         }
-        Dispatch { by_kind, literals, file_filter, whole_tree }
+        Dispatch {
+            by_kind,
+            literals,
+            file_filter,
+            whole_tree,
+        }
     }
 
     /// Turn both shortcuts off: every file parsed, the whole tree walked by
@@ -98,17 +119,26 @@ impl Dispatch {
     /// literals its predicates require. A file that fails is not even parsed:
     /// most files of a large tree contain none of the skills' literals.
     pub fn may_match_file(&self, src: &[u8]) -> bool {
-        let Some(patterns) = &self.file_filter else { return true };
+        let Some(patterns) = &self.file_filter else {
+            return true;
+        };
         let mut present: Vec<Option<bool>> = vec![None; self.literals.len()];
-        let mut has = |i: usize| *present[i].get_or_insert_with(|| self.literals[i].find(src).is_some());
-        patterns.iter().any(|sets| sets.iter().all(|set| set.iter().any(|&i| has(i))))
+        let mut has =
+            |i: usize| *present[i].get_or_insert_with(|| self.literals[i].find(src).is_some());
+        patterns
+            .iter()
+            .any(|sets| sets.iter().all(|set| set.iter().any(|&i| has(i))))
     }
 
     /// Whether some pattern may start at a node of this kind with this text.
     pub fn may_start(&self, kind_id: u16, text: &[u8]) -> bool {
-        self.by_kind
-            .get(kind_id as usize)
-            .is_some_and(|starts| starts.iter().any(|s| s.needles.iter().all(|set| set.iter().any(|f| f.find(text).is_some()))))
+        self.by_kind.get(kind_id as usize).is_some_and(|starts| {
+            starts.iter().any(|s| {
+                s.needles
+                    .iter()
+                    .all(|set| set.iter().any(|f| f.find(text).is_some()))
+            })
+        })
     }
 }
 
@@ -136,13 +166,19 @@ fn parse_start(t: &str) -> Option<Vec<String>> {
     if rest.starts_with('(') || rest.starts_with('[') {
         // A group: fine when it holds one pattern plus predicates.
         let body = &rest[..matching(rest, '(', ')')?];
-        let items: Vec<String> = top_level_items(body).into_iter().filter(|i| !i.trim_start().starts_with("(#")).collect();
+        let items: Vec<String> = top_level_items(body)
+            .into_iter()
+            .filter(|i| !i.trim_start().starts_with("(#"))
+            .collect();
         if items.len() != 1 {
             return None;
         }
         return parse_start(&items[0]);
     }
-    let kind: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let kind: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     if kind.is_empty() || kind == "_" {
         return None;
     }
@@ -211,7 +247,11 @@ fn top_level_items(body: &str) -> Vec<String> {
     if !cur.trim().is_empty() {
         items.push(cur);
     }
-    items.into_iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty()).collect()
+    items
+        .into_iter()
+        .map(|i| i.trim().to_string())
+        .filter(|i| !i.is_empty())
+        .collect()
 }
 
 fn strip_comments(s: &str) -> String {
@@ -249,7 +289,9 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
     while let Some(i) = rest.find("(#") {
         structure.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let Some(end) = matching(after, '(', ')') else { return Vec::new() };
+        let Some(end) = matching(after, '(', ')') else {
+            return Vec::new();
+        };
         preds.push(after[..end].to_string());
         rest = &after[end + 1..];
     }
@@ -306,7 +348,10 @@ mod tests {
         assert!(!d.may_match_file(b"fn f() { x.len(); }"));
         let open = format!("{src}\n(block) @b");
         let q2 = Query::new(&lang, &open).unwrap();
-        assert!(Dispatch::new(&lang, &q2, &open).may_match_file(b"fn f() {}"), "a pattern without literals needs every file");
+        assert!(
+            Dispatch::new(&lang, &q2, &open).may_match_file(b"fn f() {}"),
+            "a pattern without literals needs every file"
+        );
     }
 
     /// The built-in skills keep both shortcuts working: every pattern's start
@@ -319,11 +364,23 @@ mod tests {
             let q = Query::new(&s.lang.grammar(), &s.spec.query).unwrap();
             for i in 0..q.pattern_count() {
                 let start = q.start_byte_for_pattern(i);
-                let end = if i + 1 < q.pattern_count() { q.start_byte_for_pattern(i + 1) } else { s.spec.query.len() };
+                let end = if i + 1 < q.pattern_count() {
+                    q.start_byte_for_pattern(i + 1)
+                } else {
+                    s.spec.query.len()
+                };
                 let text = &s.spec.query[start..end];
-                assert!(root_kinds(text).is_some(), "{}: pattern {i} has no readable start kind", s.id());
+                assert!(
+                    root_kinds(text).is_some(),
+                    "{}: pattern {i} has no readable start kind",
+                    s.id()
+                );
                 if s.lang == crate::lang::Lang::Rust {
-                    assert!(!needles(text).is_empty(), "{}: pattern {i} requires no literal", s.id());
+                    assert!(
+                        !needles(text).is_empty(),
+                        "{}: pattern {i} requires no literal",
+                        s.id()
+                    );
                 }
             }
         }
@@ -334,12 +391,18 @@ mod tests {
 
     #[test]
     fn reads_the_starting_kinds_of_patterns() {
-        assert_eq!(root_kinds("(call_expression function: (identifier)) @c"), Some(vec!["call_expression".into()]));
+        assert_eq!(
+            root_kinds("(call_expression function: (identifier)) @c"),
+            Some(vec!["call_expression".into()])
+        );
         assert_eq!(
             root_kinds("; comment (x)\n([(for_expression) (while_expression body: (block))] @loop (#eq? @a \"b\"))"),
             Some(vec!["for_expression".into(), "while_expression".into()])
         );
-        assert_eq!(root_kinds("((identifier) @x (#eq? @x \"endl\"))"), Some(vec!["identifier".into()]));
+        assert_eq!(
+            root_kinds("((identifier) @x (#eq? @x \"endl\"))"),
+            Some(vec!["identifier".into()])
+        );
         assert_eq!(root_kinds("((a) . (b))"), None, "a sibling sequence");
         assert_eq!(root_kinds("(_) @any"), None);
     }
@@ -353,6 +416,10 @@ mod tests {
         assert!(needles("[(a) @m (b)] (#eq? @m \"x\")").is_empty());
         assert!(needles("(a (b)? @m (#eq? @m \"x\"))").is_empty());
         assert!(needles("(a (b) @m (#not-eq? @m \"x\"))").is_empty());
-        assert_eq!(needles("(a !type (b) @m (#eq? @m \"x\"))"), vec![vec!["x".to_string()]], "a negated field is no quantifier");
+        assert_eq!(
+            needles("(a !type (b) @m (#eq? @m \"x\"))"),
+            vec![vec!["x".to_string()]],
+            "a negated field is no quantifier"
+        );
     }
 }

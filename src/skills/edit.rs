@@ -31,16 +31,29 @@ pub const OPERATIONS: &[(&str, usize, &str)] = &[
 pub fn validate(call: &Call) -> Result<(), String> {
     let Some((_, arity, _)) = OPERATIONS.iter().find(|(n, _, _)| *n == call.name) else {
         let known: Vec<&str> = OPERATIONS.iter().map(|o| o.0).collect();
-        return Err(format!("unknown edit `{}` (known: {})", call.name, known.join(", ")));
+        return Err(format!(
+            "unknown edit `{}` (known: {})",
+            call.name,
+            known.join(", ")
+        ));
     };
     if call.negated || call.args.len() != *arity {
-        return Err(format!("edit `{}` takes {arity} argument(s): `{call}`", call.name));
+        return Err(format!(
+            "edit `{}` takes {arity} argument(s): `{call}`",
+            call.name
+        ));
     }
     if !matches!(call.args[0], Arg::Capture(_) | Arg::Span(..)) {
-        return Err(format!("edit `{}` needs a capture as first argument: `{call}`", call.name));
+        return Err(format!(
+            "edit `{}` needs a capture as first argument: `{call}`",
+            call.name
+        ));
     }
     if *arity == 2 && !matches!(call.args[1], Arg::Text(_)) {
-        return Err(format!("edit `{}` needs a quoted template as second argument: `{call}`", call.name));
+        return Err(format!(
+            "edit `{}` needs a quoted template as second argument: `{call}`",
+            call.name
+        ));
     }
     Ok(())
 }
@@ -65,7 +78,12 @@ pub fn template_names(template: &str) -> Vec<String> {
 
 /// Fill a template from captures and guard bindings. `{{` is a literal `{`;
 /// `{name:inner}` drops the first and last character (a token tree's parens).
-pub fn render(template: &str, captures: &HashMap<String, Node<'_>>, bindings: &HashMap<String, String>, src: &str) -> Result<String, String> {
+pub fn render(
+    template: &str,
+    captures: &HashMap<String, Node<'_>>,
+    bindings: &HashMap<String, String>,
+    src: &str,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -81,14 +99,19 @@ pub fn render(template: &str, captures: &HashMap<String, Node<'_>>, bindings: &H
             rest = after;
             continue;
         }
-        let end = brace.find('}').ok_or_else(|| format!("unclosed `{{` in template `{template}`"))?;
+        let end = brace
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in template `{template}`"))?;
         let spec = &brace[1..end];
         let (name, filter) = spec.split_once(':').unwrap_or((spec, ""));
-        let value = match (bindings.get(name), captures.get(name)) {
-            (Some(b), _) => b.clone(),
-            (None, Some(n)) => src[n.byte_range()].to_string(),
-            (None, None) => return Err(format!("template `{template}` uses `{{{name}}}`, which no capture or guard provides")),
-        };
+        let value =
+            match (bindings.get(name), captures.get(name)) {
+                (Some(b), _) => b.clone(),
+                (None, Some(n)) => src[n.byte_range()].to_string(),
+                (None, None) => return Err(format!(
+                    "template `{template}` uses `{{{name}}}`, which no capture or guard provides"
+                )),
+            };
         match filter {
             "" => out.push_str(&value),
             "inner" => {
@@ -106,12 +129,25 @@ pub fn render(template: &str, captures: &HashMap<String, Node<'_>>, bindings: &H
 }
 
 /// Build the text edits of one edit operation for one match.
-pub fn build(lang: Lang, call: &Call, captures: &HashMap<String, Node<'_>>, bindings: &HashMap<String, String>, src: &str) -> Result<Vec<TextEdit>, String> {
+pub fn build(
+    lang: Lang,
+    call: &Call,
+    captures: &HashMap<String, Node<'_>>,
+    bindings: &HashMap<String, String>,
+    src: &str,
+) -> Result<Vec<TextEdit>, String> {
     let range = match &call.args[0] {
-        Arg::Capture(c) => captures.get(c).ok_or_else(|| format!("capture @{c} not in match"))?.byte_range(),
+        Arg::Capture(c) => captures
+            .get(c)
+            .ok_or_else(|| format!("capture @{c} not in match"))?
+            .byte_range(),
         Arg::Span(a, b) => {
-            let a = captures.get(a).ok_or_else(|| format!("capture @{a} not in match"))?;
-            let b = captures.get(b).ok_or_else(|| format!("capture @{b} not in match"))?;
+            let a = captures
+                .get(a)
+                .ok_or_else(|| format!("capture @{a} not in match"))?;
+            let b = captures
+                .get(b)
+                .ok_or_else(|| format!("capture @{b} not in match"))?;
             a.start_byte()..b.end_byte()
         }
         _ => return Err("edit target must be a capture".into()),
@@ -125,16 +161,28 @@ pub fn build(lang: Lang, call: &Call, captures: &HashMap<String, Node<'_>>, bind
         _ => Err(format!("edit `{}` needs a template", call.name)),
     };
     Ok(match call.name.as_str() {
-        "replace" => vec![TextEdit { range, text: template(1)? }],
-        "insert-before" => vec![TextEdit { range: range.start..range.start, text: template(1)? }],
+        "replace" => vec![TextEdit {
+            range,
+            text: template(1)?,
+        }],
+        "insert-before" => vec![TextEdit {
+            range: range.start..range.start,
+            text: template(1)?,
+        }],
         "insert-line-before" => {
             let stmt = syntax::enclosing_statement(lang, node);
             let line_start = src[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
             let indent = &src[line_start..stmt.start_byte()];
             if indent.chars().all(|c| c == ' ' || c == '\t') {
-                vec![TextEdit { range: line_start..line_start, text: format!("{indent}{}\n", template(1)?) }]
+                vec![TextEdit {
+                    range: line_start..line_start,
+                    text: format!("{indent}{}\n", template(1)?),
+                }]
             } else {
-                vec![TextEdit { range: stmt.start_byte()..stmt.start_byte(), text: format!("{} ", template(1)?) }]
+                vec![TextEdit {
+                    range: stmt.start_byte()..stmt.start_byte(),
+                    text: format!("{} ", template(1)?),
+                }]
             }
         }
         "delete-statement" => {
@@ -145,10 +193,17 @@ pub fn build(lang: Lang, call: &Call, captures: &HashMap<String, Node<'_>>, bind
             let blank_before = src[line_start..start].trim().is_empty();
             let blank_after = src[end..line_end].trim().is_empty();
             if blank_before && blank_after {
-                vec![TextEdit { range: line_start..line_end, text: String::new() }]
+                vec![TextEdit {
+                    range: line_start..line_end,
+                    text: String::new(),
+                }]
             } else {
-                let end_ws = end + src[end..].len() - src[end..].trim_start_matches([' ', '\t']).len();
-                vec![TextEdit { range: start..end_ws, text: String::new() }]
+                let end_ws =
+                    end + src[end..].len() - src[end..].trim_start_matches([' ', '\t']).len();
+                vec![TextEdit {
+                    range: start..end_ws,
+                    text: String::new(),
+                }]
             }
         }
         "ensure-use" => ensure_use(node, &template(1)?, src).into_iter().collect(),
@@ -159,35 +214,58 @@ pub fn build(lang: Lang, call: &Call, captures: &HashMap<String, Node<'_>>, bind
 /// Rust: an edit adding `use <path>;` to the module around `node`, placed
 /// after the module's last `use`, or `None` when the trait is already imported.
 fn ensure_use(node: Node<'_>, path: &str, src: &str) -> Option<TextEdit> {
-    let module = crate::lang::ancestor(node, |n| matches!(n.kind(), "source_file" | "declaration_list") && n.parent().is_none_or(|p| p.kind() == "mod_item"))
-        .unwrap_or_else(|| syntax::root_of(node));
+    let module = crate::lang::ancestor(node, |n| {
+        matches!(n.kind(), "source_file" | "declaration_list")
+            && n.parent().is_none_or(|p| p.kind() == "mod_item")
+    })
+    .unwrap_or_else(|| syntax::root_of(node));
     // The item named by `path` (`std::fmt::Write as _` → `fmt::Write`).
     let item = path.split(" as ").next().unwrap_or(path).trim();
     let last_two: Vec<&str> = item.rsplit("::").take(2).collect();
     let (name, parent) = (last_two[0], last_two.get(1).copied().unwrap_or(""));
     let mut c = module.walk();
-    let uses: Vec<Node> = module.named_children(&mut c).filter(|n| n.kind() == "use_declaration").collect();
+    let uses: Vec<Node> = module
+        .named_children(&mut c)
+        .filter(|n| n.kind() == "use_declaration")
+        .collect();
     let imported = uses.iter().any(|u| {
         let t: String = src[u.byte_range()].split_whitespace().collect();
-        t.contains(&format!("{parent}::{name}")) || (t.contains(&format!("{parent}::{{")) && t.contains(name))
+        t.contains(&format!("{parent}::{name}"))
+            || (t.contains(&format!("{parent}::{{")) && t.contains(name))
     });
     if imported {
         return None;
     }
     let at = match uses.last() {
-        Some(u) => src[u.end_byte()..].find('\n').map_or(src.len(), |i| u.end_byte() + i + 1),
+        Some(u) => src[u.end_byte()..]
+            .find('\n')
+            .map_or(src.len(), |i| u.end_byte() + i + 1),
         None if module.kind() == "source_file" => {
             // After leading comments and inner attributes.
             let mut c = module.walk();
-            let first_item = module
-                .named_children(&mut c)
-                .find(|n| !matches!(n.kind(), "line_comment" | "block_comment" | "inner_attribute_item"));
-            first_item.map_or(src.len(), |n| src[..n.start_byte()].rfind('\n').map_or(0, |i| i + 1))
+            let first_item = module.named_children(&mut c).find(|n| {
+                !matches!(
+                    n.kind(),
+                    "line_comment" | "block_comment" | "inner_attribute_item"
+                )
+            });
+            first_item.map_or(src.len(), |n| {
+                src[..n.start_byte()].rfind('\n').map_or(0, |i| i + 1)
+            })
         }
-        None => src[module.start_byte()..].find('\n').map_or(module.start_byte() + 1, |i| module.start_byte() + i + 1),
+        None => src[module.start_byte()..]
+            .find('\n')
+            .map_or(module.start_byte() + 1, |i| module.start_byte() + i + 1),
     };
-    let indent = if module.kind() == "source_file" { "" } else { "    " };
-    Some(TextEdit { range: at..at, text: format!("{indent}use {path};\n") })
+    let indent = if module.kind() == "source_file" {
+        ""
+    } else {
+        "    "
+    };
+    Some(TextEdit {
+        range: at..at,
+        text: format!("{indent}use {path};\n"),
+    })
 }
 
 /// Apply non-overlapping edits (any order) to `src`.
@@ -238,7 +316,11 @@ pub fn map_back(edits: &[TextEdit], pos: usize) -> usize {
             break;
         }
         if pos <= new_end {
-            return if pos == new_start { e.range.start } else { e.range.end };
+            return if pos == new_start {
+                e.range.start
+            } else {
+                e.range.end
+            };
         }
         delta += e.text.len() as isize - e.range.len() as isize;
     }
@@ -250,7 +332,10 @@ mod tests {
     use super::*;
 
     fn e(r: Range<usize>, t: &str) -> TextEdit {
-        TextEdit { range: r, text: t.into() }
+        TextEdit {
+            range: r,
+            text: t.into(),
+        }
     }
 
     #[test]
@@ -280,7 +365,10 @@ mod tests {
         caps.insert("x".to_string(), tree.root_node());
         let mut b = HashMap::new();
         b.insert("n".to_string(), "7".to_string());
-        assert_eq!(render("[{x}] {n} {{lit}}", &caps, &b, src).unwrap(), "[foo(bar)] 7 {lit}");
+        assert_eq!(
+            render("[{x}] {n} {{lit}}", &caps, &b, src).unwrap(),
+            "[foo(bar)] 7 {lit}"
+        );
         assert!(render("{missing}", &caps, &b, src).is_err());
         assert_eq!(template_names("a {x:inner} {{y}} {z}"), vec!["x", "z"]);
     }
@@ -293,6 +381,9 @@ mod tests {
         let src2 = "//! doc\n#![allow(x)]\nfn f() {}\n";
         let t2 = Lang::Rust.parse(src2);
         let ed = ensure_use(t2.root_node(), "std::fmt::Write as _", src2).unwrap();
-        assert_eq!(apply(src2, &[ed]), "//! doc\n#![allow(x)]\nuse std::fmt::Write as _;\nfn f() {}\n");
+        assert_eq!(
+            apply(src2, &[ed]),
+            "//! doc\n#![allow(x)]\nuse std::fmt::Write as _;\nfn f() {}\n"
+        );
     }
 }

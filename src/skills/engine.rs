@@ -58,7 +58,9 @@ impl SkillSet {
     /// Scan one source text with every skill of its language.
     pub fn scan_source(&self, lang: Lang, src: &str) -> FileScan {
         let mut out = FileScan::default();
-        let Some(combined) = self.combined.get(&lang) else { return out };
+        let Some(combined) = self.combined.get(&lang) else {
+            return out;
+        };
         if !combined.dispatch.may_match_file(src.as_bytes()) {
             return out;
         }
@@ -80,7 +82,10 @@ impl SkillSet {
             cursor.set_max_start_depth(Some(0));
             let mut starts = Vec::new();
             ctx.decls.walk_file(tree.root_node(), lang, src, |node| {
-                if combined.dispatch.may_start(node.kind_id(), &src.as_bytes()[node.byte_range()]) {
+                if combined
+                    .dispatch
+                    .may_start(node.kind_id(), &src.as_bytes()[node.byte_range()])
+                {
                     starts.push(node);
                 }
             });
@@ -105,17 +110,30 @@ impl SkillSet {
                 }
                 continue;
             }
-            let skill = self.get(&f.skill).expect("finding comes from a loaded skill");
+            let skill = self
+                .get(&f.skill)
+                .expect("finding comes from a loaded skill");
             match self.verify(skill, lang, src, &errors, &f) {
                 Ok(()) => out.findings.push(f),
-                Err(why) => out.notes.push(format!("line {}: {} rejected: {why}", f.start_line, f.skill)),
+                Err(why) => out.notes.push(format!(
+                    "line {}: {} rejected: {why}",
+                    f.start_line, f.skill
+                )),
             }
         }
-        out.findings.sort_by(|a, b| (a.range.start, &a.skill).cmp(&(b.range.start, &b.skill)));
+        out.findings
+            .sort_by(|a, b| (a.range.start, &a.skill).cmp(&(b.range.start, &b.skill)));
         out
     }
 
-    fn take<'t>(&self, combined: &super::Combined, m: &QueryMatch<'_, 't>, ctx: &mut MatchCtx<'t>, candidates: &mut Vec<Finding>, notes: &mut Vec<String>) {
+    fn take<'t>(
+        &self,
+        combined: &super::Combined,
+        m: &QueryMatch<'_, 't>,
+        ctx: &mut MatchCtx<'t>,
+        candidates: &mut Vec<Finding>,
+        notes: &mut Vec<String>,
+    ) {
         let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
         match self.evaluate(skill, &combined.query, m, ctx) {
             Ok(Some(f)) => candidates.push(f),
@@ -125,12 +143,20 @@ impl SkillSet {
     }
 
     /// Turn one query match into a finding, if every guard holds.
-    fn evaluate<'t>(&self, skill: &Skill, query: &Query, m: &QueryMatch<'_, 't>, ctx: &mut MatchCtx<'t>) -> Result<Option<Finding>, String> {
+    fn evaluate<'t>(
+        &self,
+        skill: &Skill,
+        query: &Query,
+        m: &QueryMatch<'_, 't>,
+        ctx: &mut MatchCtx<'t>,
+    ) -> Result<Option<Finding>, String> {
         let names = query.capture_names();
         ctx.captures.clear();
         ctx.bindings.clear();
         for c in m.captures() {
-            ctx.captures.entry(names[c.index as usize].to_string()).or_insert(c.node);
+            ctx.captures
+                .entry(names[c.index as usize].to_string())
+                .or_insert(c.node);
         }
         let src = ctx.src;
         for (call, def) in &skill.guards {
@@ -140,7 +166,13 @@ impl SkillSet {
         }
         let mut edits = Vec::new();
         for call in &skill.edits {
-            edits.extend(edit::build(skill.lang, call, &ctx.captures, &ctx.bindings, src)?);
+            edits.extend(edit::build(
+                skill.lang,
+                call,
+                &ctx.captures,
+                &ctx.bindings,
+                src,
+            )?);
         }
         if edits.is_empty() || edits.iter().all(|e| src[e.range.clone()] == e.text) {
             return Ok(None);
@@ -148,12 +180,27 @@ impl SkillSet {
         let region = match ctx.captures.get("match") {
             Some(n) => n.byte_range(),
             None => {
-                let start = ctx.captures.values().map(|n| n.start_byte()).min().unwrap_or(0);
-                let end = ctx.captures.values().map(|n| n.end_byte()).max().unwrap_or(0);
+                let start = ctx
+                    .captures
+                    .values()
+                    .map(|n| n.start_byte())
+                    .min()
+                    .unwrap_or(0);
+                let end = ctx
+                    .captures
+                    .values()
+                    .map(|n| n.end_byte())
+                    .max()
+                    .unwrap_or(0);
                 start..end
             }
         };
-        let anchor = ctx.captures.get("match").copied().or_else(|| ctx.captures.values().min_by_key(|n| n.start_byte()).copied());
+        let anchor = ctx.captures.get("match").copied().or_else(|| {
+            ctx.captures
+                .values()
+                .min_by_key(|n| n.start_byte())
+                .copied()
+        });
         let message = edit::render(&skill.spec.message, &ctx.captures, &ctx.bindings, src)?;
         Ok(Some(Finding {
             skill: skill.id().to_string(),
@@ -183,13 +230,23 @@ impl SkillSet {
     }
 
     /// Rungs 3 and 4: the edit re-parses cleanly and does not apply twice.
-    fn verify(&self, skill: &Skill, lang: Lang, src: &str, errors: &[Range<usize>], f: &Finding) -> Result<(), String> {
+    fn verify(
+        &self,
+        skill: &Skill,
+        lang: Lang,
+        src: &str,
+        errors: &[Range<usize>],
+        f: &Finding,
+    ) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
         let tree = lang.parse(&edited);
         super::types::begin_file();
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
-            return Err(format!("the edited code does not parse ({new_errors} syntax error(s) where there were {})", errors.len()));
+            return Err(format!(
+                "the edited code does not parse ({new_errors} syntax error(s) where there were {})",
+                errors.len()
+            ));
         }
         for again in self.scan_with(skill, &edited, &tree) {
             let start = edit::map_back(&f.edits, again.range.start);
@@ -220,13 +277,24 @@ impl SkillSet {
             }
             rounds += 1;
             for f in &held {
-                notes.push(format!("line {}: {} overlaps another edit; retried after rescan", f.start_line, f.skill));
+                notes.push(format!(
+                    "line {}: {} overlaps another edit; retried after rescan",
+                    f.start_line, f.skill
+                ));
             }
-            let edits: Vec<TextEdit> = chosen.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+            let edits: Vec<TextEdit> = chosen
+                .iter()
+                .flat_map(|f| f.edits.iter().cloned())
+                .collect();
             text = edit::apply(&text, &edits);
             applied.extend(chosen);
         }
-        FixOutcome { text, applied, rounds, notes }
+        FixOutcome {
+            text,
+            applied,
+            rounds,
+            notes,
+        }
     }
 }
 
@@ -235,7 +303,11 @@ pub fn choose_compatible(findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>)
     let mut chosen: Vec<Finding> = Vec::new();
     let mut held = Vec::new();
     for f in findings {
-        let clash = chosen.iter().any(|c| c.edits.iter().any(|a| f.edits.iter().any(|b| edit::conflicts(a, b))));
+        let clash = chosen.iter().any(|c| {
+            c.edits
+                .iter()
+                .any(|a| f.edits.iter().any(|b| edit::conflicts(a, b)))
+        });
         if clash {
             held.push(f);
         } else {
@@ -252,18 +324,29 @@ fn dedup(findings: &mut Vec<Finding>) {
 
 /// The error range that makes this finding's surroundings untrustworthy: one
 /// inside its enclosing function (or, at file scope, inside its statement).
-fn broken_region(lang: Lang, tree: &Tree, f: &Finding, errors: &[Range<usize>]) -> Option<Range<usize>> {
+fn broken_region(
+    lang: Lang,
+    tree: &Tree,
+    f: &Finding,
+    errors: &[Range<usize>],
+) -> Option<Range<usize>> {
     if errors.is_empty() {
         return None;
     }
-    let node = tree.root_node().descendant_for_byte_range(f.range.start, f.range.end)?;
-    let scope = lang::enclosing_named_function(lang, node).unwrap_or_else(|| super::syntax::enclosing_statement(lang, node));
+    let node = tree
+        .root_node()
+        .descendant_for_byte_range(f.range.start, f.range.end)?;
+    let scope = lang::enclosing_named_function(lang, node)
+        .unwrap_or_else(|| super::syntax::enclosing_statement(lang, node));
     let mut scope_range = scope.byte_range();
     for e in &f.edits {
         scope_range.start = scope_range.start.min(e.range.start);
         scope_range.end = scope_range.end.max(e.range.end);
     }
-    errors.iter().find(|e| e.start < scope_range.end && scope_range.start < e.end.max(e.start + 1)).cloned()
+    errors
+        .iter()
+        .find(|e| e.start < scope_range.end && scope_range.start < e.end.max(e.start + 1))
+        .cloned()
 }
 
 #[cfg(test)]
@@ -284,37 +367,73 @@ mod tests {
     #[test]
     fn overlapping_edits_cascade_over_rescans() {
         let s = set(vec![
-            skill("rust/unwrap", r#"(call_expression function: (identifier) @f arguments: (arguments (call_expression) @inner) (#eq? @f "wrap")) @outer"#, r#"replace(@outer, "{inner}")"#),
-            skill("rust/speed", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"replace(@call, "fast()")"#),
+            skill(
+                "rust/unwrap",
+                r#"(call_expression function: (identifier) @f arguments: (arguments (call_expression) @inner) (#eq? @f "wrap")) @outer"#,
+                r#"replace(@outer, "{inner}")"#,
+            ),
+            skill(
+                "rust/speed",
+                r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#,
+                r#"replace(@call, "fast()")"#,
+            ),
         ]);
         let out = s.fix_source(Lang::Rust, "fn f() { wrap(slow()); }\n");
         assert_eq!(out.text, "fn f() { fast(); }\n");
         assert_eq!(out.rounds, 2, "the inner rewrite waits for a rescan");
         assert_eq!(out.applied.len(), 2);
-        assert!(out.notes.iter().any(|n| n.contains("overlaps")), "{:?}", out.notes);
+        assert!(
+            out.notes.iter().any(|n| n.contains("overlaps")),
+            "{:?}",
+            out.notes
+        );
     }
 
     #[test]
     fn edits_that_break_the_parse_are_rejected() {
-        let s = set(vec![skill("rust/bad", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"replace(@call, "fast(")"#)]);
+        let s = set(vec![skill(
+            "rust/bad",
+            r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#,
+            r#"replace(@call, "fast(")"#,
+        )]);
         let scan = s.scan_source(Lang::Rust, "fn f() { slow(); }\n");
         assert!(scan.findings.is_empty());
-        assert!(scan.notes.iter().any(|n| n.contains("does not parse")), "{:?}", scan.notes);
+        assert!(
+            scan.notes.iter().any(|n| n.contains("does not parse")),
+            "{:?}",
+            scan.notes
+        );
     }
 
     #[test]
     fn edits_that_would_apply_again_are_rejected() {
-        let s = set(vec![skill("rust/loop", r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#, r#"insert-before(@call, "/*x*/ ")"#)]);
+        let s = set(vec![skill(
+            "rust/loop",
+            r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#,
+            r#"insert-before(@call, "/*x*/ ")"#,
+        )]);
         let scan = s.scan_source(Lang::Rust, "fn f() { slow(); }\n");
         assert!(scan.findings.is_empty());
-        assert!(scan.notes.iter().any(|n| n.contains("twice")), "{:?}", scan.notes);
+        assert!(
+            scan.notes.iter().any(|n| n.contains("twice")),
+            "{:?}",
+            scan.notes
+        );
     }
 
     #[test]
     fn one_query_pass_serves_all_skills() {
         let s = set(vec![
-            skill("rust/a", r#"(call_expression function: (identifier) @f (#eq? @f "a")) @call"#, r#"replace(@call, "x()")"#),
-            skill("rust/b", r#"(call_expression function: (identifier) @f (#eq? @f "b")) @call"#, r#"replace(@call, "y()")"#),
+            skill(
+                "rust/a",
+                r#"(call_expression function: (identifier) @f (#eq? @f "a")) @call"#,
+                r#"replace(@call, "x()")"#,
+            ),
+            skill(
+                "rust/b",
+                r#"(call_expression function: (identifier) @f (#eq? @f "b")) @call"#,
+                r#"replace(@call, "y()")"#,
+            ),
         ]);
         assert_eq!(s.combined[&Lang::Rust].pattern_skill, vec![0, 1]);
         let scan = s.scan_source(Lang::Rust, "fn f() { a(); b(); }\n");
@@ -349,9 +468,18 @@ mod dispatch_tests {
             }
         }
         assert!(sources.len() > 60);
-        let key = |scan: FileScan| scan.findings.into_iter().map(|f| (f.skill, f.range, f.edits)).collect::<Vec<_>>();
+        let key = |scan: FileScan| {
+            scan.findings
+                .into_iter()
+                .map(|f| (f.skill, f.range, f.edits))
+                .collect::<Vec<_>>()
+        };
         for (lang, src) in &sources {
-            assert_eq!(key(fast.scan_source(*lang, src)), key(slow.scan_source(*lang, src)), "{src}");
+            assert_eq!(
+                key(fast.scan_source(*lang, src)),
+                key(slow.scan_source(*lang, src)),
+                "{src}"
+            );
         }
     }
 }

@@ -19,16 +19,34 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
     let alone = match set.only(skill.id()) {
         Ok(s) => s,
         Err(e) => {
-            failures.push(ExampleFailure { skill: skill.id().into(), kind: "load", index: 0, detail: e.to_string() });
+            failures.push(ExampleFailure {
+                skill: skill.id().into(),
+                kind: "load",
+                index: 0,
+                detail: e.to_string(),
+            });
             return failures;
         }
     };
-    let fail = |kind, index, detail: String| ExampleFailure { skill: skill.id().into(), kind, index, detail };
+    let fail = |kind, index, detail: String| ExampleFailure {
+        skill: skill.id().into(),
+        kind,
+        index,
+        detail,
+    };
     if skill.spec.examples.len() < 2 {
-        failures.push(fail("coverage", 0, "a skill needs at least 2 before/after examples".into()));
+        failures.push(fail(
+            "coverage",
+            0,
+            "a skill needs at least 2 before/after examples".into(),
+        ));
     }
     if skill.spec.leave_alone.len() < 2 {
-        failures.push(fail("coverage", 0, "a skill needs at least 2 leave-alone cases".into()));
+        failures.push(fail(
+            "coverage",
+            0,
+            "a skill needs at least 2 leave-alone cases".into(),
+        ));
     }
     for (i, ex) in skill.spec.examples.iter().enumerate() {
         let out = alone.fix_source(skill.lang, &ex.before);
@@ -46,12 +64,23 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
         }
         let combined = set.scan_source(skill.lang, &ex.before);
         if !combined.findings.iter().any(|f| f.skill == skill.id()) {
-            failures.push(fail("combined", i + 1, format!("example {}: found alone but not by the combined query of all skills", i + 1)));
+            failures.push(fail(
+                "combined",
+                i + 1,
+                format!(
+                    "example {}: found alone but not by the combined query of all skills",
+                    i + 1
+                ),
+            ));
         }
         // The result must be stable: a second fix changes nothing.
         let again = alone.fix_source(skill.lang, &out.text);
         if again.text != out.text {
-            failures.push(fail("idempotence", i + 1, format!("example {}: a second fix changed the result again", i + 1)));
+            failures.push(fail(
+                "idempotence",
+                i + 1,
+                format!("example {}: a second fix changed the result again", i + 1),
+            ));
         }
     }
     for (i, la) in skill.spec.leave_alone.iter().enumerate() {
@@ -60,12 +89,21 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
         // queries are concatenated shows up here).
         let scan = alone.scan_source(skill.lang, &la.code);
         let combined = set.scan_source(skill.lang, &la.code);
-        let in_combined = combined.findings.into_iter().find(|f| f.skill == skill.id());
+        let in_combined = combined
+            .findings
+            .into_iter()
+            .find(|f| f.skill == skill.id());
         if let Some(f) = scan.findings.first().or(in_combined.as_ref()) {
             failures.push(fail(
                 "leave-alone",
                 i + 1,
-                format!("leave-alone case {} ({}) was matched at line {}: {}", i + 1, la.why, f.start_line, f.message),
+                format!(
+                    "leave-alone case {} ({}) was matched at line {}: {}",
+                    i + 1,
+                    la.why,
+                    f.start_line,
+                    f.message
+                ),
             ));
         }
     }

@@ -28,7 +28,15 @@ pub struct MatchCtx<'a> {
 impl<'a> MatchCtx<'a> {
     /// A context for one file; captures and bindings are filled per match.
     pub fn new(lang: Lang, src: &'a str, root: Node<'a>, types: &'a TypeFamilies) -> MatchCtx<'a> {
-        MatchCtx { lang, src, root, decls: DeclIndex::default(), captures: HashMap::new(), bindings: HashMap::new(), types }
+        MatchCtx {
+            lang,
+            src,
+            root,
+            decls: DeclIndex::default(),
+            captures: HashMap::new(),
+            bindings: HashMap::new(),
+            types,
+        }
     }
 
     /// The node an argument names; `None` when the capture did not take part
@@ -90,11 +98,24 @@ pub fn lookup(name: &str) -> Option<&'static GuardDef> {
 pub fn validate(call: &Call) -> Result<&'static GuardDef, String> {
     let def = lookup(&call.name).ok_or_else(|| {
         let known: Vec<&str> = guards::CATALOGUE.iter().map(|g| g.name).collect();
-        format!("unknown guard `{}` (known guards: {})", call.name, known.join(", "))
+        format!(
+            "unknown guard `{}` (known guards: {})",
+            call.name,
+            known.join(", ")
+        )
     })?;
-    let required = def.params.iter().filter(|p| **p != Param::OptionalNode).count();
+    let required = def
+        .params
+        .iter()
+        .filter(|p| **p != Param::OptionalNode)
+        .count();
     if call.args.len() < required || call.args.len() > def.params.len() {
-        return Err(format!("guard `{}` takes {} argument(s), got {} in `{call}`", def.name, def.params.len(), call.args.len()));
+        return Err(format!(
+            "guard `{}` takes {} argument(s), got {} in `{call}`",
+            def.name,
+            def.params.len(),
+            call.args.len()
+        ));
     }
     for (arg, param) in call.args.iter().zip(def.params) {
         let ok = match param {
@@ -102,7 +123,10 @@ pub fn validate(call: &Call) -> Result<&'static GuardDef, String> {
             Param::Word => matches!(arg, Arg::Word(_) | Arg::Text(_)),
         };
         if !ok {
-            return Err(format!("guard `{}`: argument `{arg:?}` should be a {param:?} in `{call}`", def.name));
+            return Err(format!(
+                "guard `{}`: argument `{arg:?}` should be a {param:?} in `{call}`",
+                def.name
+            ));
         }
     }
     Ok(def)

@@ -6,8 +6,8 @@
 //! query pass however many skills there are.
 
 pub mod call;
-pub mod edit;
 mod dispatch;
+pub mod edit;
 pub mod engine;
 pub mod examples;
 pub mod guard;
@@ -56,7 +56,10 @@ impl Skill {
     }
 
     fn query(&self) -> &Query {
-        self.query.get_or_init(|| Query::new(&self.lang.grammar(), &self.spec.query).expect("validated when the skill loaded"))
+        self.query.get_or_init(|| {
+            Query::new(&self.lang.grammar(), &self.spec.query)
+                .expect("validated when the skill loaded")
+        })
     }
 }
 
@@ -79,21 +82,25 @@ pub struct SkillSet {
 impl SkillSet {
     /// The skills built into the binary (from this repository's `rewrites/`).
     pub fn builtin() -> Result<SkillSet> {
-        let files: Vec<(String, String)> =
-            embedded::EMBEDDED.iter().map(|(p, s)| (format!("<builtin>/rewrites/{p}"), s.to_string())).collect();
+        let files: Vec<(String, String)> = embedded::EMBEDDED
+            .iter()
+            .map(|(p, s)| (format!("<builtin>/rewrites/{p}"), s.to_string()))
+            .collect();
         Self::from_files(files)
     }
 
     /// Skills from a directory laid out like `rewrites/`.
     pub fn from_dir(dir: &Path) -> Result<SkillSet> {
         let mut paths = Vec::new();
-        collect_toml(dir, &mut paths).with_context(|| format!("reading skills from {}", dir.display()))?;
+        collect_toml(dir, &mut paths)
+            .with_context(|| format!("reading skills from {}", dir.display()))?;
         if paths.is_empty() {
             bail!("no skill files (*.toml) under {}", dir.display());
         }
         let mut files = Vec::new();
         for p in paths {
-            let text = fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
             files.push((p.display().to_string(), text));
         }
         Self::from_files(files)
@@ -122,7 +129,11 @@ impl SkillSet {
         let mut seen = BTreeSet::new();
         for s in &skills {
             if !seen.insert(s.id().to_string()) {
-                bail!("two skills have the id `{}` (second one in {})", s.id(), s.origin);
+                bail!(
+                    "two skills have the id `{}` (second one in {})",
+                    s.id(),
+                    s.origin
+                );
             }
         }
         skills.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
@@ -134,15 +145,21 @@ impl SkillSet {
         // One combined query a language, compiled in parallel: compiling is
         // the bulk of start-up time, and each skill's own query is only
         // compiled when a finding needs its idempotence check.
-        let built: Vec<Result<Option<(Lang, Combined)>>> =
-            Lang::ALL.par_iter().map(|&lang| Self::combine(&skills, lang)).collect();
+        let built: Vec<Result<Option<(Lang, Combined)>>> = Lang::ALL
+            .par_iter()
+            .map(|&lang| Self::combine(&skills, lang))
+            .collect();
         let mut combined = HashMap::new();
         for b in built {
             if let Some((lang, c)) = b? {
                 combined.insert(lang, c);
             }
         }
-        Ok(SkillSet { skills, combined, types })
+        Ok(SkillSet {
+            skills,
+            combined,
+            types,
+        })
     }
 
     fn combine(skills: &[Skill], lang: Lang) -> Result<Option<(Lang, Combined)>> {
@@ -157,19 +174,29 @@ impl SkillSet {
         if spans.is_empty() {
             return Ok(None);
         }
-        let skill_at = |offset: usize| spans.iter().find(|(r, _)| r.start <= offset && offset <= r.end);
+        let skill_at = |offset: usize| {
+            spans
+                .iter()
+                .find(|(r, _)| r.start <= offset && offset <= r.end)
+        };
         let query = Query::new(&lang.grammar(), &source).map_err(|e| match skill_at(e.offset) {
             Some((range, i)) => {
                 let local = &source[range.start..e.offset.min(range.end)];
                 let line = local.matches('\n').count() + 1;
                 let column = local.len() - local.rfind('\n').map_or(0, |p| p + 1) + 1;
-                anyhow::anyhow!("{}: query error at line {line}, column {column}: {:?} {}", skills[*i].origin, e.kind, e.message)
+                anyhow::anyhow!(
+                    "{}: query error at line {line}, column {column}: {:?} {}",
+                    skills[*i].origin,
+                    e.kind,
+                    e.message
+                )
             }
             None => anyhow::anyhow!("combined {} query: {e}", lang.id()),
         })?;
         let mut pattern_skill = Vec::with_capacity(query.pattern_count());
         for p in 0..query.pattern_count() {
-            let (_, i) = skill_at(query.start_byte_for_pattern(p)).context("a pattern outside every skill's query")?;
+            let (_, i) = skill_at(query.start_byte_for_pattern(p))
+                .context("a pattern outside every skill's query")?;
             pattern_skill.push(*i);
         }
         for (_, i) in &spans {
@@ -178,7 +205,14 @@ impl SkillSet {
             }
         }
         let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source);
-        Ok(Some((lang, Combined { query, dispatch, pattern_skill })))
+        Ok(Some((
+            lang,
+            Combined {
+                query,
+                dispatch,
+                pattern_skill,
+            },
+        )))
     }
 
     /// Keep only the skills whose id is listed (or starts with `<prefix>/`).
@@ -187,7 +221,11 @@ impl SkillSet {
             return Ok(self);
         }
         for id in ids {
-            if !self.skills.iter().any(|s| s.id() == id || s.id().starts_with(&format!("{id}/"))) {
+            if !self
+                .skills
+                .iter()
+                .any(|s| s.id() == id || s.id().starts_with(&format!("{id}/")))
+            {
                 let known: Vec<&str> = self.skills.iter().map(|s| s.id()).collect();
                 bail!("no skill `{id}` (known: {})", known.join(", "));
             }
@@ -196,7 +234,10 @@ impl SkillSet {
         let kept = self
             .skills
             .into_iter()
-            .filter(|s| ids.iter().any(|id| s.id() == id || s.id().starts_with(&format!("{id}/"))))
+            .filter(|s| {
+                ids.iter()
+                    .any(|id| s.id() == id || s.id().starts_with(&format!("{id}/")))
+            })
             .collect();
         Self::assemble(kept, types)
     }
@@ -217,7 +258,9 @@ impl SkillSet {
     }
 
     pub fn languages(&self) -> impl Iterator<Item = Lang> + '_ {
-        Lang::ALL.into_iter().filter(|l| self.combined.contains_key(l))
+        Lang::ALL
+            .into_iter()
+            .filter(|l| self.combined.contains_key(l))
     }
 }
 
@@ -236,15 +279,20 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Parse and validate one skill file. Every error names the file and the part.
 fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
-    let spec: SkillSpec = toml::from_str(text).with_context(|| format!("{origin}: not a valid skill file"))?;
+    let spec: SkillSpec =
+        toml::from_str(text).with_context(|| format!("{origin}: not a valid skill file"))?;
     let (lang_id, name) = spec
         .id
         .split_once('/')
         .with_context(|| format!("{origin}: id `{}` must be `<lang>/<name>`", spec.id))?;
-    let lang = Lang::from_id(lang_id).with_context(|| format!("{origin}: unknown language `{lang_id}` in id `{}`", spec.id))?;
+    let lang = Lang::from_id(lang_id)
+        .with_context(|| format!("{origin}: unknown language `{lang_id}` in id `{}`", spec.id))?;
     let expected_tail = format!("{lang_id}/{name}.toml");
     if !origin.replace('\\', "/").ends_with(&expected_tail) {
-        bail!("{origin}: skill `{}` must live in rewrites/{expected_tail}", spec.id);
+        bail!(
+            "{origin}: skill `{}` must live in rewrites/{expected_tail}",
+            spec.id
+        );
     }
     let captures = capture_names(&spec.query);
     let mut provided = captures.clone();
@@ -286,7 +334,15 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
             bail!("{origin}: message uses `{{{name}}}`, which no capture or guard provides");
         }
     }
-    Ok(Skill { spec, lang, origin: origin.to_string(), guards, edits, source_text: text.to_string(), query: std::sync::OnceLock::new() })
+    Ok(Skill {
+        spec,
+        lang,
+        origin: origin.to_string(),
+        guards,
+        edits,
+        source_text: text.to_string(),
+        query: std::sync::OnceLock::new(),
+    })
 }
 
 /// The capture names a query defines (`@name` outside strings and comments).
@@ -300,12 +356,12 @@ fn capture_names(query: &str) -> BTreeSet<String> {
                 chars.next();
             }
             '"' => in_str = !in_str,
-            ';' if !in_str => {
-                while chars.next_if(|&c| c != '\n').is_some() {}
-            }
+            ';' if !in_str => while chars.next_if(|&c| c != '\n').is_some() {},
             '@' if !in_str => {
                 let mut name = String::new();
-                while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+                while let Some(c) =
+                    chars.next_if(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                {
                     name.push(c);
                 }
                 if !name.is_empty() {

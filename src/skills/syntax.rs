@@ -105,7 +105,10 @@ pub fn named_leaves<'t>(scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>>
     let bytes = src.as_bytes();
     let hay = &bytes[range.clone()];
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let (starts_word, ends_word) = (word(name.as_bytes()[0]), word(name.as_bytes()[name.len() - 1]));
+    let (starts_word, ends_word) = (
+        word(name.as_bytes()[0]),
+        word(name.as_bytes()[name.len() - 1]),
+    );
     memchr::memmem::find_iter(hay, name.as_bytes())
         // A hit inside a longer word (`g` in `graph`) is no leaf: reject it
         // from the text alone, before asking the tree.
@@ -130,7 +133,9 @@ fn nodes_containing<'t>(scope: Node<'t>, needle: &str, src: &str) -> Vec<Node<'t
     let range = scope.byte_range();
     let hay = &src.as_bytes()[range.clone()];
     let mut out: Vec<Node> = memchr::memmem::find_iter(hay, needle.as_bytes())
-        .filter_map(|off| scope.descendant_for_byte_range(range.start + off, range.start + off + needle.len()))
+        .filter_map(|off| {
+            scope.descendant_for_byte_range(range.start + off, range.start + off + needle.len())
+        })
         .collect();
     out.dedup();
     out
@@ -145,9 +150,14 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
         .collect();
     if lang == Lang::Rust {
         for n in nodes_containing(scope, name, src) {
-            let lit = lang::ancestor(n, |a| matches!(a.kind(), "string_literal" | "raw_string_literal"));
+            let lit = lang::ancestor(n, |a| {
+                matches!(a.kind(), "string_literal" | "raw_string_literal")
+            });
             if let Some(lit) = lit {
-                if !out.contains(&lit) && in_macro(lit) && format_string_captures(text(lit, src), name) {
+                if !out.contains(&lit)
+                    && in_macro(lit)
+                    && format_string_captures(text(lit, src), name)
+                {
                     out.push(lit);
                 }
             }
@@ -161,7 +171,9 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
 /// field, method or path item (`inv.warehouse`), never a local variable.
 fn is_member_token(node: Node<'_>, src: &str) -> bool {
     node.parent().is_some_and(|p| p.kind() == "token_tree")
-        && node.prev_sibling().is_some_and(|prev| !prev.is_named() && matches!(text(prev, src), "." | "::"))
+        && node
+            .prev_sibling()
+            .is_some_and(|prev| !prev.is_named() && matches!(text(prev, src), "." | "::"))
 }
 
 fn in_macro(node: Node<'_>) -> bool {
@@ -212,7 +224,13 @@ pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Op
 }
 
 /// `declaration_of` for callers that already hold the tree's root.
-pub fn declaration_in<'t>(root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+pub fn declaration_in<'t>(
+    root: Node<'t>,
+    lang: Lang,
+    at: Node<'t>,
+    name: &str,
+    src: &str,
+) -> Option<Decl<'t>> {
     let scope = function_scope_in(root, lang, at);
     let pos = at.start_byte();
     let local = named_leaves(scope, name, src)
@@ -249,7 +267,13 @@ impl<'t> DeclIndex<'t> {
     /// Every declaration in `scope`, found in one cursor walk that keeps the
     /// ancestors at hand. With `global`, function bodies are skipped (the
     /// file-scope table).
-    fn scope_decls(&self, scope: Node<'t>, lang: Lang, src: &str, global: bool) -> std::rc::Rc<ScopeDecls<'t>> {
+    fn scope_decls(
+        &self,
+        scope: Node<'t>,
+        lang: Lang,
+        src: &str,
+        global: bool,
+    ) -> std::rc::Rc<ScopeDecls<'t>> {
         if let Some(found) = self.memo.borrow().get(&scope.id()) {
             return found.clone();
         }
@@ -265,7 +289,10 @@ impl<'t> DeclIndex<'t> {
             let kind = node.kind();
             if kind == "identifier" || (global && kind == "field_identifier") {
                 if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
-                    table.entry(text(node, src).to_string()).or_default().push((d, visible));
+                    table
+                        .entry(text(node, src).to_string())
+                        .or_default()
+                        .push((d, visible));
                 }
             }
             // Descend, except into function bodies when collecting globals.
@@ -293,7 +320,13 @@ impl<'t> DeclIndex<'t> {
     /// `visit` (the engine picks the nodes where a pattern can start), and
     /// on the way collects the file's named functions and its file-scope
     /// declarations, which would otherwise each cost a walk of their own.
-    pub fn walk_file(&self, root: Node<'t>, lang: Lang, src: &str, mut visit: impl FnMut(Node<'t>)) {
+    pub fn walk_file(
+        &self,
+        root: Node<'t>,
+        lang: Lang,
+        src: &str,
+        mut visit: impl FnMut(Node<'t>),
+    ) {
         let named_fn = |k: &str| match lang {
             Lang::Cpp => k == "function_definition",
             Lang::Rust => k == "function_item",
@@ -320,7 +353,10 @@ impl<'t> DeclIndex<'t> {
                         Some((_, t)) => t,
                         None => &mut globals,
                     };
-                    table.entry(text(node, src).to_string()).or_default().push((d, visible));
+                    table
+                        .entry(text(node, src).to_string())
+                        .or_default()
+                        .push((d, visible));
                 }
             }
             if cursor.goto_first_child() {
@@ -346,7 +382,9 @@ impl<'t> DeclIndex<'t> {
         }
         drop(memo);
         let _ = self.functions.set(functions);
-        self.memo.borrow_mut().insert(root.id(), std::rc::Rc::new(globals));
+        self.memo
+            .borrow_mut()
+            .insert(root.id(), std::rc::Rc::new(globals));
     }
 
     /// The innermost named function containing `node`, from a list made once
@@ -377,41 +415,73 @@ impl<'t> DeclIndex<'t> {
         });
         let (start, end) = (node.start_byte(), node.end_byte());
         let upto = functions.partition_point(|f| f.start_byte() <= start);
-        functions[..upto].iter().rev().find(|f| f.end_byte() >= end && *f != &node).copied()
+        functions[..upto]
+            .iter()
+            .rev()
+            .find(|f| f.end_byte() >= end && *f != &node)
+            .copied()
     }
 
     /// The declaration that `ident` itself introduces, if it is a declaring
     /// name, answered from the scope's table (no climbing).
-    pub fn declared_here(&self, root: Node<'t>, lang: Lang, ident: Node<'t>, src: &str) -> Option<Decl<'t>> {
+    pub fn declared_here(
+        &self,
+        root: Node<'t>,
+        lang: Lang,
+        ident: Node<'t>,
+        src: &str,
+    ) -> Option<Decl<'t>> {
         let name = text(ident, src);
         let (scope, global) = match self.function_at(root, lang, ident) {
             Some(f) => (f, false),
             None => (root, true),
         };
         let table = self.scope_decls(scope, lang, src, global);
-        table.get(name)?.iter().find(|(d, _)| d.name == ident).map(|(d, _)| d.clone())
+        table
+            .get(name)?
+            .iter()
+            .find(|(d, _)| d.name == ident)
+            .map(|(d, _)| d.clone())
     }
 
     /// `declaration_in`, remembering what it found for the rest of the file.
-    pub fn declaration(&self, root: Node<'t>, lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
+    pub fn declaration(
+        &self,
+        root: Node<'t>,
+        lang: Lang,
+        at: Node<'t>,
+        name: &str,
+        src: &str,
+    ) -> Option<Decl<'t>> {
         let pos = at.start_byte();
         if let Some(scope) = self.function_at(root, lang, at) {
             let local = self.scope_decls(scope, lang, src, false);
             let found = local.get(name).and_then(|ds| {
-                ds.iter().filter(|(d, _)| d.name.start_byte() < pos).rfind(|(_, v)| v.start <= pos && pos < v.end)
+                ds.iter()
+                    .filter(|(d, _)| d.name.start_byte() < pos)
+                    .rfind(|(_, v)| v.start <= pos && pos < v.end)
             });
             if let Some((d, _)) = found {
                 return Some(d.clone());
             }
         }
         let globals = self.scope_decls(root, lang, src, true);
-        globals.get(name).and_then(|ds| ds.first()).map(|(d, _)| d.clone())
+        globals
+            .get(name)
+            .and_then(|ds| ds.first())
+            .map(|(d, _)| d.clone())
     }
 }
 
 /// `declared_by` for a node reached by a cursor walk, whose ancestors
 /// (`path`, outermost first) are at hand; with the range it is visible in.
-fn declared_on_path<'t>(lang: Lang, node: Node<'t>, path: &[Node<'t>], src: &str, global: bool) -> Option<(Decl<'t>, std::ops::Range<usize>)> {
+fn declared_on_path<'t>(
+    lang: Lang,
+    node: Node<'t>,
+    path: &[Node<'t>],
+    src: &str,
+    global: bool,
+) -> Option<(Decl<'t>, std::ops::Range<usize>)> {
     let parent_of = |n: Node<'t>| -> Option<Node<'t>> {
         if n == node {
             return path.last().copied();
@@ -432,7 +502,11 @@ fn visible_range(lang: Lang, decl: &Decl<'_>) -> std::ops::Range<usize> {
     visible_range_with(lang, decl, &|n| n.parent())
 }
 
-fn visible_range_with<'t>(lang: Lang, decl: &Decl<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>) -> std::ops::Range<usize> {
+fn visible_range_with<'t>(
+    lang: Lang,
+    decl: &Decl<'t>,
+    parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
+) -> std::ops::Range<usize> {
     let block = if decl.is_param {
         let mut cur = parent_of(decl.node);
         while let Some(n) = cur {
@@ -462,14 +536,25 @@ pub fn declared_by<'t>(lang: Lang, ident: Node<'t>, src: &str, global: bool) -> 
 /// `declared_by` with a caller-provided way to reach parents (a tree walk
 /// that already holds the ancestors answers in O(1) what `Node::parent`
 /// answers by re-descending from the root).
-fn declared_by_with<'t>(lang: Lang, ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
+fn declared_by_with<'t>(
+    lang: Lang,
+    ident: Node<'t>,
+    parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
+    src: &str,
+    global: bool,
+) -> Option<Decl<'t>> {
     match lang {
         Lang::Cpp => cpp_declared_by(ident, parent_of, src, global),
         Lang::Rust => rust_declared_by(ident, parent_of, src, global),
     }
 }
 
-fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
+fn cpp_declared_by<'t>(
+    ident: Node<'t>,
+    parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
+    src: &str,
+    global: bool,
+) -> Option<Decl<'t>> {
     let mut indirect = false;
     let mut init = None;
     let mut child = ident;
@@ -482,7 +567,10 @@ fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<N
             "reference_declarator" | "pointer_declarator" if is_declarator_child => indirect = true,
             "array_declarator" if is_declarator_child => {}
             "init_declarator" if is_declarator_child => init = cur.child_by_field_name("value"),
-            "declaration" | "field_declaration" | "parameter_declaration" | "optional_parameter_declaration"
+            "declaration"
+            | "field_declaration"
+            | "parameter_declaration"
+            | "optional_parameter_declaration"
             | "for_range_loop" => {
                 // Multiple declarators (`std::string a, b;`) share the type.
                 let ok = is_declarator_child || has_declarator(cur, child);
@@ -496,14 +584,20 @@ fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<N
         child = cur;
         cur = parent_of(cur)?;
     }
-    let ty = cur.child_by_field_name("type").map(|t| text(t, src).to_string());
+    let ty = cur
+        .child_by_field_name("type")
+        .map(|t| text(t, src).to_string());
     let mut is_const = false;
     let mut is_static = false;
     let mut c = cur.walk();
     for ch in cur.children(&mut c) {
         match ch.kind() {
-            "type_qualifier" if text(ch, src) == "const" || text(ch, src) == "constexpr" => is_const = true,
-            "storage_class_specifier" if text(ch, src) == "static" || text(ch, src) == "thread_local" => {
+            "type_qualifier" if text(ch, src) == "const" || text(ch, src) == "constexpr" => {
+                is_const = true
+            }
+            "storage_class_specifier"
+                if text(ch, src) == "static" || text(ch, src) == "thread_local" =>
+            {
                 is_static = true
             }
             _ => {}
@@ -516,7 +610,10 @@ fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<N
         node: cur,
         name: ident,
         ty,
-        is_param: matches!(cur.kind(), "parameter_declaration" | "optional_parameter_declaration"),
+        is_param: matches!(
+            cur.kind(),
+            "parameter_declaration" | "optional_parameter_declaration"
+        ),
         is_indirect: indirect,
         is_const,
         is_static,
@@ -527,11 +624,18 @@ fn cpp_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<N
 
 fn has_declarator(decl: Node<'_>, child: Node<'_>) -> bool {
     let mut c = decl.walk();
-    let found = decl.children_by_field_name("declarator", &mut c).any(|d| d == child);
+    let found = decl
+        .children_by_field_name("declarator", &mut c)
+        .any(|d| d == child);
     found
 }
 
-fn rust_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>, src: &str, global: bool) -> Option<Decl<'t>> {
+fn rust_declared_by<'t>(
+    ident: Node<'t>,
+    parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
+    src: &str,
+    global: bool,
+) -> Option<Decl<'t>> {
     let parent = parent_of(ident)?;
     let is_pattern = parent.child_by_field_name("pattern") == Some(ident);
     match parent.kind() {
@@ -554,7 +658,9 @@ fn rust_declared_by<'t>(ident: Node<'t>, parent_of: &dyn Fn(Node<'t>) -> Option<
             })
         }
         "parameter" if is_pattern => {
-            let ty = parent.child_by_field_name("type").map(|t| text(t, src).to_string());
+            let ty = parent
+                .child_by_field_name("type")
+                .map(|t| text(t, src).to_string());
             Some(Decl {
                 node: parent,
                 name: ident,
@@ -602,7 +708,14 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
                     let ctor = matches!(name, "new" | "from" | "with_capacity" | "default");
                     let owned = matches!(
                         path,
-                        "String" | "Vec" | "HashMap" | "HashSet" | "BTreeMap" | "BTreeSet" | "VecDeque" | "PathBuf"
+                        "String"
+                            | "Vec"
+                            | "HashMap"
+                            | "HashSet"
+                            | "BTreeMap"
+                            | "BTreeSet"
+                            | "VecDeque"
+                            | "PathBuf"
                     );
                     (ctor && owned).then(|| path.to_string())
                 }
@@ -616,7 +729,9 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
                         "join" => {
                             let args = init.child_by_field_name("arguments")?;
                             let only_literal = args.named_child_count() == 1
-                                && args.named_child(0).is_some_and(|a| a.kind() == "string_literal");
+                                && args
+                                    .named_child(0)
+                                    .is_some_and(|a| a.kind() == "string_literal");
                             only_literal.then(|| "String".into())
                         }
                         "to_vec" => Some("Vec".into()),
@@ -632,7 +747,8 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
                     let inner = func.child_by_field_name("function")?;
                     let field = inner.child_by_field_name("field")?;
                     let args = text(func.child_by_field_name("type_arguments")?, src);
-                    (text(field, src) == "collect" && args.starts_with("<Vec")).then(|| "Vec".into())
+                    (text(field, src) == "collect" && args.starts_with("<Vec"))
+                        .then(|| "Vec".into())
                 }
                 _ => None,
             }
@@ -645,9 +761,10 @@ pub fn rust_infer_type(init: Node<'_>, src: &str) -> Option<String> {
 /// function of that name is declared anywhere in the file (so the call can
 /// only mean it) and it is not generic (a `-> T` would say nothing).
 fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<String> {
-    let mut found = named_leaves(root, name, src)
-        .into_iter()
-        .filter_map(|id| id.parent().filter(|f| f.kind() == "function_item" && f.child_by_field_name("name") == Some(id)));
+    let mut found = named_leaves(root, name, src).into_iter().filter_map(|id| {
+        id.parent()
+            .filter(|f| f.kind() == "function_item" && f.child_by_field_name("name") == Some(id))
+    });
     let f = found.next()?;
     if found.next().is_some() || f.child_by_field_name("type_parameters").is_some() {
         return None;
@@ -657,7 +774,8 @@ fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<Stri
     if in_impl {
         return None;
     }
-    f.child_by_field_name("return_type").map(|t| text(t, src).to_string())
+    f.child_by_field_name("return_type")
+        .map(|t| text(t, src).to_string())
 }
 
 /// The base name of a type, without qualifiers, references or template
@@ -665,7 +783,11 @@ fn return_type_of_local_fn(name: &str, root: Node<'_>, src: &str) -> Option<Stri
 pub fn base_type(ty: &str) -> String {
     let t = ty.trim();
     let t = t.strip_prefix("const ").unwrap_or(t).trim();
-    let t = t.strip_prefix("&mut ").or_else(|| t.strip_prefix('&')).unwrap_or(t).trim();
+    let t = t
+        .strip_prefix("&mut ")
+        .or_else(|| t.strip_prefix('&'))
+        .unwrap_or(t)
+        .trim();
     if t.starts_with('[') {
         return "[]".to_string(); // a Rust slice or array
     }
@@ -715,7 +837,9 @@ mod tests {
 
     fn node_at<'t>(tree: &'t tree_sitter::Tree, src: &str, needle: &str) -> Node<'t> {
         let b = src.find(needle).unwrap();
-        tree.root_node().descendant_for_byte_range(b, b + 1).unwrap()
+        tree.root_node()
+            .descendant_for_byte_range(b, b + 1)
+            .unwrap()
     }
 
     #[test]
@@ -724,8 +848,18 @@ mod tests {
         let tree = Lang::Cpp.parse(src);
         let at = node_at(&tree, src, "use(");
         let a = declaration_of(Lang::Cpp, at, "a", src).unwrap();
-        assert_eq!(a.ty.as_deref(), Some("std::string"), "the inner `int a` is out of scope");
-        assert_eq!(declaration_of(Lang::Cpp, at, "b", src).unwrap().ty.as_deref(), Some("std::string"));
+        assert_eq!(
+            a.ty.as_deref(),
+            Some("std::string"),
+            "the inner `int a` is out of scope"
+        );
+        assert_eq!(
+            declaration_of(Lang::Cpp, at, "b", src)
+                .unwrap()
+                .ty
+                .as_deref(),
+            Some("std::string")
+        );
         let v = declaration_of(Lang::Cpp, at, "v", src).unwrap();
         assert!(v.is_param && v.is_indirect && v.is_const);
         assert_eq!(base_type(v.ty.as_deref().unwrap()), "std::vector");
@@ -737,7 +871,8 @@ mod tests {
 
     #[test]
     fn finds_the_enclosing_function_by_descent() {
-        let src = "int g;\nvoid f() { auto l = [] { int x = 1; }; }\nstruct S { void m() { int y; } };";
+        let src =
+            "int g;\nvoid f() { auto l = [] { int x = 1; }; }\nstruct S { void m() { int y; } };";
         let tree = Lang::Cpp.parse(src);
         let root = tree.root_node();
         for needle in ["x = 1", "y;", "g;"] {
@@ -760,7 +895,11 @@ mod tests {
         assert_eq!(ty("c").as_deref(), Some("Vec<u8>"));
         assert_eq!(ty("d").as_deref(), Some("Vec"));
         assert_eq!(ty("e"), None);
-        assert!(declaration_of(Lang::Rust, at, "p", src).unwrap().is_indirect);
+        assert!(
+            declaration_of(Lang::Rust, at, "p", src)
+                .unwrap()
+                .is_indirect
+        );
         assert_eq!(ty("q").as_deref(), Some("String"));
     }
 
@@ -786,7 +925,11 @@ mod tests {
         assert_eq!(uses.len(), 2, "the declaration and the inline capture");
         let src = "fn f() { let name = 1; println!(\"{}\", x.name); println!(\"{}\", m::name); g(name); }";
         let tree = Lang::Rust.parse(src);
-        assert_eq!(super::uses(Lang::Rust, tree.root_node(), "name", src).len(), 2, "fields and path items in macros are not the variable");
+        assert_eq!(
+            super::uses(Lang::Rust, tree.root_node(), "name", src).len(),
+            2,
+            "fields and path items in macros are not the variable"
+        );
         assert!(format_string_captures("\"{x}\"", "x"));
         assert!(!format_string_captures("\"{{x}}\"", "x"));
     }

@@ -34,7 +34,8 @@ impl TypeFamilies {
         for (lang, map) in [(Lang::Cpp, file.cpp), (Lang::Rust, file.rust)] {
             for name in map.keys() {
                 let mut expanded = Vec::new();
-                expand(&map, name, &mut vec![], &mut expanded).map_err(|e| format!("[{}] {name}: {e}", lang.id()))?;
+                expand(&map, name, &mut vec![], &mut expanded)
+                    .map_err(|e| format!("[{}] {name}: {e}", lang.id()))?;
                 out.families.insert((lang, name.clone()), expanded);
             }
         }
@@ -42,7 +43,9 @@ impl TypeFamilies {
     }
 
     pub fn has_family(&self, lang: Lang, family: &str) -> bool {
-        family.split('|').all(|f| self.families.contains_key(&(lang, f.to_string())))
+        family
+            .split('|')
+            .all(|f| self.families.contains_key(&(lang, f.to_string())))
     }
 
     /// Whether the written type `ty` (as found in file `root`) belongs to any
@@ -53,7 +56,9 @@ impl TypeFamilies {
         let resolved = resolve_alias(lang, ty, root, src);
         let base = syntax::base_type(&resolved);
         family.split('|').any(|f| {
-            let Some(members) = self.families.get(&(lang, f.to_string())) else { return false };
+            let Some(members) = self.families.get(&(lang, f.to_string())) else {
+                return false;
+            };
             members.iter().any(|m| {
                 let m_base = syntax::base_type(m);
                 if lang == Lang::Rust && ref_kind(m) != ref_kind(ty) {
@@ -61,7 +66,9 @@ impl TypeFamilies {
                 }
                 base == m_base
                     || (lang == Lang::Cpp
-                        && m_base.strip_prefix("std::").is_some_and(|short| short == base && std_visible(short, root, src)))
+                        && m_base
+                            .strip_prefix("std::")
+                            .is_some_and(|short| short == base && std_visible(short, root, src)))
             })
         })
     }
@@ -70,11 +77,18 @@ impl TypeFamilies {
 /// The members of family `name`, with `@family` includes expanded at any
 /// depth (`expensive` includes `container`, which includes `sequence`...).
 /// `stack` holds the families being expanded, to report include cycles.
-fn expand(map: &BTreeMap<String, Vec<String>>, name: &str, stack: &mut Vec<String>, out: &mut Vec<String>) -> Result<(), String> {
+fn expand(
+    map: &BTreeMap<String, Vec<String>>,
+    name: &str,
+    stack: &mut Vec<String>,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
     if stack.iter().any(|s| s == name) {
         return Err(format!("family `@{name}` includes itself"));
     }
-    let members = map.get(name).ok_or_else(|| format!("unknown family `@{name}`"))?;
+    let members = map
+        .get(name)
+        .ok_or_else(|| format!("unknown family `@{name}`"))?;
     stack.push(name.to_string());
     for m in members {
         match m.strip_prefix('@') {
@@ -123,21 +137,37 @@ fn with_facts<R>(root: Node<'_>, src: &str, f: impl FnOnce(&FileFacts) -> R) -> 
     FACTS.with(|cell| {
         let key = (src.as_ptr() as usize, src.len());
         if cell.borrow().key != key {
-            let mut facts = FileFacts { key, ..FileFacts::default() };
+            let mut facts = FileFacts {
+                key,
+                ..FileFacts::default()
+            };
             for kw in ["using", "typedef"] {
                 for leaf in syntax::named_leaves(root, kw, src) {
                     let Some(n) = leaf.parent() else { continue };
                     let (name, target) = match n.kind() {
-                        "alias_declaration" => (n.child_by_field_name("name"), n.child_by_field_name("type")),
-                        "type_definition" => (n.child_by_field_name("declarator"), n.child_by_field_name("type")),
+                        "alias_declaration" => {
+                            (n.child_by_field_name("name"), n.child_by_field_name("type"))
+                        }
+                        "type_definition" => (
+                            n.child_by_field_name("declarator"),
+                            n.child_by_field_name("type"),
+                        ),
                         "using_declaration" => {
-                            facts.usings.push(text(n, src).split_whitespace().collect::<Vec<_>>().join(" "));
+                            facts.usings.push(
+                                text(n, src)
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" "),
+                            );
                             continue;
                         }
                         _ => continue,
                     };
                     if let (Some(name), Some(target)) = (name, target) {
-                        facts.aliases.entry(text(name, src).to_string()).or_insert_with(|| text(target, src).to_string());
+                        facts
+                            .aliases
+                            .entry(text(name, src).to_string())
+                            .or_insert_with(|| text(target, src).to_string());
                     }
                 }
             }
@@ -158,7 +188,11 @@ fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
 
 /// Whether the unqualified `name` refers to `std::name` in this file.
 pub fn std_visible(name: &str, root: Node<'_>, src: &str) -> bool {
-    with_facts(root, src, |f| f.usings.iter().any(|u| u == "using namespace std;" || *u == format!("using std::{name};")))
+    with_facts(root, src, |f| {
+        f.usings
+            .iter()
+            .any(|u| u == "using namespace std;" || *u == format!("using std::{name};"))
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +205,13 @@ mod tests {
         let src = "using Row = std::vector<int>;\nusing namespace std;\n";
         let tree = Lang::Cpp.parse(src);
         let root = tree.root_node();
-        assert!(fam.contains(Lang::Cpp, "vector", "const std::vector<std::string>&", root, src));
+        assert!(fam.contains(
+            Lang::Cpp,
+            "vector",
+            "const std::vector<std::string>&",
+            root,
+            src
+        ));
         assert!(fam.contains(Lang::Cpp, "vector", "Row", root, src));
         assert!(fam.contains(Lang::Cpp, "both", "string", root, src));
         assert!(!fam.contains(Lang::Cpp, "string", "std::vector<int>", root, src));
@@ -181,8 +221,12 @@ mod tests {
         assert!(fam.contains(Lang::Rust, "string", "&mut String", r.root_node(), ""));
         assert!(!fam.contains(Lang::Rust, "string", "&String", r.root_node(), ""));
         assert!(TypeFamilies::parse("[cpp]\na=[\"@nope\"]").is_err());
-        assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "cycles are errors");
-        let nested = TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@c\"]\nc=[\"std::deque\"]").unwrap();
+        assert!(
+            TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(),
+            "cycles are errors"
+        );
+        let nested =
+            TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@c\"]\nc=[\"std::deque\"]").unwrap();
         assert!(nested.contains(Lang::Cpp, "a", "std::deque<int>", root, src));
     }
 
@@ -193,7 +237,10 @@ mod tests {
         let root = tree.root_node();
         assert!(fam.contains(Lang::Cpp, "expensive", "std::vector<int>", root, ""));
         assert!(fam.contains(Lang::Cpp, "container", "std::deque<int>", root, ""));
-        assert!(TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(), "a cycle is an error");
+        assert!(
+            TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(),
+            "a cycle is an error"
+        );
         // The shipped families rely on nesting: a vector is expensive to copy.
         let shipped = TypeFamilies::parse(include_str!("../../rewrites/types.toml")).unwrap();
         assert!(shipped.contains(Lang::Cpp, "expensive", "std::vector<std::string>", root, ""));

@@ -22,7 +22,10 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
             d.is_global = ctx.decls.function_at(ctx.root, ctx.lang, node).is_none();
             d
         })
-        .or_else(|| ctx.decls.declaration(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src))
+        .or_else(|| {
+            ctx.decls
+                .declaration(ctx.root, ctx.lang, node, var_name(ctx, node), ctx.src)
+        })
 }
 
 /// Uses of a variable in its function, without the declaring identifier.
@@ -34,11 +37,16 @@ pub(super) fn uses_in_function<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Vec<No
         .filter(|n| n.kind() == "identifier")
         .filter(|n| syntax::declared_by(ctx.lang, *n, ctx.src, false).is_some())
         .collect();
-    uses(ctx.lang, scope, name, ctx.src).into_iter().filter(|u| !declaring.contains(u)).collect()
+    uses(ctx.lang, scope, name, ctx.src)
+        .into_iter()
+        .filter(|u| !declaring.contains(u))
+        .collect()
 }
 
 pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
     let family = ctx.word(&args[1]);
     let ty = match node.kind() {
         "identifier" => decl(ctx, node).and_then(|d| d.ty),
@@ -53,8 +61,14 @@ pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// among field declarations named `f` in the file.
 fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
     let (obj, field) = match ctx.lang {
-        Lang::Rust => (node.child_by_field_name("value")?, node.child_by_field_name("field")?),
-        Lang::Cpp => (node.child_by_field_name("argument")?, node.child_by_field_name("field")?),
+        Lang::Rust => (
+            node.child_by_field_name("value")?,
+            node.child_by_field_name("field")?,
+        ),
+        Lang::Cpp => (
+            node.child_by_field_name("argument")?,
+            node.child_by_field_name("field")?,
+        ),
     };
     if !matches!(ctx.text(obj), "self" | "this") {
         return None;
@@ -69,7 +83,10 @@ fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
                 Lang::Rust => n.child_by_field_name("name"),
                 Lang::Cpp => n.child_by_field_name("declarator"),
             }?;
-            (ctx.text(decl_name) == name).then(|| n.child_by_field_name("type").map(|t| ctx.text(t).to_string()))?
+            (ctx.text(decl_name) == name).then(|| {
+                n.child_by_field_name("type")
+                    .map(|t| ctx.text(t).to_string())
+            })?
         })
         .collect();
     types.dedup();
@@ -77,8 +94,12 @@ fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
 }
 
 pub fn owned_local(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
-    let Some(d) = decl(ctx, node) else { return false };
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(d) = decl(ctx, node) else {
+        return false;
+    };
     !d.is_global && !d.is_indirect && !d.is_static && !d.is_const && d.ty.is_some()
 }
 
@@ -90,7 +111,8 @@ fn repeats_relative_to(lang: Lang, at: Node<'_>, decl: Node<'_>) -> bool {
         if contains(n, decl) {
             return false;
         }
-        if lang.is_loop(n.kind()) || matches!(n.kind(), "closure_expression" | "lambda_expression") {
+        if lang.is_loop(n.kind()) || matches!(n.kind(), "closure_expression" | "lambda_expression")
+        {
             return true;
         }
         cur = n.parent();
@@ -99,44 +121,74 @@ fn repeats_relative_to(lang: Lang, at: Node<'_>, decl: Node<'_>) -> bool {
 }
 
 pub fn not_used_after(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(at)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    let Some(d) = decl(ctx, var) else { return false };
+    let (Some(var), Some(at)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    let Some(d) = decl(ctx, var) else {
+        return false;
+    };
     if repeats_relative_to(ctx.lang, at, d.node) {
         return false;
     }
     let scope = syntax::function_scope_in(ctx.root, ctx.lang, at);
-    if ctx.lang == Lang::Cpp && syntax::named_leaves(scope, "goto", ctx.src).iter().any(|n| n.parent().is_some_and(|p| p.kind() == "goto_statement")) {
+    if ctx.lang == Lang::Cpp
+        && syntax::named_leaves(scope, "goto", ctx.src)
+            .iter()
+            .any(|n| n.parent().is_some_and(|p| p.kind() == "goto_statement"))
+    {
         return false;
     }
-    uses_in_function(ctx, var).iter().all(|u| u.start_byte() < at.end_byte())
+    uses_in_function(ctx, var)
+        .iter()
+        .all(|u| u.start_byte() < at.end_byte())
 }
 
 pub fn only_use(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(the_use)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(var), Some(the_use)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     let all = uses_in_function(ctx, var);
     all.len() == 1 && all[0] == the_use
 }
 
 pub fn mentioned_once(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     uses(ctx.lang, within, ctx.text(var), ctx.src).len() == 1
 }
 
 pub fn not_used_outside(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
-    uses(ctx.lang, scope, ctx.text(var), ctx.src).iter().all(|u| contains(within, *u))
+    uses(ctx.lang, scope, ctx.text(var), ctx.src)
+        .iter()
+        .all(|u| contains(within, *u))
 }
 
 pub fn in_loop(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    ctx.node(&args[0]).is_some_and(|n| syntax::enclosing_loop(ctx.lang, n).is_some())
+    ctx.node(&args[0])
+        .is_some_and(|n| syntax::enclosing_loop(ctx.lang, n).is_some())
 }
 
 /// Kinds that leave or skip part of a loop iteration.
 fn is_jump(lang: Lang, kind: &str) -> bool {
     match lang {
-        Lang::Cpp => matches!(kind, "break_statement" | "continue_statement" | "return_statement" | "goto_statement" | "throw_statement" | "co_return_statement"),
-        Lang::Rust => matches!(kind, "break_expression" | "continue_expression" | "return_expression" | "try_expression"),
+        Lang::Cpp => matches!(
+            kind,
+            "break_statement"
+                | "continue_statement"
+                | "return_statement"
+                | "goto_statement"
+                | "throw_statement"
+                | "co_return_statement"
+        ),
+        Lang::Rust => matches!(
+            kind,
+            "break_expression" | "continue_expression" | "return_expression" | "try_expression"
+        ),
     }
 }
 
@@ -156,7 +208,15 @@ fn has_own_jump(lang: Lang, body: Node<'_>) -> bool {
                 return false;
             }
             // A `return`/`?`/`throw` inside a nested loop still leaves ours.
-            if nested_loop && matches!(n.kind(), "break_statement" | "continue_statement" | "break_expression" | "continue_expression") {
+            if nested_loop
+                && matches!(
+                    n.kind(),
+                    "break_statement"
+                        | "continue_statement"
+                        | "break_expression"
+                        | "continue_expression"
+                )
+            {
                 return false;
             }
             cur = p.parent();
@@ -166,22 +226,32 @@ fn has_own_jump(lang: Lang, body: Node<'_>) -> bool {
 }
 
 pub fn runs_once_per_iteration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(stmt), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    let Some(body) = syntax::loop_body(lp) else { return false };
+    let (Some(stmt), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    let Some(body) = syntax::loop_body(lp) else {
+        return false;
+    };
     let direct = stmt == body || stmt.parent() == Some(body);
     direct && !has_own_jump(ctx.lang, body)
 }
 
 pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(lp) = ctx.node(&args[0]) else { return false };
+    let Some(lp) = ctx.node(&args[0]) else {
+        return false;
+    };
     let at = args.get(1).and_then(|a| ctx.node(a));
     let count = match ctx.lang {
         Lang::Cpp => super::cpp::loop_count(ctx, lp),
         Lang::Rust => super::rust::loop_count(ctx, lp),
     };
-    let Some((count, idents)) = count else { return false };
+    let Some((count, idents)) = count else {
+        return false;
+    };
     // The count must not change while the loop runs.
-    let Some(body) = syntax::loop_body(lp) else { return false };
+    let Some(body) = syntax::loop_body(lp) else {
+        return false;
+    };
     for ident in &idents {
         if written_in(ctx, body, ident) {
             return false;
@@ -190,7 +260,10 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // And, when asked, it must already be computable at `at`.
     if let Some(at) = at {
         for ident in &idents {
-            let Some(ident_node) = descendants(lp).into_iter().find(|n| n.kind() == "identifier" && ctx.text(*n) == ident) else {
+            let Some(ident_node) = descendants(lp)
+                .into_iter()
+                .find(|n| n.kind() == "identifier" && ctx.text(*n) == ident)
+            else {
                 return false;
             };
             match declaration_in(ctx.root, ctx.lang, ident_node, ident, ctx.src) {
@@ -214,22 +287,30 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// Whether `name` is assigned, incremented or mutated through a method call
 /// inside `node`.
 pub(super) fn written_in(ctx: &MatchCtx<'_>, node: Node<'_>, name: &str) -> bool {
-    uses(ctx.lang, node, name, ctx.src).into_iter().any(|u| is_write(ctx.lang, u, ctx.src))
+    uses(ctx.lang, node, name, ctx.src)
+        .into_iter()
+        .any(|u| is_write(ctx.lang, u, ctx.src))
 }
 
 /// A conservative "this use may change the variable" test.
 pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
     let Some(p) = u.parent() else { return false };
     match p.kind() {
-        "assignment_expression" | "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
+        "assignment_expression" | "compound_assignment_expr" => {
+            p.child_by_field_name("left") == Some(u)
+        }
         "update_expression" => true,
         // `&mut v` (Rust) and `&v` (C++) hand out a way to change it.
         "reference_expression" => lang == Lang::Rust && text(p, src).starts_with("&mut"),
         "pointer_expression" => lang == Lang::Cpp && text(p, src).starts_with('&'),
         "field_expression" => {
             // A method call on it: only known read-only methods are not writes.
-            let Some(field) = p.child_by_field_name("field") else { return true };
-            let is_call = p.parent().is_some_and(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+            let Some(field) = p.child_by_field_name("field") else {
+                return true;
+            };
+            let is_call = p.parent().is_some_and(|g| {
+                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
+            });
             if !is_call {
                 return is_write(lang, p, src);
             }
@@ -242,52 +323,103 @@ pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
 /// Methods that never change the object they are called on, in both
 /// languages' standard libraries.
 pub(super) const READ_ONLY_METHODS: &[&str] = &[
-    "size", "len", "length", "empty", "is_empty", "capacity", "c_str", "find", "rfind", "count", "contains",
-    "starts_with", "ends_with", "substr", "compare", "iter", "chars", "bytes", "lines", "get", "first", "last",
-    "as_str", "as_slice", "as_bytes", "to_string", "to_owned", "clone", "cbegin", "cend", "keys", "values",
-    "find_first_of", "find_last_of", "find_first_not_of", "find_last_not_of", "trim", "split", "to_vec",
+    "size",
+    "len",
+    "length",
+    "empty",
+    "is_empty",
+    "capacity",
+    "c_str",
+    "find",
+    "rfind",
+    "count",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "substr",
+    "compare",
+    "iter",
+    "chars",
+    "bytes",
+    "lines",
+    "get",
+    "first",
+    "last",
+    "as_str",
+    "as_slice",
+    "as_bytes",
+    "to_string",
+    "to_owned",
+    "clone",
+    "cbegin",
+    "cend",
+    "keys",
+    "values",
+    "find_first_of",
+    "find_last_of",
+    "find_first_not_of",
+    "find_last_not_of",
+    "trim",
+    "split",
+    "to_vec",
 ];
 
 pub fn no_method_call(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(var) = ctx.node(&args[0]) else {
+        return false;
+    };
     let methods: Vec<&str> = ctx.word(&args[1]).split('|').collect();
     let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
-    !uses(ctx.lang, scope, ctx.text(var), ctx.src).into_iter().any(|u| {
-        u.parent().is_some_and(|p| {
-            p.kind() == "field_expression"
-                && p.child_by_field_name("field").is_some_and(|f| methods.contains(&ctx.text(f)))
+    !uses(ctx.lang, scope, ctx.text(var), ctx.src)
+        .into_iter()
+        .any(|u| {
+            u.parent().is_some_and(|p| {
+                p.kind() == "field_expression"
+                    && p.child_by_field_name("field")
+                        .is_some_and(|f| methods.contains(&ctx.text(f)))
+            })
         })
-    })
 }
 
 pub fn not_moved(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     let name = ctx.text(var);
     let all = uses(ctx.lang, within, name, ctx.src);
     match ctx.lang {
         Lang::Cpp => all.into_iter().all(|u| !super::cpp::is_moved(ctx, u)),
-        Lang::Rust => all.into_iter().all(|u| u == var || !super::rust::is_moved(ctx, u)),
+        Lang::Rust => all
+            .into_iter()
+            .all(|u| u == var || !super::rust::is_moved(ctx, u)),
     }
 }
 
 pub fn no_address_taken(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    uses(ctx.lang, within, ctx.text(var), ctx.src).into_iter().all(|u| {
-        let Some(p) = u.parent() else { return true };
-        let taken = match ctx.lang {
-            Lang::Cpp => p.kind() == "pointer_expression" && ctx.text(p).starts_with('&'),
-            Lang::Rust => false, // the borrow checker already forbids escaping borrows
-        };
-        // Binding a reference (`T& r = v;`) also lets the object be observed later.
-        let ref_bound = ctx.lang == Lang::Cpp
-            && p.kind() == "init_declarator"
-            && p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator");
-        !taken && !ref_bound
-    })
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    uses(ctx.lang, within, ctx.text(var), ctx.src)
+        .into_iter()
+        .all(|u| {
+            let Some(p) = u.parent() else { return true };
+            let taken = match ctx.lang {
+                Lang::Cpp => p.kind() == "pointer_expression" && ctx.text(p).starts_with('&'),
+                Lang::Rust => false, // the borrow checker already forbids escaping borrows
+            };
+            // Binding a reference (`T& r = v;`) also lets the object be observed later.
+            let ref_bound = ctx.lang == Lang::Cpp
+                && p.kind() == "init_declarator"
+                && p.child_by_field_name("declarator")
+                    .is_some_and(|d| d.kind() == "reference_declarator");
+            !taken && !ref_bound
+        })
 }
 
 pub fn parent_is(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
     let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
     node.parent().is_some_and(|p| kinds.contains(&p.kind()))
 }
@@ -306,7 +438,6 @@ pub(super) fn identifiers_in(node: Node<'_>, src: &str) -> Vec<String> {
     out
 }
 
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::HashMap;
@@ -321,7 +452,13 @@ pub(crate) mod tests {
 
     /// Run `guard_call` on every match of `query` in `src`: whether it held,
     /// and the binding `name` when it did.
-    fn run_all(lang: Lang, src: &str, query: &str, guard_call: &str, name: &str) -> Vec<(bool, Option<String>)> {
+    fn run_all(
+        lang: Lang,
+        src: &str,
+        query: &str,
+        guard_call: &str,
+        name: &str,
+    ) -> Vec<(bool, Option<String>)> {
         let types = TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).unwrap();
         let tree = lang.parse(src);
         let q = Query::new(&lang.grammar(), query).unwrap();
@@ -335,7 +472,8 @@ pub(crate) mod tests {
             ctx.captures = HashMap::new();
             ctx.bindings = HashMap::new();
             for c in m.captures() {
-                ctx.captures.insert(q.capture_names()[c.index as usize].to_string(), c.node);
+                ctx.captures
+                    .insert(q.capture_names()[c.index as usize].to_string(), c.node);
             }
             let ok = guard::run(&call, def, &mut ctx);
             out.push((ok, ctx.bindings.get(name).cloned()));
@@ -345,12 +483,24 @@ pub(crate) mod tests {
 
     /// Evaluate `guard_call` on every match of `query` in `src`; one bool a match.
     pub fn eval(lang: Lang, src: &str, query: &str, guard_call: &str) -> Vec<bool> {
-        run_all(lang, src, query, guard_call, "").into_iter().map(|(ok, _)| ok).collect()
+        run_all(lang, src, query, guard_call, "")
+            .into_iter()
+            .map(|(ok, _)| ok)
+            .collect()
     }
 
     /// Like `eval`, returning the binding `name` when the guard holds.
-    pub fn binding(lang: Lang, src: &str, query: &str, guard_call: &str, name: &str) -> Vec<Option<String>> {
-        run_all(lang, src, query, guard_call, name).into_iter().map(|(ok, b)| b.filter(|_| ok)).collect()
+    pub fn binding(
+        lang: Lang,
+        src: &str,
+        query: &str,
+        guard_call: &str,
+        name: &str,
+    ) -> Vec<Option<String>> {
+        run_all(lang, src, query, guard_call, name)
+            .into_iter()
+            .map(|(ok, b)| b.filter(|_| ok))
+            .collect()
     }
 
     const RUST_CLONE: &str = "(call_expression function: (field_expression value: (identifier) @var field: (field_identifier) @m) (#eq? @m \"clone\")) @call";
@@ -361,38 +511,59 @@ pub(crate) mod tests {
                    fn b() { let s = String::new(); take(s.clone()); println!(\"{s}\"); }\n\
                    fn c() { let s = String::new(); for _ in 0..2 { take(s.clone()); } }\n\
                    fn d() { let s = String::new(); let f = || take(s.clone()); f(); }";
-        assert_eq!(eval(Lang::Rust, src, RUST_CLONE, "not-used-after(@var, @call)"), vec![true, false, false, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, RUST_CLONE, "not-used-after(@var, @call)"),
+            vec![true, false, false, false]
+        );
     }
 
     #[test]
     fn cpp_not_used_after_refuses_functions_with_goto() {
         let src = "void f() { std::string s; g(s); }\nvoid h() { std::string s; again: g(s); goto again; }";
         let q = "(call_expression arguments: (argument_list (identifier) @var)) @call";
-        assert_eq!(eval(Lang::Cpp, src, q, "not-used-after(@var, @call)"), vec![true, false]);
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "not-used-after(@var, @call)"),
+            vec![true, false]
+        );
     }
 
     #[test]
     fn owned_local_rejects_references_globals_and_consts() {
         let src = "fn a(p: &String) { p.clone(); }\nfn b(p: String) { p.clone(); }\nfn c() { let v = vec![1]; v.clone(); }\nfn d() { let v = make(); v.clone(); }";
-        assert_eq!(eval(Lang::Rust, src, RUST_CLONE, "owned-local(@var)"), vec![false, true, true, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, RUST_CLONE, "owned-local(@var)"),
+            vec![false, true, true, false]
+        );
         let cpp = "std::string g;\nvoid a() { const std::string c; use(c); use(g); std::string l; use(l); }";
         let q = "(call_expression arguments: (argument_list (identifier) @var))";
-        assert_eq!(eval(Lang::Cpp, cpp, q, "owned-local(@var)"), vec![false, false, true]);
+        assert_eq!(
+            eval(Lang::Cpp, cpp, q, "owned-local(@var)"),
+            vec![false, false, true]
+        );
     }
 
     #[test]
     fn declared_type_needs_evidence() {
         let src = "using namespace std;\nvoid f(const std::string& a, std::vector<int> b, string c, auto d, Widget e) { use(a); use(b); use(c); use(d); use(e); use(z); }";
         let q = "(call_expression arguments: (argument_list (identifier) @var))";
-        assert_eq!(eval(Lang::Cpp, src, q, "declared-type(@var, string)"), vec![true, false, true, false, false, false]);
-        assert_eq!(eval(Lang::Cpp, src, q, "declared-type(@var, expensive)"), vec![true, true, true, false, false, false]);
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "declared-type(@var, string)"),
+            vec![true, false, true, false, false, false]
+        );
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "declared-type(@var, expensive)"),
+            vec![true, true, true, false, false, false]
+        );
     }
 
     #[test]
     fn declared_type_reads_struct_fields_through_self() {
         let src = "struct W { out: String, n: usize }\nimpl W { fn f(&mut self) { self.out.push_str(\"x\"); self.n.push_str(\"y\"); } }";
         let q = "(call_expression function: (field_expression value: (field_expression) @recv))";
-        assert_eq!(eval(Lang::Rust, src, q, "declared-type(@recv, string_mut)"), vec![true, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, q, "declared-type(@recv, string_mut)"),
+            vec![true, false]
+        );
     }
 
     #[test]
@@ -400,10 +571,16 @@ pub(crate) mod tests {
         let src = "fn f() { let v: Vec<u8> = it.collect(); for x in v {} }\nfn g() { let v: Vec<u8> = it.collect(); for x in v {} v.len(); }";
         let q = "(for_expression value: (identifier) @use) @loop";
         let q_full = format!("(function_item body: (block (let_declaration pattern: (identifier) @var) (expression_statement {q})))");
-        assert_eq!(eval(Lang::Rust, src, &q_full, "only-use(@var, @use)"), vec![true, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, &q_full, "only-use(@var, @use)"),
+            vec![true, false]
+        );
         let cpp = "void f(std::vector<int> v) { g(v, v.size()); h(v); }";
         let cq = "(call_expression arguments: (argument_list . (identifier) @var)) @call";
-        assert_eq!(eval(Lang::Cpp, cpp, cq, "mentioned-once(@var, @call)"), vec![false, true]);
+        assert_eq!(
+            eval(Lang::Cpp, cpp, cq, "mentioned-once(@var, @call)"),
+            vec![false, true]
+        );
     }
 
     #[test]
@@ -414,7 +591,10 @@ pub(crate) mod tests {
                    for (int i = 0; i < n; ++i) { v.push_back(i); if (i > 3) break; }\n\
                    for (int i = 0; i < n; ++i) { v.push_back(i); for (;;) { break; } }\n}";
         let q = "(for_statement body: (compound_statement (expression_statement (call_expression)) @stmt)) @loop";
-        assert_eq!(eval(Lang::Cpp, src, q, "runs-once-per-iteration(@stmt, @loop)"), vec![true, false, true]);
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "runs-once-per-iteration(@stmt, @loop)"),
+            vec![true, false, true]
+        );
     }
 
     #[test]
@@ -429,12 +609,32 @@ pub(crate) mod tests {
         let q = "[(for_statement) (for_range_loop)] @loop";
         assert_eq!(
             binding(Lang::Cpp, cpp, q, "loop-count(@loop)", "count"),
-            vec![Some("n".into()), Some("m > 0 ? m : 0".into()), Some("xs.size()".into()), None, None, Some("xs.size()".into())]
+            vec![
+                Some("n".into()),
+                Some("m > 0 ? m : 0".into()),
+                Some("xs.size()".into()),
+                None,
+                None,
+                Some("xs.size()".into())
+            ]
         );
         let rs = "fn f(n: usize, k: u32, xs: &[u8]) {\n for i in 0..n {}\n for i in 0..k {}\n for x in xs {}\n for x in xs.iter() {}\n for i in 0..10 {}\n for i in 0..=n {}\n}";
         assert_eq!(
-            binding(Lang::Rust, rs, "(for_expression) @loop", "loop-count(@loop)", "count"),
-            vec![Some("n".into()), None, Some("xs.len()".into()), Some("xs.len()".into()), Some("10".into()), None]
+            binding(
+                Lang::Rust,
+                rs,
+                "(for_expression) @loop",
+                "loop-count(@loop)",
+                "count"
+            ),
+            vec![
+                Some("n".into()),
+                None,
+                Some("xs.len()".into()),
+                Some("xs.len()".into()),
+                Some("10".into()),
+                None
+            ]
         );
     }
 
@@ -452,23 +652,43 @@ pub(crate) mod tests {
     fn not_moved_and_no_address_taken_in_cpp() {
         let src = "void f() { for (;;) { std::string a; use(a); }\n for (;;) { std::string b; out.push_back(std::move(b)); }\n for (;;) { std::string c; ptrs.push_back(&c); }\n for (;;) { std::string d; std::string& r = d; } }";
         let q = "(for_statement body: (compound_statement (declaration declarator: (identifier) @var))) @loop";
-        assert_eq!(eval(Lang::Cpp, src, q, "not-moved(@var, @loop)"), vec![true, false, true, true]);
-        assert_eq!(eval(Lang::Cpp, src, q, "no-address-taken(@var, @loop)"), vec![true, true, false, false]);
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "not-moved(@var, @loop)"),
+            vec![true, false, true, true]
+        );
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "no-address-taken(@var, @loop)"),
+            vec![true, true, false, false]
+        );
     }
 
     #[test]
     fn rust_not_moved_allows_borrows_and_format_macros() {
         let src = "fn f() { loop { let mut a = String::new(); a.push('x'); out(&a); println!(\"{}\", a); }\n loop { let mut b = String::new(); all.push(b); }\n loop { let mut c = Vec::new(); let x = c.into_iter(); } }";
         let q = "(loop_expression body: (block (let_declaration (mutable_specifier) pattern: (identifier) @var))) @loop";
-        assert_eq!(eval(Lang::Rust, src, q, "not-moved(@var, @loop)"), vec![true, false, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, q, "not-moved(@var, @loop)"),
+            vec![true, false, false]
+        );
     }
 
     #[test]
     fn not_used_outside_and_no_method_call() {
         let src = "fn f() { let x = 1; for _ in 0..2 { let mut x = String::new(); } }\nfn g() { for _ in 0..2 { let mut y = String::new(); y.reserve(3); } }";
         let q = "(for_expression body: (block (let_declaration pattern: (identifier) @var))) @loop";
-        assert_eq!(eval(Lang::Rust, src, q, "not-used-outside(@var, @loop)"), vec![false, true]);
-        assert_eq!(eval(Lang::Rust, src, q, "no-method-call(@var, reserve|shrink_to_fit)"), vec![true, false]);
+        assert_eq!(
+            eval(Lang::Rust, src, q, "not-used-outside(@var, @loop)"),
+            vec![false, true]
+        );
+        assert_eq!(
+            eval(
+                Lang::Rust,
+                src,
+                q,
+                "no-method-call(@var, reserve|shrink_to_fit)"
+            ),
+            vec![true, false]
+        );
     }
 
     #[test]
@@ -476,7 +696,10 @@ pub(crate) mod tests {
         let src = "void f() { std::cout << std::endl; while (1) { std::cout << std::endl; } }";
         let q = "(qualified_identifier name: (identifier) @n (#eq? @n \"endl\")) @endl";
         assert_eq!(eval(Lang::Cpp, src, q, "in-loop(@endl)"), vec![false, true]);
-        assert_eq!(eval(Lang::Cpp, src, q, "parent-is(@endl, binary_expression)"), vec![true, true]);
+        assert_eq!(
+            eval(Lang::Cpp, src, q, "parent-is(@endl, binary_expression)"),
+            vec![true, true]
+        );
     }
 }
 
@@ -487,7 +710,8 @@ mod declaration_tests {
 
     #[test]
     fn declared_type_accepts_the_declaring_name_itself() {
-        let src = "int line;\nvoid f() {\n  for (;;) {\n    std::string line;\n    use(line);\n  }\n}\n";
+        let src =
+            "int line;\nvoid f() {\n  for (;;) {\n    std::string line;\n    use(line);\n  }\n}\n";
         let tree = Lang::Cpp.parse(src);
         let declaring = find(&tree, src, "identifier", "line", 1);
         let used = find(&tree, src, "identifier", "line", 2);
@@ -496,8 +720,24 @@ mod declaration_tests {
         }
         // The file-scope `int line` is its own evidence too, and not a string.
         let global = find(&tree, src, "identifier", "line", 0);
-        assert!(!run(Lang::Cpp, src, "declared-type(@v, string)", &[("v", global)]).0);
-        assert!(run(Lang::Cpp, src, "declared-type(@v, signed)", &[("v", global)]).0);
+        assert!(
+            !run(
+                Lang::Cpp,
+                src,
+                "declared-type(@v, string)",
+                &[("v", global)]
+            )
+            .0
+        );
+        assert!(
+            run(
+                Lang::Cpp,
+                src,
+                "declared-type(@v, signed)",
+                &[("v", global)]
+            )
+            .0
+        );
     }
 
     #[test]

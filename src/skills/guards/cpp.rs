@@ -11,20 +11,61 @@ use crate::skills::syntax::{self, declaration_in, descendants, text, uses};
 
 /// Free functions known to take their argument by value or const reference.
 const READING_FUNCTIONS: &[&str] = &[
-    "std::stoi", "std::stol", "std::stoll", "std::stoul", "std::stoull", "std::stof", "std::stod", "std::size",
-    "std::empty", "std::min", "std::max", "std::hash", "std::distance", "stoi", "stol", "stod", "std::to_string",
+    "std::stoi",
+    "std::stol",
+    "std::stoll",
+    "std::stoul",
+    "std::stoull",
+    "std::stof",
+    "std::stod",
+    "std::size",
+    "std::empty",
+    "std::min",
+    "std::max",
+    "std::hash",
+    "std::distance",
+    "stoi",
+    "stol",
+    "stod",
+    "std::to_string",
 ];
 
 /// Methods that take their argument by value or const reference (or have an
 /// overload that does), so a const argument still compiles.
 const READING_METHODS: &[&str] = &[
-    "push_back", "emplace_back", "push", "emplace", "insert", "append", "assign", "find", "rfind", "count",
-    "contains", "compare", "starts_with", "ends_with", "at", "erase", "push_front", "emplace_front",
+    "push_back",
+    "emplace_back",
+    "push",
+    "emplace",
+    "insert",
+    "append",
+    "assign",
+    "find",
+    "rfind",
+    "count",
+    "contains",
+    "compare",
+    "starts_with",
+    "ends_with",
+    "at",
+    "erase",
+    "push_front",
+    "emplace_front",
 ];
 
 /// Accessors that return a reference into the object: fine on a const object,
 /// unless the caller then writes through the result.
-const ACCESSORS: &[&str] = &["at", "front", "back", "begin", "end", "rbegin", "rend", "data", "operator[]"];
+const ACCESSORS: &[&str] = &[
+    "at",
+    "front",
+    "back",
+    "begin",
+    "end",
+    "rbegin",
+    "rend",
+    "data",
+    "operator[]",
+];
 
 /// Whether `u` (a use of a variable) only reads the variable.
 fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
@@ -35,15 +76,29 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         "update_expression" => false,
         // `&v` lets anything change it; `*v` is a read only if its result is.
         "pointer_expression" => !ctx.text(p).starts_with('&') && is_read(ctx, p),
-        "parenthesized_expression" | "conditional_expression" | "comma_expression" => is_read(ctx, p),
+        "parenthesized_expression" | "conditional_expression" | "comma_expression" => {
+            is_read(ctx, p)
+        }
         "binary_expression" => {
-            let op = p.child_by_field_name("operator").map(|o| ctx.text(o)).unwrap_or("");
+            let op = p
+                .child_by_field_name("operator")
+                .map(|o| ctx.text(o))
+                .unwrap_or("");
             // `stream << v` writes the stream; `in >> v` writes v.
             !((op == "<<" || op == ">>") && is("left")) && !(op == ">>" && is("right"))
         }
-        "unary_expression" | "condition_clause" | "if_statement" | "while_statement" | "return_statement"
-        | "initializer_list" | "sizeof_expression" | "case_statement" | "static_assert_declaration"
-        | "cast_expression" | "lambda_capture_specifier" | "expression_statement" => true,
+        "unary_expression"
+        | "condition_clause"
+        | "if_statement"
+        | "while_statement"
+        | "return_statement"
+        | "initializer_list"
+        | "sizeof_expression"
+        | "case_statement"
+        | "static_assert_declaration"
+        | "cast_expression"
+        | "lambda_capture_specifier"
+        | "expression_statement" => true,
         "subscript_argument_list" => true,
         "init_declarator" => {
             // A copy is a read; binding a non-const reference is not.
@@ -52,13 +107,22 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
             !binds_ref || p.parent().is_some_and(|d| declaration_is_const(ctx, d))
         }
         // A map's `[]` inserts a missing key: it has no const overload.
-        "subscript_expression" => !is("argument") || is_read(ctx, p) && !declared_in_family(ctx, u, "map"),
+        "subscript_expression" => {
+            !is("argument") || is_read(ctx, p) && !declared_in_family(ctx, u, "map")
+        }
         "field_expression" => {
-            let field = p.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
-            let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+            let field = p
+                .child_by_field_name("field")
+                .map(|f| ctx.text(f))
+                .unwrap_or("");
+            let call = p.parent().filter(|g| {
+                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
+            });
             match call {
                 Some(call) if ACCESSORS.contains(&field) => {
-                    is_read(ctx, call) && !used_as_mutable_ref(ctx, call) && !keeps_iterator(field, call)
+                    is_read(ctx, call)
+                        && !used_as_mutable_ref(ctx, call)
+                        && !keeps_iterator(field, call)
                 }
                 Some(_) => READ_ONLY_METHODS.contains(&field),
                 // A data member: reading it reads the object.
@@ -67,7 +131,9 @@ fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         }
         "for_range_loop" => {
             // `for (auto& x : v)` would need v non-const unless x is const or a copy.
-            let by_ref = p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator");
+            let by_ref = p
+                .child_by_field_name("declarator")
+                .is_some_and(|d| d.kind() == "reference_declarator");
             is("right") && (!by_ref || declaration_is_const(ctx, p))
         }
         "argument_list" => argument_is_read(ctx, p, u),
@@ -103,25 +169,35 @@ fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
 fn used_as_mutable_ref(ctx: &MatchCtx<'_>, call: Node<'_>) -> bool {
     call.parent().is_some_and(|p| {
         p.kind() == "init_declarator"
-            && p.child_by_field_name("declarator").is_some_and(|d| d.kind() == "reference_declarator")
+            && p.child_by_field_name("declarator")
+                .is_some_and(|d| d.kind() == "reference_declarator")
             && !p.parent().is_some_and(|d| declaration_is_const(ctx, d))
     })
 }
 
 fn declaration_is_const(ctx: &MatchCtx<'_>, decl: Node<'_>) -> bool {
     let mut c = decl.walk();
-    let q = decl.children(&mut c).any(|ch| ch.kind() == "type_qualifier" && ctx.text(ch) == "const");
+    let q = decl
+        .children(&mut c)
+        .any(|ch| ch.kind() == "type_qualifier" && ctx.text(ch) == "const");
     q
 }
 
 /// An argument is read if the callee takes that parameter by value or by
 /// const reference: a function declared in this file, or a known method.
 fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
-    let Some(call) = args.parent() else { return false };
-    let Some(func) = call.child_by_field_name("function") else { return false };
+    let Some(call) = args.parent() else {
+        return false;
+    };
+    let Some(func) = call.child_by_field_name("function") else {
+        return false;
+    };
     match func.kind() {
         "field_expression" => {
-            let method = func.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
+            let method = func
+                .child_by_field_name("field")
+                .map(|f| ctx.text(f))
+                .unwrap_or("");
             READING_METHODS.contains(&method)
         }
         "identifier" | "qualified_identifier" => {
@@ -131,7 +207,11 @@ fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
             }
             let index = arg_index(args, u);
             let params = declared_params(ctx, name);
-            !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_value_or_const_ref(ctx, *p)))
+            !params.is_empty()
+                && params.iter().all(|ps| {
+                    ps.get(index)
+                        .is_some_and(|p| param_is_value_or_const_ref(ctx, *p))
+                })
         }
         _ => false,
     }
@@ -139,7 +219,10 @@ fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
 
 fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
     let mut c = args.walk();
-    let index = args.named_children(&mut c).position(|a| a == u).unwrap_or(usize::MAX);
+    let index = args
+        .named_children(&mut c)
+        .position(|a| a == u)
+        .unwrap_or(usize::MAX);
     index
 }
 
@@ -150,15 +233,25 @@ fn function_declarators<'t>(ctx: &MatchCtx<'_>, root: Node<'t>, short: &str) -> 
         .filter_map(|leaf| {
             // `f`, `A::f` (a qualified_identifier) or a field_identifier in a class.
             let mut d = leaf;
-            while let Some(p) = d.parent().filter(|p| matches!(p.kind(), "qualified_identifier" | "destructor_name" | "operator_name")) {
+            while let Some(p) = d.parent().filter(|p| {
+                matches!(
+                    p.kind(),
+                    "qualified_identifier" | "destructor_name" | "operator_name"
+                )
+            }) {
                 d = p;
             }
-            d.parent().filter(|fd| fd.kind() == "function_declarator" && fd.child_by_field_name("declarator") == Some(d))
+            d.parent().filter(|fd| {
+                fd.kind() == "function_declarator"
+                    && fd.child_by_field_name("declarator") == Some(d)
+            })
         })
-        .filter(|fd| fd.child_by_field_name("declarator").is_some_and(|d| {
-            let t = ctx.text(d);
-            t.rsplit("::").next().unwrap_or(t) == short
-        }))
+        .filter(|fd| {
+            fd.child_by_field_name("declarator").is_some_and(|d| {
+                let t = ctx.text(d);
+                t.rsplit("::").next().unwrap_or(t) == short
+            })
+        })
         .collect()
 }
 
@@ -170,7 +263,9 @@ fn declared_params<'t>(ctx: &MatchCtx<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
         .filter_map(|n| n.child_by_field_name("parameters"))
         .map(|ps| {
             let mut c = ps.walk();
-            ps.named_children(&mut c).filter(|p| p.kind().ends_with("parameter_declaration")).collect()
+            ps.named_children(&mut c)
+                .filter(|p| p.kind().ends_with("parameter_declaration"))
+                .collect()
         })
         .collect()
 }
@@ -190,13 +285,23 @@ fn param_is_value_or_const_ref(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
 
 fn param_is_by_value(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
     let declarator = param.child_by_field_name("declarator");
-    let indirect = ["reference_declarator", "pointer_declarator", "abstract_reference_declarator", "abstract_pointer_declarator"];
+    let indirect = [
+        "reference_declarator",
+        "pointer_declarator",
+        "abstract_reference_declarator",
+        "abstract_pointer_declarator",
+    ];
     !declarator.is_some_and(|d| indirect.contains(&d.kind())) && !ctx.text(param).contains('&')
 }
 
 pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    uses(ctx.lang, within, ctx.text(var), ctx.src).into_iter().filter(|u| *u != var).all(|u| is_read(ctx, u))
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    uses(ctx.lang, within, ctx.text(var), ctx.src)
+        .into_iter()
+        .filter(|u| *u != var)
+        .all(|u| is_read(ctx, u))
 }
 
 /// C++: is this use of a variable a move (or a swap, or a return that moves)?
@@ -204,27 +309,45 @@ pub fn is_moved(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
     let Some(p) = u.parent() else { return false };
     match p.kind() {
         "return_statement" | "co_return_statement" | "throw_statement" => true,
-        "argument_list" => p.parent().and_then(|c| c.child_by_field_name("function")).is_some_and(|f| {
-            let name = ctx.text(f);
-            matches!(name, "std::move" | "move" | "std::forward" | "std::swap" | "swap" | "std::exchange")
-                || name.ends_with(".swap")
-        }),
-        "field_expression" => p.child_by_field_name("field").is_some_and(|f| ctx.text(f) == "swap"),
+        "argument_list" => p
+            .parent()
+            .and_then(|c| c.child_by_field_name("function"))
+            .is_some_and(|f| {
+                let name = ctx.text(f);
+                matches!(
+                    name,
+                    "std::move" | "move" | "std::forward" | "std::swap" | "swap" | "std::exchange"
+                ) || name.ends_with(".swap")
+            }),
+        "field_expression" => p
+            .child_by_field_name("field")
+            .is_some_and(|f| ctx.text(f) == "swap"),
         "lambda_capture_specifier" => true,
         _ => false,
     }
 }
 
 pub fn const_ref_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(ty) = ctx.node(&args[0]) else { return false };
+    let Some(ty) = ctx.node(&args[0]) else {
+        return false;
+    };
     let already_const = ty.parent().is_some_and(|p| declaration_is_const(ctx, p));
     let t = ctx.text(ty).to_string();
-    ctx.bind("ref_type", if already_const { format!("{t}&") } else { format!("const {t}&") });
+    ctx.bind(
+        "ref_type",
+        if already_const {
+            format!("{t}&")
+        } else {
+            format!("const {t}&")
+        },
+    );
     true
 }
 
 pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(ty), Some(range)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(ty), Some(range)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     let root = ctx.root;
     let t = ctx.text(ty);
     if t != "auto" {
@@ -233,15 +356,24 @@ pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if range.kind() != "identifier" {
         return false;
     }
-    let Some(d) = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src) else { return false };
+    let Some(d) = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src) else {
+        return false;
+    };
     let Some(rt) = d.ty else { return false };
-    if !ctx.types.contains(Lang::Cpp, "container", &rt, root, ctx.src) {
+    if !ctx
+        .types
+        .contains(Lang::Cpp, "container", &rt, root, ctx.src)
+    {
         return false;
     }
     // The element type: any expensive type among the template arguments.
-    let Some(args_start) = rt.find('<') else { return false };
+    let Some(args_start) = rt.find('<') else {
+        return false;
+    };
     let inner = &rt[args_start + 1..rt.rfind('>').unwrap_or(rt.len())];
-    split_template_args(inner).iter().any(|a| ctx.types.contains(Lang::Cpp, "expensive", a, root, ctx.src))
+    split_template_args(inner)
+        .iter()
+        .any(|a| ctx.types.contains(Lang::Cpp, "expensive", a, root, ctx.src))
 }
 
 fn split_template_args(s: &str) -> Vec<String> {
@@ -266,24 +398,40 @@ fn split_template_args(s: &str) -> Vec<String> {
 }
 
 pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(init) = ctx.node(&args[0]) else { return false };
+    let Some(init) = ctx.node(&args[0]) else {
+        return false;
+    };
     let root = ctx.root;
     let (object, ok) = match init.kind() {
         "call_expression" => {
-            let Some(func) = init.child_by_field_name("function") else { return false };
+            let Some(func) = init.child_by_field_name("function") else {
+                return false;
+            };
             if func.kind() != "field_expression" {
                 return false;
             }
-            let (Some(obj), Some(method)) = (func.child_by_field_name("argument"), func.child_by_field_name("field")) else {
+            let (Some(obj), Some(method)) = (
+                func.child_by_field_name("argument"),
+                func.child_by_field_name("field"),
+            ) else {
                 return false;
             };
             let method = ctx.text(method);
-            let container_accessor = matches!(method, "at" | "front" | "back") && declared_container(ctx, obj, root);
-            (obj, container_accessor || method_returns_const_ref(ctx, root, method))
+            let container_accessor =
+                matches!(method, "at" | "front" | "back") && declared_container(ctx, obj, root);
+            (
+                obj,
+                container_accessor || method_returns_const_ref(ctx, root, method),
+            )
         }
         "subscript_expression" => {
-            let Some(obj) = init.child_by_field_name("argument") else { return false };
-            (obj, declared_container(ctx, obj, root) && !is_map(ctx, obj, root))
+            let Some(obj) = init.child_by_field_name("argument") else {
+                return false;
+            };
+            (
+                obj,
+                declared_container(ctx, obj, root) && !is_map(ctx, obj, root),
+            )
         }
         _ => return false,
     };
@@ -293,7 +441,9 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // The referenced object must be a local or a parameter (so its lifetime
     // is evident) and stay untouched while the reference lives.
     let name = ctx.text(object);
-    let Some(obj_decl) = declaration_in(ctx.root, Lang::Cpp, object, name, ctx.src) else { return false };
+    let Some(obj_decl) = declaration_in(ctx.root, Lang::Cpp, object, name, ctx.src) else {
+        return false;
+    };
     if obj_decl.is_global {
         return false;
     }
@@ -313,11 +463,15 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         .and_then(|d| d.parent())
         .filter(|d| d.kind() == "declaration")
         .and_then(|d| d.parent());
-    let (Some(obj_region), Some(ref_block)) = (obj_region, ref_block) else { return false };
+    let (Some(obj_region), Some(ref_block)) = (obj_region, ref_block) else {
+        return false;
+    };
     let declaring = |u: Node<'_>| syntax::declared_by(Lang::Cpp, u, ctx.src, false).is_some();
     !uses(Lang::Cpp, obj_region, name, ctx.src)
         .into_iter()
-        .filter(|u| u.start_byte() > init.end_byte() && syntax::contains(ref_block, *u) && !declaring(*u))
+        .filter(|u| {
+            u.start_byte() > init.end_byte() && syntax::contains(ref_block, *u) && !declaring(*u)
+        })
         .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
 }
 
@@ -325,7 +479,10 @@ fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool
     obj.kind() == "identifier"
         && declaration_in(ctx.root, Lang::Cpp, obj, ctx.text(obj), ctx.src)
             .and_then(|d| d.ty)
-            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
+            .is_some_and(|t| {
+                ctx.types
+                    .contains(Lang::Cpp, "container", &t, root, ctx.src)
+            })
 }
 
 fn is_map(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
@@ -339,16 +496,29 @@ fn method_returns_const_ref(ctx: &MatchCtx<'_>, root: Node<'_>, method: &str) ->
     let decls = function_declarators(ctx, root, method);
     !decls.is_empty()
         && decls.iter().all(|fd| {
-            let Some(refd) = fd.parent().filter(|p| p.kind() == "reference_declarator") else { return false };
-            let Some(owner) = refd.parent() else { return false };
+            let Some(refd) = fd.parent().filter(|p| p.kind() == "reference_declarator") else {
+                return false;
+            };
+            let Some(owner) = refd.parent() else {
+                return false;
+            };
             !ctx.text(refd).starts_with("&&") && declaration_is_const(ctx, owner)
         })
 }
 
 pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(func) = ctx.node(&args[0]) else { return false };
-    let Some(fd) = descendants(func).into_iter().find(|n| n.kind() == "function_declarator") else { return false };
-    let Some(name_node) = fd.child_by_field_name("declarator") else { return false };
+    let Some(func) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(fd) = descendants(func)
+        .into_iter()
+        .find(|n| n.kind() == "function_declarator")
+    else {
+        return false;
+    };
+    let Some(name_node) = fd.child_by_field_name("declarator") else {
+        return false;
+    };
     let name = ctx.text(name_node);
     let short = name.rsplit("::").next().unwrap_or(name);
     if short == "main" || name.contains("operator") || name.contains("::") {
@@ -356,7 +526,11 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     }
     let mut c = func.walk();
     let is_virtual = func.children(&mut c).any(|ch| ch.kind() == "virtual");
-    if is_virtual || fd.children(&mut fd.walk()).any(|n| n.kind() == "virtual_specifier") {
+    if is_virtual
+        || fd
+            .children(&mut fd.walk())
+            .any(|n| n.kind() == "virtual_specifier")
+    {
         return false;
     }
     if !signature_is_private_to_file(ctx, func) {
@@ -372,8 +546,14 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         .into_iter()
         .filter(|n| matches!(n.kind(), "identifier" | "field_identifier") && *n != name_node)
         .all(|n| {
-            let callee = if n.parent().is_some_and(|p| p.kind() == "field_expression") { n.parent() } else { Some(n) };
-            callee.and_then(|c| c.parent()).is_some_and(|p| p.kind() == "call_expression" && p.child_by_field_name("function") == callee)
+            let callee = if n.parent().is_some_and(|p| p.kind() == "field_expression") {
+                n.parent()
+            } else {
+                Some(n)
+            };
+            callee.and_then(|c| c.parent()).is_some_and(|p| {
+                p.kind() == "call_expression" && p.child_by_field_name("function") == callee
+            })
         })
 }
 
@@ -384,15 +564,23 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// function may also be declared in a header, which would then no longer
 /// match the definition.
 fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
-    let Some(parent) = func.parent() else { return false };
+    let Some(parent) = func.parent() else {
+        return false;
+    };
     // A `template<...>` wraps the definition; look at what holds the template.
-    let holder = if parent.kind() == "template_declaration" { parent.parent() } else { Some(parent) };
+    let holder = if parent.kind() == "template_declaration" {
+        parent.parent()
+    } else {
+        Some(parent)
+    };
     match holder.map(|h| h.kind()) {
         Some("field_declaration_list") => {
             let class = holder.and_then(|h| h.parent());
             class.is_some_and(|cl| {
                 let mut c = cl.walk();
-                let has_base = cl.children(&mut c).any(|ch| ch.kind() == "base_class_clause");
+                let has_base = cl
+                    .children(&mut c)
+                    .any(|ch| ch.kind() == "base_class_clause");
                 !has_base
             })
         }
@@ -401,8 +589,10 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
             let is_static = func
                 .children(&mut c)
                 .any(|ch| ch.kind() == "storage_class_specifier" && ctx.text(ch) == "static");
-            let in_anonymous_namespace = std::iter::successors(func.parent(), |n| n.parent())
-                .any(|n| n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none());
+            let in_anonymous_namespace =
+                std::iter::successors(func.parent(), |n| n.parent()).any(|n| {
+                    n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none()
+                });
             is_static || in_anonymous_namespace || is_whole_program(ctx)
         }
     }
@@ -411,65 +601,100 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
 /// A file that defines `main` and includes no header of its own is a whole
 /// program: no other file of the project can declare its functions.
 fn is_whole_program(ctx: &MatchCtx<'_>) -> bool {
-    let defines_main = syntax::named_leaves(ctx.root, "main", ctx.src).into_iter().any(|leaf| {
-        let def = leaf.parent().filter(|d| d.kind() == "function_declarator").and_then(|d| d.parent());
-        def.is_some_and(|f| f.kind() == "function_definition" && f.parent() == Some(ctx.root))
-    });
-    let includes_local_header = syntax::named_leaves(ctx.root, "#include", ctx.src).into_iter().any(|kw| {
-        kw.parent()
-            .and_then(|inc| inc.child_by_field_name("path"))
-            .is_some_and(|path| path.kind() == "string_literal")
-    });
+    let defines_main = syntax::named_leaves(ctx.root, "main", ctx.src)
+        .into_iter()
+        .any(|leaf| {
+            let def = leaf
+                .parent()
+                .filter(|d| d.kind() == "function_declarator")
+                .and_then(|d| d.parent());
+            def.is_some_and(|f| f.kind() == "function_definition" && f.parent() == Some(ctx.root))
+        });
+    let includes_local_header = syntax::named_leaves(ctx.root, "#include", ctx.src)
+        .into_iter()
+        .any(|kw| {
+            kw.parent()
+                .and_then(|inc| inc.child_by_field_name("path"))
+                .is_some_and(|path| path.kind() == "string_literal")
+        });
     defines_main && !includes_local_header
 }
 
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(call), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
+    let (Some(call), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
     takes_by_value(ctx, call, arg)
 }
 
 pub fn not_passed_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else { return false };
-    !uses(Lang::Cpp, within, ctx.text(var), ctx.src).into_iter().any(|u| {
-        let call = u.parent().filter(|a| a.kind() == "argument_list").and_then(|a| a.parent());
-        call.is_some_and(|c| c.kind() == "call_expression" && takes_by_value(ctx, c, u))
-    })
+    let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    !uses(Lang::Cpp, within, ctx.text(var), ctx.src)
+        .into_iter()
+        .any(|u| {
+            let call = u
+                .parent()
+                .filter(|a| a.kind() == "argument_list")
+                .and_then(|a| a.parent());
+            call.is_some_and(|c| c.kind() == "call_expression" && takes_by_value(ctx, c, u))
+        })
 }
 
 pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(var) = ctx.node(&args[0]) else {
+        return false;
+    };
     let stmt = syntax::enclosing_statement(Lang::Cpp, var);
     uses(Lang::Cpp, stmt, ctx.text(var), ctx.src) == [var]
 }
 
 /// Whether `call` evidently takes its argument `arg` by value.
 fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
-    let Some(func) = call.child_by_field_name("function") else { return false };
-    let Some(arglist) = call.child_by_field_name("arguments") else { return false };
+    let Some(func) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let Some(arglist) = call.child_by_field_name("arguments") else {
+        return false;
+    };
     match func.kind() {
         "field_expression" => {
-            let method = func.child_by_field_name("field").map(|f| ctx.text(f)).unwrap_or("");
+            let method = func
+                .child_by_field_name("field")
+                .map(|f| ctx.text(f))
+                .unwrap_or("");
             let obj = func.child_by_field_name("argument");
             let root = ctx.root;
-            matches!(method, "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace")
-                && obj.is_some_and(|o| {
-                    o.kind() == "identifier"
-                        && declaration_in(ctx.root, Lang::Cpp, o, ctx.text(o), ctx.src)
-                            .and_then(|d| d.ty)
-                            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "container", &t, root, ctx.src))
-                })
+            matches!(
+                method,
+                "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace"
+            ) && obj.is_some_and(|o| {
+                o.kind() == "identifier"
+                    && declaration_in(ctx.root, Lang::Cpp, o, ctx.text(o), ctx.src)
+                        .and_then(|d| d.ty)
+                        .is_some_and(|t| {
+                            ctx.types
+                                .contains(Lang::Cpp, "container", &t, root, ctx.src)
+                        })
+            })
         }
         "identifier" | "qualified_identifier" => {
             let index = arg_index(arglist, arg);
             let params = declared_params(ctx, ctx.text(func));
-            !params.is_empty() && params.iter().all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
+            !params.is_empty()
+                && params
+                    .iter()
+                    .all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
         }
         _ => false,
     }
 }
 
 pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(var) = ctx.node(&args[0]) else {
+        return false;
+    };
     let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
     let decl = syntax::declared_by(Lang::Cpp, var, ctx.src, false)
         .or_else(|| declaration_in(ctx.root, Lang::Cpp, var, ctx.text(var), ctx.src));
@@ -479,14 +704,30 @@ pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// Methods whose result points into the object (iterators, raw pointers):
 /// keeping one keeps an alias of the object.
 const ALIASING_METHODS: &[&str] = &[
-    "begin", "end", "cbegin", "cend", "rbegin", "rend", "crbegin", "crend", "data", "c_str", "find",
-    "lower_bound", "upper_bound", "equal_range",
+    "begin",
+    "end",
+    "cbegin",
+    "cend",
+    "rbegin",
+    "rend",
+    "crbegin",
+    "crend",
+    "data",
+    "c_str",
+    "find",
+    "lower_bound",
+    "upper_bound",
+    "equal_range",
 ];
 
 pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(var) = ctx.node(&args[0]) else { return false };
+    let Some(var) = ctx.node(&args[0]) else {
+        return false;
+    };
     let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
-    !uses(Lang::Cpp, scope, ctx.text(var), ctx.src).into_iter().any(|u| keeps_alias(ctx, u))
+    !uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
+        .into_iter()
+        .any(|u| keeps_alias(ctx, u))
 }
 
 /// Whether this mention of a variable lets something else keep referring to
@@ -496,7 +737,10 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
     let by_ref_lambda = std::iter::successors(u.parent(), |n| n.parent())
         .take_while(|n| n.kind() != "function_definition")
         .filter(|n| n.kind() == "lambda_expression")
-        .any(|l| l.child_by_field_name("captures").is_some_and(|c| ctx.text(c).contains('&')));
+        .any(|l| {
+            l.child_by_field_name("captures")
+                .is_some_and(|c| ctx.text(c).contains('&'))
+        });
     if by_ref_lambda {
         return true;
     }
@@ -507,7 +751,9 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         let is = |field: &str| p.child_by_field_name(field) == Some(e);
         match p.kind() {
             "field_expression" if is("argument") => {
-                let call = p.parent().filter(|g| g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p));
+                let call = p.parent().filter(|g| {
+                    g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
+                });
                 method = p.child_by_field_name("field").map(|f| ctx.text(f));
                 e = call.unwrap_or(p);
             }
@@ -529,10 +775,17 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
             let root = ctx.root;
             let view = ty.is_some_and(|t| {
                 let t = ctx.text(t);
-                ctx.types.contains(Lang::Cpp, "string_view", t, root, ctx.src) || t.contains("span") || t.contains("iterator")
+                ctx.types
+                    .contains(Lang::Cpp, "string_view", t, root, ctx.src)
+                    || t.contains("span")
+                    || t.contains("iterator")
             });
             let auto = ty.is_some_and(|t| t.kind() == "placeholder_type_specifier");
-            matches!(declarator, Some("reference_declarator" | "pointer_declarator")) || view || auto && iterator_like
+            matches!(
+                declarator,
+                Some("reference_declarator" | "pointer_declarator")
+            ) || view
+                || auto && iterator_like
         }
         "assignment_expression" => p.child_by_field_name("right") == Some(e) && iterator_like,
         _ => false,
@@ -540,9 +793,13 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
 }
 
 pub fn single_char(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(lit) = ctx.node(&args[0]) else { return false };
+    let Some(lit) = ctx.node(&args[0]) else {
+        return false;
+    };
     let t = ctx.text(lit);
-    let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else { return false };
+    let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return false;
+    };
     let ch = match inner {
         "'" => "\\'".to_string(),
         "\\\"" => "\"".to_string(),
@@ -577,9 +834,16 @@ fn stream_of<'t>(ctx: &MatchCtx<'_>, node: Node<'t>) -> Option<Node<'t>> {
 /// Queries rooted at a small node (a declaration, a parameter) are cheap to
 /// run; these guards then fetch the larger construct around it as a capture.
 pub fn in_loop_body(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(stmt) = ctx.node(&args[0]) else { return false };
-    let Some(body) = stmt.parent().filter(|b| b.kind() == "compound_statement") else { return false };
-    let Some(lp) = body.parent().filter(|l| Lang::Cpp.is_loop(l.kind()) && l.child_by_field_name("body") == Some(body)) else {
+    let Some(stmt) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(body) = stmt.parent().filter(|b| b.kind() == "compound_statement") else {
+        return false;
+    };
+    let Some(lp) = body
+        .parent()
+        .filter(|l| Lang::Cpp.is_loop(l.kind()) && l.child_by_field_name("body") == Some(body))
+    else {
         return false;
     };
     ctx.captures.insert("loop".into(), lp);
@@ -587,42 +851,66 @@ pub fn in_loop_body(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 }
 
 pub fn in_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(stmt) = ctx.node(&args[0]) else { return false };
-    let Some(block) = stmt.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    let Some(stmt) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(block) = stmt.parent().filter(|b| b.kind() == "compound_statement") else {
+        return false;
+    };
     ctx.captures.insert("block".into(), block);
     true
 }
 
 pub fn parameter_of_definition(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(param) = ctx.node(&args[0]) else { return false };
-    let Some(list) = param.parent().filter(|l| l.kind() == "parameter_list") else { return false };
-    let Some(fd) = list.parent().filter(|f| f.kind() == "function_declarator" && f.child_by_field_name("parameters") == Some(list)) else {
+    let Some(param) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(list) = param.parent().filter(|l| l.kind() == "parameter_list") else {
+        return false;
+    };
+    let Some(fd) = list.parent().filter(|f| {
+        f.kind() == "function_declarator" && f.child_by_field_name("parameters") == Some(list)
+    }) else {
         return false;
     };
     // The declarator may be wrapped in `&`/`*` (a function returning T& or T*).
     let mut decl = fd;
     let mut owner = fd.parent();
-    while let Some(o) = owner.filter(|o| matches!(o.kind(), "reference_declarator" | "pointer_declarator")) {
+    while let Some(o) =
+        owner.filter(|o| matches!(o.kind(), "reference_declarator" | "pointer_declarator"))
+    {
         decl = o;
         owner = o.parent();
     }
-    let Some(func) = owner.filter(|f| f.kind() == "function_definition" && f.child_by_field_name("declarator") == Some(decl)) else {
+    let Some(func) = owner.filter(|f| {
+        f.kind() == "function_definition" && f.child_by_field_name("declarator") == Some(decl)
+    }) else {
         return false;
     };
-    let Some(body) = func.child_by_field_name("body").filter(|b| b.kind() == "compound_statement") else { return false };
+    let Some(body) = func
+        .child_by_field_name("body")
+        .filter(|b| b.kind() == "compound_statement")
+    else {
+        return false;
+    };
     ctx.captures.insert("func".into(), func);
     ctx.captures.insert("body".into(), body);
     true
 }
 
 pub fn type_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(ty) = ctx.node(&args[0]) else { return false };
+    let Some(ty) = ctx.node(&args[0]) else {
+        return false;
+    };
     let family = ctx.word(&args[1]);
-    ctx.types.contains(ctx.lang, family, ctx.text(ty), ctx.root, ctx.src)
+    ctx.types
+        .contains(ctx.lang, family, ctx.text(ty), ctx.root, ctx.src)
 }
 
 pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
     let text = ctx.text(node);
     match text.strip_prefix("std::") {
         Some(_) => true,
@@ -631,7 +919,9 @@ pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 }
 
 pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
     stream_of(ctx, node).is_some_and(|s| is_buffered_stream(ctx, s))
 }
 
@@ -644,7 +934,9 @@ fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
     let root = ctx.root;
     match (stream.kind(), ctx.text(stream)) {
         ("qualified_identifier", "std::cout" | "std::wcout") => true,
-        ("identifier", name @ ("cout" | "wcout")) => crate::skills::types::std_visible(name, root, ctx.src),
+        ("identifier", name @ ("cout" | "wcout")) => {
+            crate::skills::types::std_visible(name, root, ctx.src)
+        }
         ("identifier", name) => declaration_in(ctx.root, Lang::Cpp, stream, name, ctx.src)
             .and_then(|d| d.ty)
             .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
@@ -653,18 +945,45 @@ fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
 }
 
 pub fn loop_not_interactive(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(node) = ctx.node(&args[0]) else { return false };
-    let Some(lp) = syntax::enclosing_loop(Lang::Cpp, node) else { return false };
-    let outer = std::iter::successors(Some(lp), |l| syntax::enclosing_loop(Lang::Cpp, *l)).last().unwrap_or(lp);
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(lp) = syntax::enclosing_loop(Lang::Cpp, node) else {
+        return false;
+    };
+    let outer = std::iter::successors(Some(lp), |l| syntax::enclosing_loop(Lang::Cpp, *l))
+        .last()
+        .unwrap_or(lp);
     !identifiers_in(outer, ctx.src).iter().any(|i| {
-        matches!(i.as_str(), "cin" | "getline" | "scanf" | "fflush" | "flush" | "sleep" | "sleep_for" | "usleep" | "fgets" | "getchar")
-    }) && !descendants(outer).iter().any(|n| n.kind() == "field_identifier" && text(*n, ctx.src) == "flush")
+        matches!(
+            i.as_str(),
+            "cin"
+                | "getline"
+                | "scanf"
+                | "fflush"
+                | "flush"
+                | "sleep"
+                | "sleep_for"
+                | "usleep"
+                | "fgets"
+                | "getchar"
+        )
+    }) && !descendants(outer)
+        .iter()
+        .any(|n| n.kind() == "field_identifier" && text(*n, ctx.src) == "flush")
 }
 
 pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(decl) = ctx.node(&args[0]) else { return false };
+    let Some(decl) = ctx.node(&args[0]) else {
+        return false;
+    };
     let mut c = decl.walk();
-    let plain = !decl.children(&mut c).any(|ch| matches!(ch.kind(), "storage_class_specifier" | "type_qualifier" | "attribute_declaration"));
+    let plain = !decl.children(&mut c).any(|ch| {
+        matches!(
+            ch.kind(),
+            "storage_class_specifier" | "type_qualifier" | "attribute_declaration"
+        )
+    });
     // `std::string a, b;` declares two names: an edit of the whole
     // declaration on behalf of one of them would lose the other.
     let names = decl.children_by_field_name("declarator", &mut c).count();
@@ -672,9 +991,19 @@ pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 }
 
 pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(var) = ctx.node(&args[0]) else { return false };
-    let Some(decl) = syntax::declared_by(Lang::Cpp, var, ctx.src, false) else { return false };
-    let Some(block) = decl.node.parent().filter(|b| b.kind() == "compound_statement") else { return false };
+    let Some(var) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let Some(decl) = syntax::declared_by(Lang::Cpp, var, ctx.src, false) else {
+        return false;
+    };
+    let Some(block) = decl
+        .node
+        .parent()
+        .filter(|b| b.kind() == "compound_statement")
+    else {
+        return false;
+    };
     let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
     uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
         .into_iter()
@@ -706,10 +1035,18 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
             // Initializer: `T i = 0` (declaration) or `i = 0` (assignment).
             let (var, start) = match init.kind() {
                 "declaration" => {
-                    let d = init.child_by_field_name("declarator").filter(|d| d.kind() == "init_declarator")?;
-                    (d.child_by_field_name("declarator")?, d.child_by_field_name("value")?)
+                    let d = init
+                        .child_by_field_name("declarator")
+                        .filter(|d| d.kind() == "init_declarator")?;
+                    (
+                        d.child_by_field_name("declarator")?,
+                        d.child_by_field_name("value")?,
+                    )
                 }
-                "assignment_expression" => (init.child_by_field_name("left")?, init.child_by_field_name("right")?),
+                "assignment_expression" => (
+                    init.child_by_field_name("left")?,
+                    init.child_by_field_name("right")?,
+                ),
                 _ => return None,
             };
             if var.kind() != "identifier" || ctx.text(start) != "0" {
@@ -730,7 +1067,13 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
             };
             // Update: `++i`, `i++` or `i += 1`.
             let up = ctx.text(update).replace(' ', "");
-            if ![format!("++{var_name}"), format!("{var_name}++"), format!("{var_name}+=1")].contains(&up) {
+            if ![
+                format!("++{var_name}"),
+                format!("{var_name}++"),
+                format!("{var_name}+=1"),
+            ]
+            .contains(&up)
+            {
                 return None;
             }
             let body = lp.child_by_field_name("body")?;
@@ -748,7 +1091,12 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
 }
 
 /// `B` in a condition `var < B` (or another of `ops`).
-fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&str]) -> Option<Node<'t>> {
+fn upper_bound<'t>(
+    ctx: &MatchCtx<'_>,
+    cond: Node<'t>,
+    var_name: &str,
+    ops: &[&str],
+) -> Option<Node<'t>> {
     if cond.kind() != "binary_expression" {
         return None;
     }
@@ -764,7 +1112,12 @@ fn upper_bound<'t>(ctx: &MatchCtx<'_>, cond: Node<'t>, var_name: &str, ops: &[&s
 /// signed bounds. Only when std::min certainly compiles: both bounds are
 /// variables declared with the same integer type, or both are `x.size()`, and
 /// the file includes <algorithm>.
-fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
+fn min_bound_expression(
+    ctx: &MatchCtx<'_>,
+    a: Node<'_>,
+    b: Node<'_>,
+    root: Node<'_>,
+) -> Option<(String, Vec<String>)> {
     let includes_algorithm = syntax::named_leaves(root, "<algorithm>", ctx.src)
         .into_iter()
         .any(|p| p.parent().is_some_and(|n| n.kind() == "preproc_include"));
@@ -780,12 +1133,23 @@ fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node
         ("call_expression", "call_expression") => Some((min, idents)),
         ("identifier", "identifier") => {
             let ty = |n: Node<'_>| {
-                declaration_in(ctx.root, Lang::Cpp, n, ctx.text(n), ctx.src).and_then(|d| d.ty).map(|t| syntax::base_type(&t))
+                declaration_in(ctx.root, Lang::Cpp, n, ctx.text(n), ctx.src)
+                    .and_then(|d| d.ty)
+                    .map(|t| syntax::base_type(&t))
             };
             let same_type = ty(a).is_some_and(|t| Some(t) == ty(b));
             // A signed bound came back clamped (`n > 0 ? n : 0`); clamp the minimum likewise.
             let signed = ea != ta || eb != tb;
-            same_type.then(|| (if signed { format!("{min} > 0 ? {min} : 0") } else { min }, idents))
+            same_type.then(|| {
+                (
+                    if signed {
+                        format!("{min} > 0 ? {min} : 0")
+                    } else {
+                        min
+                    },
+                    idents,
+                )
+            })
         }
         _ => None,
     }
@@ -793,7 +1157,11 @@ fn min_bound_expression(ctx: &MatchCtx<'_>, a: Node<'_>, b: Node<'_>, root: Node
 
 /// A loop bound that is cheap, side-effect free and non-negative: an unsigned
 /// variable, `x.size()`, a literal; a signed variable is clamped at zero.
-fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Option<(String, Vec<String>)> {
+fn bound_expression(
+    ctx: &MatchCtx<'_>,
+    bound: Node<'_>,
+    root: Node<'_>,
+) -> Option<(String, Vec<String>)> {
     let t = ctx.text(bound).to_string();
     match bound.kind() {
         "number_literal" => (!t.starts_with('-')).then(|| (t, vec![])),
@@ -801,14 +1169,19 @@ fn bound_expression(ctx: &MatchCtx<'_>, bound: Node<'_>, root: Node<'_>) -> Opti
             let func = bound.child_by_field_name("function")?;
             let obj = func.child_by_field_name("argument")?;
             let method = func.child_by_field_name("field")?;
-            let no_args = bound.child_by_field_name("arguments").is_some_and(|a| a.named_child_count() == 0);
+            let no_args = bound
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0);
             (obj.kind() == "identifier" && matches!(ctx.text(method), "size" | "length") && no_args)
                 .then(|| (t, vec![ctx.text(obj).to_string()]))
         }
         "identifier" => {
             let d = declaration_in(ctx.root, Lang::Cpp, bound, &t, ctx.src)?;
             let ty = d.ty?;
-            if ctx.types.contains(Lang::Cpp, "unsigned", &ty, root, ctx.src) {
+            if ctx
+                .types
+                .contains(Lang::Cpp, "unsigned", &ty, root, ctx.src)
+            {
                 Some((t.clone(), vec![t]))
             } else if ctx.types.contains(Lang::Cpp, "signed", &ty, root, ctx.src) {
                 Some((format!("{t} > 0 ? {t} : 0"), vec![t]))
@@ -835,7 +1208,15 @@ mod tests {
     #[test]
     fn buffered_stream_needs_evidence_of_a_standard_stream() {
         let src = "void f(std::ostream& os, Logger& log) {\n  std::ofstream file(\"x\");\n  std::cout << 1 << std::endl;\n  os << std::endl;\n  file << std::endl;\n  std::cerr << std::endl;\n  log << std::endl;\n  cout << std::endl;\n}\n";
-        let endl = |nth| holds(src, "buffered-stream(@n)", "qualified_identifier", "std::endl", nth);
+        let endl = |nth| {
+            holds(
+                src,
+                "buffered-stream(@n)",
+                "qualified_identifier",
+                "std::endl",
+                nth,
+            )
+        };
         assert!(endl(0), "std::cout");
         assert!(endl(1), "a declared std::ostream&");
         assert!(endl(2), "a declared std::ofstream");
@@ -843,7 +1224,13 @@ mod tests {
         assert!(!endl(4), "an unknown Logger");
         assert!(!endl(5), "`cout` without `using namespace std`");
         let with_using = format!("using namespace std;\n{src}");
-        assert!(holds(&with_using, "buffered-stream(@n)", "qualified_identifier", "std::endl", 5));
+        assert!(holds(
+            &with_using,
+            "buffered-stream(@n)",
+            "qualified_identifier",
+            "std::endl",
+            5
+        ));
     }
 
     #[test]
@@ -863,9 +1250,13 @@ mod tests {
         let func = |name: &str| {
             crate::skills::syntax::descendants(tree.root_node())
                 .into_iter()
-                .find(|n| n.kind() == "function_definition" && n.child_by_field_name("declarator").is_some_and(|d| {
-                    d.child_by_field_name("declarator").is_some_and(|i| &src[i.byte_range()] == name)
-                }))
+                .find(|n| {
+                    n.kind() == "function_definition"
+                        && n.child_by_field_name("declarator").is_some_and(|d| {
+                            d.child_by_field_name("declarator")
+                                .is_some_and(|i| &src[i.byte_range()] == name)
+                        })
+                })
                 .unwrap_or_else(|| panic!("no function {name}"))
         };
         let sole = |name: &str| run(Lang::Cpp, src, "sole-declaration(@f)", &[("f", func(name))]).0;
@@ -873,7 +1264,10 @@ mod tests {
         assert!(sole("anon"), "anonymous namespace");
         assert!(sole("member"), "defined in a class without bases");
         assert!(!sole("ext"), "external linkage: a header may declare it");
-        assert!(!sole("named"), "a named namespace is still external linkage");
+        assert!(
+            !sole("named"),
+            "a named namespace is still external linkage"
+        );
         assert!(!sole("inherited"), "may override a base method");
         assert!(!sole("virt"));
         assert!(!sole("over"));
@@ -897,7 +1291,10 @@ mod tests {
         let scoped = |name: &str, nth| holds(src, "scoped-to-block(@n)", "identifier", name, nth);
         assert!(scoped("a", 0));
         assert!(!scoped("a", 1), "a use, not a declaration");
-        assert!(!scoped("g", 1), "the do-while condition reads the global `g`");
+        assert!(
+            !scoped("g", 1),
+            "the do-while condition reads the global `g`"
+        );
         assert!(!scoped("b", 1), "`b` is mentioned before the declaration");
     }
 
@@ -915,21 +1312,48 @@ mod tests {
         let with = |head: &str, params: &str| {
             format!("#include <algorithm>\nvoid f({params}) {{\n  for ({head}) {{ v.push_back(1); }}\n}}\n")
         };
-        assert_eq!(count(&with("int r = 0; r < n; ++r", "int n")).as_deref(), Some("n > 0 ? n : 0"));
         assert_eq!(
-            count(&with("int r = 0; r < rows && r < cols; ++r", "int rows, int cols")).as_deref(),
+            count(&with("int r = 0; r < n; ++r", "int n")).as_deref(),
+            Some("n > 0 ? n : 0")
+        );
+        assert_eq!(
+            count(&with(
+                "int r = 0; r < rows && r < cols; ++r",
+                "int rows, int cols"
+            ))
+            .as_deref(),
             Some("std::min(rows, cols) > 0 ? std::min(rows, cols) : 0")
         );
-        assert_eq!(count(&with("size_t i = 0; i < a && i < b; ++i", "size_t a, const size_t b")).as_deref(), Some("std::min(a, b)"));
         assert_eq!(
-            count(&with("size_t i = 0; i < xs.size() && i < ys.size(); ++i", "const V& xs, const V& ys")).as_deref(),
+            count(&with(
+                "size_t i = 0; i < a && i < b; ++i",
+                "size_t a, const size_t b"
+            ))
+            .as_deref(),
+            Some("std::min(a, b)")
+        );
+        assert_eq!(
+            count(&with(
+                "size_t i = 0; i < xs.size() && i < ys.size(); ++i",
+                "const V& xs, const V& ys"
+            ))
+            .as_deref(),
             Some("std::min(xs.size(), ys.size())")
         );
         // std::min(int, size_t) does not compile.
-        assert_eq!(count(&with("int i = 0; i < a && i < b; ++i", "int a, size_t b")), None);
+        assert_eq!(
+            count(&with("int i = 0; i < a && i < b; ++i", "int a, size_t b")),
+            None
+        );
         // Not a bound: the loop may stop anywhere.
-        assert_eq!(count(&with("int i = 0; i < a && ok(i); ++i", "int a")), None);
-        assert_eq!(count(&with("int i = 0; i < a || i < b; ++i", "int a, int b")), None);
+        assert_eq!(
+            count(&with("int i = 0; i < a && ok(i); ++i", "int a")),
+            None
+        );
+        assert_eq!(
+            count(&with("int i = 0; i < a || i < b; ++i", "int a, int b")),
+            None
+        );
         // Without <algorithm> there is no evidence std::min is declared.
         let bare = "void f(int a, int b) {\n  for (int i = 0; i < a && i < b; ++i) { v.push_back(i); }\n}\n";
         assert_eq!(count(bare), None);
@@ -950,11 +1374,28 @@ mod tests {
                      std::string t = make().name();\n\
                    }\n";
         let init = |text: &str| holds(src, "returns-const-ref(@n)", "call_expression", text, 0);
-        let index = |text: &str| holds(src, "returns-const-ref(@n)", "subscript_expression", text, 0);
-        assert!(init("a.name()"), "a different `a` is modified in another loop; this one is not");
+        let index = |text: &str| {
+            holds(
+                src,
+                "returns-const-ref(@n)",
+                "subscript_expression",
+                text,
+                0,
+            )
+        };
+        assert!(
+            init("a.name()"),
+            "a different `a` is modified in another loop; this one is not"
+        );
         assert!(!index("v[0]"), "v grows while the reference lives");
-        assert!(init("v.front()"), "v only grows after the reference's block ends");
-        assert!(!index("g[0]"), "a global may change behind the reference's back");
+        assert!(
+            init("v.front()"),
+            "v only grows after the reference's block ends"
+        );
+        assert!(
+            !index("g[0]"),
+            "a global may change behind the reference's back"
+        );
         assert!(!init("all[0].copy()"), "returns by value");
         assert!(!init("make().name()"), "a temporary");
     }
@@ -962,10 +1403,24 @@ mod tests {
     #[test]
     fn declared_by_names_the_declaring_construct() {
         let src = "void f(std::string p) {\n  std::string l;\n  for (std::string r : xs) { use(r, l, p); }\n}\n";
-        let by = |name: &str, nth, kinds: &str| holds(src, &format!("declared-by(@n, {kinds})"), "identifier", name, nth);
-        assert!(by("p", 1, "declaration|parameter_declaration"), "a use of a parameter");
+        let by = |name: &str, nth, kinds: &str| {
+            holds(
+                src,
+                &format!("declared-by(@n, {kinds})"),
+                "identifier",
+                name,
+                nth,
+            )
+        };
+        assert!(
+            by("p", 1, "declaration|parameter_declaration"),
+            "a use of a parameter"
+        );
         assert!(by("l", 0, "declaration"), "the declaring name itself");
-        assert!(!by("r", 1, "declaration|parameter_declaration"), "a range-for variable");
+        assert!(
+            !by("r", 1, "declaration|parameter_declaration"),
+            "a range-for variable"
+        );
         assert!(by("r", 1, "for_range_loop"));
         assert!(!by("xs", 0, "declaration"), "no declaration at all");
     }
@@ -976,7 +1431,9 @@ mod tests {
             let src = format!("void f() {{\n  std::vector<int> v;\n  {body}\n  sink(v);\n}}\n");
             !holds(&src, "not-aliased(@n)", "identifier", "v", 0)
         };
-        assert!(!aliased("int n = v.size(); auto x = v[0]; std::vector<int> copy = v; keep(v);"));
+        assert!(!aliased(
+            "int n = v.size(); auto x = v[0]; std::vector<int> copy = v; keep(v);"
+        ));
         assert!(aliased("int* p = &v[0];"));
         assert!(aliased("std::vector<int>& r = v;"));
         assert!(aliased("const int& first = v.front();"));
@@ -984,7 +1441,10 @@ mod tests {
         assert!(aliased("it = v.find(3);"));
         assert!(aliased("std::span<int> s = v;"));
         assert!(aliased("auto later = [&] { return v.size(); };"));
-        assert!(!aliased("auto later = [v] { return v.size(); };"), "a by-value capture copies");
+        assert!(
+            !aliased("auto later = [v] { return v.size(); };"),
+            "a by-value capture copies"
+        );
     }
 
     #[test]
@@ -996,7 +1456,15 @@ mod tests {
             .into_iter()
             .filter(|n| n.kind() == "for_range_loop")
             .collect();
-        let read = |i: usize| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", loops[i])]).0;
+        let read = |i: usize| {
+            run(
+                Lang::Cpp,
+                src,
+                "only-read(@v, @in)",
+                &[("v", param), ("in", loops[i])],
+            )
+            .0
+        };
         assert!(read(0), "a copy of each char");
         assert!(read(1), "a const reference");
         assert!(!read(2), "a mutable reference could change the string");
@@ -1014,21 +1482,52 @@ mod tests {
             .expect("f's body");
         let passes = |name: &str| {
             let var = find(&tree, src, "identifier", name, 0);
-            !run(Lang::Cpp, src, "not-passed-by-value(@v, @in)", &[("v", var), ("in", body)]).0
+            !run(
+                Lang::Cpp,
+                src,
+                "not-passed-by-value(@v, @in)",
+                &[("v", var), ("in", body)],
+            )
+            .0
         };
-        assert!(passes("a"), "push_back into a declared container takes it by value");
+        assert!(
+            passes("a"),
+            "push_back into a declared container takes it by value"
+        );
         assert!(passes("b"), "by_value is declared to take a copy");
         let only_ref = "void by_ref(const std::string& s);\nvoid f(std::string a) { by_ref(a); unknown(a); }\n";
         let t2 = Lang::Cpp.parse(only_ref);
         let a = find(&t2, only_ref, "identifier", "a", 0);
-        let body2 = find(&t2, only_ref, "compound_statement", "{ by_ref(a); unknown(a); }", 0);
-        assert!(run(Lang::Cpp, only_ref, "not-passed-by-value(@v, @in)", &[("v", a), ("in", body2)]).0);
+        let body2 = find(
+            &t2,
+            only_ref,
+            "compound_statement",
+            "{ by_ref(a); unknown(a); }",
+            0,
+        );
+        assert!(
+            run(
+                Lang::Cpp,
+                only_ref,
+                "not-passed-by-value(@v, @in)",
+                &[("v", a), ("in", body2)]
+            )
+            .0
+        );
     }
 
     #[test]
     fn sole_mention_in_statement_sees_unsequenced_reads() {
         let src = "void f(std::vector<int> v, std::vector<int> w) {\n  long a = g(v.size()) + h(v);\n  long b = h(w);\n}\n";
-        let sole = |name: &str, nth| holds(src, "sole-mention-in-statement(@n)", "identifier", name, nth);
+        let sole = |name: &str, nth| {
+            holds(
+                src,
+                "sole-mention-in-statement(@n)",
+                "identifier",
+                name,
+                nth,
+            )
+        };
         assert!(!sole("v", 2), "v.size() in the same statement");
         assert!(sole("w", 1));
     }
@@ -1040,16 +1539,43 @@ mod tests {
         let tree = Lang::Cpp.parse(src);
         let param = find(&tree, src, "identifier", "s", 0);
         let stmt = |text: &str| find(&tree, src, "expression_statement", text, 0);
-        let read = |text: &str| run(Lang::Cpp, src, "only-read(@v, @in)", &[("v", param), ("in", stmt(text))]).0;
-        assert!(!read("by_ref(s);"), "an unnamed `std::string&` may be modified");
+        let read = |text: &str| {
+            run(
+                Lang::Cpp,
+                src,
+                "only-read(@v, @in)",
+                &[("v", param), ("in", stmt(text))],
+            )
+            .0
+        };
+        assert!(
+            !read("by_ref(s);"),
+            "an unnamed `std::string&` may be modified"
+        );
         assert!(read("by_cref(s);"));
         assert!(read("by_val(s);"));
         let call = find(&tree, src, "call_expression", "by_val(s)", 0);
         let arg = find(&tree, src, "identifier", "s", 3);
-        assert!(run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", call), ("a", arg)]).0);
+        assert!(
+            run(
+                Lang::Cpp,
+                src,
+                "callee-takes-by-value(@c, @a)",
+                &[("c", call), ("a", arg)]
+            )
+            .0
+        );
         let ref_call = find(&tree, src, "call_expression", "by_ref(s)", 0);
         let ref_arg = find(&tree, src, "identifier", "s", 1);
-        assert!(!run(Lang::Cpp, src, "callee-takes-by-value(@c, @a)", &[("c", ref_call), ("a", ref_arg)]).0);
+        assert!(
+            !run(
+                Lang::Cpp,
+                src,
+                "callee-takes-by-value(@c, @a)",
+                &[("c", ref_call), ("a", ref_arg)]
+            )
+            .0
+        );
     }
 
     #[test]
@@ -1067,10 +1593,26 @@ mod tests {
         for (body, expected) in cases {
             let src = format!("int f(std::string s, std::map<int, int> m) {{ {body} }}\n");
             let tree = Lang::Cpp.parse(&src);
-            let name = if body.contains("m[") || body.contains("m.at") { "m" } else { "s" };
+            let name = if body.contains("m[") || body.contains("m.at") {
+                "m"
+            } else {
+                "s"
+            };
             let var = find(&tree, &src, "identifier", name, 0);
-            let body_node = find(&tree, &src, "compound_statement", &format!("{{ {body} }}"), 0);
-            let held = run(Lang::Cpp, &src, "only-read(@v, @in)", &[("v", var), ("in", body_node)]).0;
+            let body_node = find(
+                &tree,
+                &src,
+                "compound_statement",
+                &format!("{{ {body} }}"),
+                0,
+            );
+            let held = run(
+                Lang::Cpp,
+                &src,
+                "only-read(@v, @in)",
+                &[("v", var), ("in", body_node)],
+            )
+            .0;
             assert_eq!(held, expected, "{body}");
         }
     }
@@ -1094,7 +1636,10 @@ mod tests {
         use crate::lang::Lang;
         let src = "using Names = std::vector<std::string>;\nvoid f(std::string a, int b, Names c, auto d) {}";
         let q = "(parameter_declaration type: (_) @t)";
-        assert_eq!(crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "type-in(@t, expensive)"), vec![true, false, true, false]);
+        assert_eq!(
+            crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "type-in(@t, expensive)"),
+            vec![true, false, true, false]
+        );
     }
 
     #[test]
@@ -1103,9 +1648,19 @@ mod tests {
         let src = "void f() { for (;;) { std::string a; } { std::string b; } }\nconst std::string& g(std::string p) { return p; }\nvoid h(std::string q);";
         let decls = "(declaration declarator: (identifier)) @d";
         let eval = crate::skills::guards::common::tests::eval;
-        assert_eq!(eval(Lang::Cpp, src, decls, "in-loop-body(@d)"), vec![true, false]);
-        assert_eq!(eval(Lang::Cpp, src, decls, "in-block(@d)"), vec![true, true]);
+        assert_eq!(
+            eval(Lang::Cpp, src, decls, "in-loop-body(@d)"),
+            vec![true, false]
+        );
+        assert_eq!(
+            eval(Lang::Cpp, src, decls, "in-block(@d)"),
+            vec![true, true]
+        );
         let params = "(parameter_declaration) @p";
-        assert_eq!(eval(Lang::Cpp, src, params, "parameter-of-definition(@p)"), vec![true, false], "a prototype has no body");
+        assert_eq!(
+            eval(Lang::Cpp, src, params, "parameter-of-definition(@p)"),
+            vec![true, false],
+            "a prototype has no body"
+        );
     }
 }

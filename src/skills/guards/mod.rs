@@ -108,7 +108,8 @@ pub(super) mod testutil {
     use crate::skills::types::TypeFamilies;
 
     pub fn families() -> TypeFamilies {
-        TypeFamilies::parse(include_str!("../../../rewrites/types.toml")).expect("rewrites/types.toml parses")
+        TypeFamilies::parse(include_str!("../../../rewrites/types.toml"))
+            .expect("rewrites/types.toml parses")
     }
 
     /// The `nth` node (0-based, document order) of `kind` whose text is `text`.
@@ -122,13 +123,26 @@ pub(super) mod testutil {
 
     /// Run `call` (e.g. `only-read(@var, @body)`) with the given captures;
     /// returns whether it held and what it bound.
-    pub fn run<'t>(lang: Lang, src: &'t str, call: &str, caps: &[(&str, Node<'t>)]) -> (bool, HashMap<String, String>) {
+    pub fn run<'t>(
+        lang: Lang,
+        src: &'t str,
+        call: &str,
+        caps: &[(&str, Node<'t>)],
+    ) -> (bool, HashMap<String, String>) {
         let types = families();
         let call = parse_call(call).expect("test guard call parses");
         let def = guard::validate(&call).expect("test guard call is valid");
         let captures = caps.iter().map(|(k, n)| (k.to_string(), *n)).collect();
         let root = crate::skills::syntax::root_of(caps[0].1);
-        let mut ctx = MatchCtx { lang, src, root, decls: Default::default(), captures, bindings: HashMap::new(), types: &types };
+        let mut ctx = MatchCtx {
+            lang,
+            src,
+            root,
+            decls: Default::default(),
+            captures,
+            bindings: HashMap::new(),
+            types: &types,
+        };
         let held = guard::run(&call, def, &mut ctx);
         (held, ctx.bindings)
     }
