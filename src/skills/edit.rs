@@ -104,14 +104,15 @@ pub fn render(
             .ok_or_else(|| format!("unclosed `{{` in template `{template}`"))?;
         let spec = &brace[1..end];
         let (name, filter) = spec.split_once(':').unwrap_or((spec, ""));
-        let value =
-            match (bindings.get(name), captures.get(name)) {
-                (Some(b), _) => b.clone(),
-                (None, Some(n)) => src[n.byte_range()].to_string(),
-                (None, None) => return Err(format!(
+        let value = match (bindings.get(name), captures.get(name)) {
+            (Some(b), _) => b.clone(),
+            (None, Some(n)) => src[n.byte_range()].to_string(),
+            (None, None) => {
+                return Err(format!(
                     "template `{template}` uses `{{{name}}}`, which no capture or guard provides"
-                )),
-            };
+                ))
+            }
+        };
         match filter {
             "" => out.push_str(&value),
             "inner" => {
