@@ -8,7 +8,7 @@ use tree_sitter::Node;
 
 use super::call::{Arg, Call};
 use super::guards;
-use super::syntax::DeclIndex;
+use super::syntax::{Decl, DeclIndex};
 use super::types::TypeFamilies;
 use crate::lang::Lang;
 
@@ -57,6 +57,19 @@ impl<'a> MatchCtx<'a> {
 
     pub fn text(&self, node: Node<'_>) -> &'a str {
         &self.src[node.byte_range()]
+    }
+
+    /// The declaration of `name` visible at `at`, from the file's index.
+    pub fn declaration(&self, at: Node<'a>, name: &str) -> Option<Decl<'a>> {
+        self.decls
+            .declaration(self.root, self.lang, at, name, self.src)
+    }
+
+    /// The named function around `node`, or the file when there is none.
+    pub fn function_scope(&self, node: Node<'a>) -> Node<'a> {
+        self.decls
+            .function_at(self.root, self.lang, node, self.src)
+            .unwrap_or(self.root)
     }
 
     pub fn bind(&mut self, name: &str, value: impl Into<String>) {

@@ -40,49 +40,6 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
-/// The unit guards search in: the named function around `node`, else the file.
-pub fn function_scope<'t>(lang: Lang, node: Node<'t>) -> Node<'t> {
-    lang::enclosing_named_function(lang, node).unwrap_or_else(|| root_of(node))
-}
-
-/// The named function around `node`, found by one descent from `root`.
-///
-/// `Node::parent` re-descends from the root on every call, so climbing k
-/// levels costs k descents; one cursor descent costs about one.
-pub fn enclosing_function_in<'t>(root: Node<'t>, lang: Lang, node: Node<'t>) -> Option<Node<'t>> {
-    let is_named_fn = |k: &str| match lang {
-        Lang::Cpp => k == "function_definition",
-        Lang::Rust => k == "function_item",
-    };
-    let mut cursor = root.walk();
-    let mut found = is_named_fn(root.kind()).then_some(root);
-    let (start, end) = (node.start_byte(), node.end_byte());
-    while cursor.node() != node {
-        if cursor.goto_first_child_for_byte(start).is_none() {
-            break;
-        }
-        // Step over earlier siblings that end right at `start`.
-        while !(cursor.node().start_byte() <= start && end <= cursor.node().end_byte()) {
-            if !cursor.goto_next_sibling() {
-                return found;
-            }
-        }
-        let n = cursor.node();
-        if n != node && is_named_fn(n.kind()) {
-            found = Some(n);
-        }
-    }
-    if is_named_fn(node.kind()) && found.is_none() {
-        return None;
-    }
-    found
-}
-
-/// `function_scope` for callers that hold the root.
-pub fn function_scope_in<'t>(root: Node<'t>, lang: Lang, node: Node<'t>) -> Node<'t> {
-    enclosing_function_in(root, lang, node).unwrap_or(root)
-}
-
 pub fn root_of(node: Node<'_>) -> Node<'_> {
     let mut n = node;
     while let Some(p) = n.parent() {
@@ -219,35 +176,9 @@ pub struct Decl<'t> {
 
 /// The declaration of `name` visible at byte `at`: the latest one before it in
 /// an enclosing block of the function, else one at file or class scope.
+/// (Guards use the file's `DeclIndex` through `MatchCtx::declaration`.)
 pub fn declaration_of<'t>(lang: Lang, at: Node<'t>, name: &str, src: &str) -> Option<Decl<'t>> {
-    declaration_in(root_of(at), lang, at, name, src)
-}
-
-/// `declaration_of` for callers that already hold the tree's root.
-pub fn declaration_in<'t>(
-    root: Node<'t>,
-    lang: Lang,
-    at: Node<'t>,
-    name: &str,
-    src: &str,
-) -> Option<Decl<'t>> {
-    let scope = function_scope_in(root, lang, at);
-    let pos = at.start_byte();
-    let local = named_leaves(scope, name, src)
-        .into_iter()
-        .filter(|n| n.kind() == "identifier" && n.start_byte() < pos)
-        .filter_map(|n| declared_by(lang, n, src, false))
-        .rfind(|d| visible_at(lang, d, pos));
-    if local.is_some() {
-        return local;
-    }
-    named_leaves(root, name, src)
-        .into_iter()
-        .filter(|n| matches!(n.kind(), "identifier" | "field_identifier"))
-        // Cheap test first: is it declared here at all? Only then climb to
-        // see whether it is outside every function (climbing is O(depth²)).
-        .filter_map(|n| declared_by(lang, n, src, true))
-        .find(|d| enclosing_function_in(root, lang, d.node).is_none())
+    DeclIndex::default().declaration(root_of(at), lang, at, name, src)
 }
 
 /// Declarations per (scope, name), remembered for one file: a function uses
@@ -264,56 +195,29 @@ pub struct DeclIndex<'t> {
 }
 
 impl<'t> DeclIndex<'t> {
-    /// Every declaration in `scope`, found in one cursor walk that keeps the
-    /// ancestors at hand. With `global`, function bodies are skipped (the
-    /// file-scope table).
+    /// The declarations of `scope` (a named function, or the root for the
+    /// file-scope ones), from the tables `walk_file` builds.
     fn scope_decls(
         &self,
+        root: Node<'t>,
         scope: Node<'t>,
         lang: Lang,
         src: &str,
-        global: bool,
     ) -> std::rc::Rc<ScopeDecls<'t>> {
-        if let Some(found) = self.memo.borrow().get(&scope.id()) {
-            return found.clone();
+        self.ensure_walked(root, lang, src);
+        self.memo
+            .borrow()
+            .get(&scope.id())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The engine walks each file once (`walk_file`); anyone else asking
+    /// first (the whole-tree query mode, tests) gets the same walk here.
+    fn ensure_walked(&self, root: Node<'t>, lang: Lang, src: &str) {
+        if self.functions.get().is_none() {
+            self.walk_file(root, lang, src, |_| {});
         }
-        let mut table: ScopeDecls<'t> = Default::default();
-        let mut path: Vec<Node<'t>> = Vec::new();
-        let mut cursor = scope.walk();
-        let named_fn = |k: &str| match lang {
-            Lang::Cpp => k == "function_definition",
-            Lang::Rust => k == "function_item",
-        };
-        'walk: loop {
-            let node = cursor.node();
-            let kind = node.kind();
-            if kind == "identifier" || (global && kind == "field_identifier") {
-                if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
-                    table
-                        .entry(text(node, src).to_string())
-                        .or_default()
-                        .push((d, visible));
-                }
-            }
-            // Descend, except into function bodies when collecting globals.
-            let skip = global && node != scope && named_fn(kind);
-            if !skip && cursor.goto_first_child() {
-                path.push(node);
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-                path.pop();
-            }
-        }
-        let table = std::rc::Rc::new(table);
-        self.memo.borrow_mut().insert(scope.id(), table.clone());
-        table
     }
 
     /// One walk of the whole file that serves everyone: it hands every node to
@@ -389,30 +293,18 @@ impl<'t> DeclIndex<'t> {
 
     /// The innermost named function containing `node`, from a list made once
     /// per file (climbing with `Node::parent` re-descends from the root each step).
-    pub fn function_at(&self, root: Node<'t>, lang: Lang, node: Node<'_>) -> Option<Node<'t>> {
-        let functions = self.functions.get_or_init(|| {
-            let mut out = Vec::new();
-            let mut cursor = root.walk();
-            'walk: loop {
-                let n = cursor.node();
-                let is_fn = match lang {
-                    Lang::Cpp => n.kind() == "function_definition",
-                    Lang::Rust => n.kind() == "function_item",
-                };
-                if is_fn {
-                    out.push(n);
-                }
-                if cursor.goto_first_child() {
-                    continue;
-                }
-                while !cursor.goto_next_sibling() {
-                    if !cursor.goto_parent() {
-                        break 'walk;
-                    }
-                }
-            }
-            out
-        });
+    pub fn function_at(
+        &self,
+        root: Node<'t>,
+        lang: Lang,
+        node: Node<'_>,
+        src: &str,
+    ) -> Option<Node<'t>> {
+        self.ensure_walked(root, lang, src);
+        let functions = self
+            .functions
+            .get()
+            .expect("walk_file records the functions");
         let (start, end) = (node.start_byte(), node.end_byte());
         let upto = functions.partition_point(|f| f.start_byte() <= start);
         functions[..upto]
@@ -432,11 +324,8 @@ impl<'t> DeclIndex<'t> {
         src: &str,
     ) -> Option<Decl<'t>> {
         let name = text(ident, src);
-        let (scope, global) = match self.function_at(root, lang, ident) {
-            Some(f) => (f, false),
-            None => (root, true),
-        };
-        let table = self.scope_decls(scope, lang, src, global);
+        let scope = self.function_at(root, lang, ident, src).unwrap_or(root);
+        let table = self.scope_decls(root, scope, lang, src);
         table
             .get(name)?
             .iter()
@@ -444,7 +333,8 @@ impl<'t> DeclIndex<'t> {
             .map(|(d, _)| d.clone())
     }
 
-    /// `declaration_in`, remembering what it found for the rest of the file.
+    /// The declaration of `name` visible at `at`: the latest visible one in
+    /// its function, else one at file or class scope.
     pub fn declaration(
         &self,
         root: Node<'t>,
@@ -454,8 +344,8 @@ impl<'t> DeclIndex<'t> {
         src: &str,
     ) -> Option<Decl<'t>> {
         let pos = at.start_byte();
-        if let Some(scope) = self.function_at(root, lang, at) {
-            let local = self.scope_decls(scope, lang, src, false);
+        if let Some(scope) = self.function_at(root, lang, at, src) {
+            let local = self.scope_decls(root, scope, lang, src);
             let found = local.get(name).and_then(|ds| {
                 ds.iter()
                     .filter(|(d, _)| d.name.start_byte() < pos)
@@ -465,7 +355,7 @@ impl<'t> DeclIndex<'t> {
                 return Some(d.clone());
             }
         }
-        let globals = self.scope_decls(root, lang, src, true);
+        let globals = self.scope_decls(root, root, lang, src);
         globals
             .get(name)
             .and_then(|ds| ds.first())
@@ -498,10 +388,6 @@ fn declared_on_path<'t>(
 
 /// The byte range in which a declaration is visible (its block, its loop, or
 /// for a parameter its function).
-fn visible_range(lang: Lang, decl: &Decl<'_>) -> std::ops::Range<usize> {
-    visible_range_with(lang, decl, &|n| n.parent())
-}
-
 fn visible_range_with<'t>(
     lang: Lang,
     decl: &Decl<'t>,
@@ -522,10 +408,6 @@ fn visible_range_with<'t>(
         parent_of(decl.node)
     };
     block.map_or(0..0, |b| b.byte_range())
-}
-
-fn visible_at(lang: Lang, decl: &Decl<'_>, pos: usize) -> bool {
-    visible_range(lang, decl).contains(&pos)
 }
 
 /// If `ident` is the name introduced by a declaration, describe it.
@@ -870,18 +752,22 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_enclosing_function_by_descent() {
+    fn the_function_list_finds_the_enclosing_function() {
         let src =
             "int g;\nvoid f() { auto l = [] { int x = 1; }; }\nstruct S { void m() { int y; } };";
         let tree = Lang::Cpp.parse(src);
         let root = tree.root_node();
         for needle in ["x = 1", "y;", "g;"] {
             let n = node_at(&tree, src, needle);
-            let by_descent = enclosing_function_in(root, Lang::Cpp, n).map(|f| f.id());
+            let by_descent = DeclIndex::default()
+                .function_at(root, Lang::Cpp, n, src)
+                .map(|f| f.id());
             let by_climbing = lang::enclosing_named_function(Lang::Cpp, n).map(|f| f.id());
             assert_eq!(by_descent, by_climbing, "{needle}");
         }
-        assert!(enclosing_function_in(root, Lang::Cpp, node_at(&tree, src, "g;")).is_none());
+        assert!(DeclIndex::default()
+            .function_at(root, Lang::Cpp, node_at(&tree, src, "g;"), src)
+            .is_none());
     }
 
     #[test]

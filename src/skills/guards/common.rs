@@ -5,21 +5,26 @@ use tree_sitter::Node;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_in, descendants, text, uses, Decl};
+use crate::skills::syntax::{self, contains, descendants, text, uses, Decl};
 
 /// The variable a capture names: an identifier, or `self.f` / `this->f` / `obj.f`.
 fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
     ctx.text(node)
 }
 
-fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
+/// The declaration a captured name stands for: the one it introduces itself,
+/// else the one visible where it is used.
+pub(super) fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // A capture may be the declaring name itself (`std::string line;`): that
     // declaration is the evidence. A lookup only searches *before* a use, so
     // it would find an older, shadowed declaration or none.
     ctx.decls
         .declared_here(ctx.root, ctx.lang, node, ctx.src)
         .map(|mut d| {
-            d.is_global = ctx.decls.function_at(ctx.root, ctx.lang, node).is_none();
+            d.is_global = ctx
+                .decls
+                .function_at(ctx.root, ctx.lang, node, ctx.src)
+                .is_none();
             d
         })
         .or_else(|| {
@@ -31,7 +36,7 @@ fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
 /// Uses of a variable in its function, without the declaring identifier.
 pub(super) fn uses_in_function<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Vec<Node<'a>> {
     let name = var_name(ctx, node);
-    let scope = syntax::function_scope_in(ctx.root, ctx.lang, node);
+    let scope = ctx.function_scope(node);
     let declaring: Vec<Node> = syntax::named_leaves(scope, name, ctx.src)
         .into_iter()
         .filter(|n| n.kind() == "identifier")
@@ -130,7 +135,7 @@ pub fn not_used_after(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if repeats_relative_to(ctx.lang, at, d.node) {
         return false;
     }
-    let scope = syntax::function_scope_in(ctx.root, ctx.lang, at);
+    let scope = ctx.function_scope(at);
     if ctx.lang == Lang::Cpp
         && syntax::named_leaves(scope, "goto", ctx.src)
             .iter()
@@ -162,7 +167,7 @@ pub fn not_used_outside(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
+    let scope = ctx.function_scope(var);
     uses(ctx.lang, scope, ctx.text(var), ctx.src)
         .iter()
         .all(|u| contains(within, *u))
@@ -266,12 +271,12 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             else {
                 return false;
             };
-            match declaration_in(ctx.root, ctx.lang, ident_node, ident, ctx.src) {
+            match ctx.declaration(ident_node, ident) {
                 Some(d) if d.is_global || d.node.start_byte() < at.start_byte() => {}
                 _ => return false,
             }
             // No assignment between `at` and the loop.
-            let scope = syntax::function_scope_in(ctx.root, ctx.lang, lp);
+            let scope = ctx.function_scope(lp);
             let between = uses(ctx.lang, scope, ident, ctx.src)
                 .into_iter()
                 .filter(|u| u.start_byte() > at.end_byte() && u.end_byte() < lp.start_byte());
@@ -369,7 +374,7 @@ pub fn no_method_call(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         return false;
     };
     let methods: Vec<&str> = ctx.word(&args[1]).split('|').collect();
-    let scope = syntax::function_scope_in(ctx.root, ctx.lang, var);
+    let scope = ctx.function_scope(var);
     !uses(ctx.lang, scope, ctx.text(var), ctx.src)
         .into_iter()
         .any(|u| {

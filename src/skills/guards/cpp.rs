@@ -7,7 +7,7 @@ use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, declaration_in, descendants, text, uses};
+use crate::skills::syntax::{self, descendants, text, uses};
 
 /// Free functions known to take their argument by value or const reference.
 const READING_FUNCTIONS: &[&str] = &[
@@ -68,7 +68,7 @@ const ACCESSORS: &[&str] = &[
 ];
 
 /// Whether `u` (a use of a variable) only reads the variable.
-fn is_read(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+fn is_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
     let Some(p) = u.parent() else { return false };
     let is = |field: &str| p.child_by_field_name(field) == Some(u);
     match p.kind() {
@@ -155,9 +155,10 @@ fn keeps_iterator(method: &str, call: Node<'_>) -> bool {
 }
 
 /// Whether the identifier `u` is declared with a type of `family`.
-fn declared_in_family(ctx: &MatchCtx<'_>, u: Node<'_>, family: &str) -> bool {
+fn declared_in_family<'a>(ctx: &MatchCtx<'a>, u: Node<'a>, family: &str) -> bool {
     u.kind() == "identifier"
-        && declaration_in(ctx.root, Lang::Cpp, u, ctx.text(u), ctx.src)
+        && ctx
+            .declaration(u, ctx.text(u))
             .and_then(|d| d.ty)
             .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, ctx.root, ctx.src))
 }
@@ -356,7 +357,7 @@ pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     if range.kind() != "identifier" {
         return false;
     }
-    let Some(d) = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src) else {
+    let Some(d) = ctx.declaration(range, ctx.text(range)) else {
         return false;
     };
     let Some(rt) = d.ty else { return false };
@@ -441,7 +442,7 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // The referenced object must be a local or a parameter (so its lifetime
     // is evident) and stay untouched while the reference lives.
     let name = ctx.text(object);
-    let Some(obj_decl) = declaration_in(ctx.root, Lang::Cpp, object, name, ctx.src) else {
+    let Some(obj_decl) = ctx.declaration(object, name) else {
         return false;
     };
     if obj_decl.is_global {
@@ -451,7 +452,7 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // same name in a different block of the function.
     let obj_region = match obj_decl.node.kind() {
         "for_range_loop" => Some(obj_decl.node),
-        _ if obj_decl.is_param => Some(syntax::function_scope_in(ctx.root, Lang::Cpp, init)),
+        _ if obj_decl.is_param => Some(ctx.function_scope(init)),
         _ => obj_decl.node.parent(),
     };
     // The reference lives until the end of the block that declares it. (In a
@@ -475,9 +476,10 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
 }
 
-fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
+fn declared_container<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>, root: Node<'a>) -> bool {
     obj.kind() == "identifier"
-        && declaration_in(ctx.root, Lang::Cpp, obj, ctx.text(obj), ctx.src)
+        && ctx
+            .declaration(obj, ctx.text(obj))
             .and_then(|d| d.ty)
             .is_some_and(|t| {
                 ctx.types
@@ -485,8 +487,8 @@ fn declared_container(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool
             })
 }
 
-fn is_map(ctx: &MatchCtx<'_>, obj: Node<'_>, root: Node<'_>) -> bool {
-    declaration_in(ctx.root, Lang::Cpp, obj, ctx.text(obj), ctx.src)
+fn is_map<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>, root: Node<'a>) -> bool {
+    ctx.declaration(obj, ctx.text(obj))
         .and_then(|d| d.ty)
         .is_some_and(|t| ctx.types.contains(Lang::Cpp, "map", &t, root, ctx.src))
 }
@@ -651,7 +653,7 @@ pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 }
 
 /// Whether `call` evidently takes its argument `arg` by value.
-fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
+fn takes_by_value<'a>(ctx: &MatchCtx<'a>, call: Node<'a>, arg: Node<'a>) -> bool {
     let Some(func) = call.child_by_field_name("function") else {
         return false;
     };
@@ -671,7 +673,8 @@ fn takes_by_value(ctx: &MatchCtx<'_>, call: Node<'_>, arg: Node<'_>) -> bool {
                 "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace"
             ) && obj.is_some_and(|o| {
                 o.kind() == "identifier"
-                    && declaration_in(ctx.root, Lang::Cpp, o, ctx.text(o), ctx.src)
+                    && ctx
+                        .declaration(o, ctx.text(o))
                         .and_then(|d| d.ty)
                         .is_some_and(|t| {
                             ctx.types
@@ -696,9 +699,7 @@ pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         return false;
     };
     let kinds: Vec<&str> = ctx.word(&args[1]).split('|').collect();
-    let decl = syntax::declared_by(Lang::Cpp, var, ctx.src, false)
-        .or_else(|| declaration_in(ctx.root, Lang::Cpp, var, ctx.text(var), ctx.src));
-    decl.is_some_and(|d| kinds.contains(&d.node.kind()))
+    super::common::decl(ctx, var).is_some_and(|d| kinds.contains(&d.node.kind()))
 }
 
 /// Methods whose result points into the object (iterators, raw pointers):
@@ -724,7 +725,7 @@ pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else {
         return false;
     };
-    let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
+    let scope = ctx.function_scope(var);
     !uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
         .into_iter()
         .any(|u| keeps_alias(ctx, u))
@@ -930,14 +931,15 @@ pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// declared with an `ostream`-family type. std::cerr and std::clog are left
 /// out on purpose: their output is meant to appear at once. Anything else
 /// (a logger with its own `operator<<`) might give `std::endl` a meaning.
-fn is_buffered_stream(ctx: &MatchCtx<'_>, stream: Node<'_>) -> bool {
+fn is_buffered_stream<'a>(ctx: &MatchCtx<'a>, stream: Node<'a>) -> bool {
     let root = ctx.root;
     match (stream.kind(), ctx.text(stream)) {
         ("qualified_identifier", "std::cout" | "std::wcout") => true,
         ("identifier", name @ ("cout" | "wcout")) => {
             crate::skills::types::std_visible(name, root, ctx.src)
         }
-        ("identifier", name) => declaration_in(ctx.root, Lang::Cpp, stream, name, ctx.src)
+        ("identifier", name) => ctx
+            .declaration(stream, name)
             .and_then(|d| d.ty)
             .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
         _ => false,
@@ -1004,7 +1006,7 @@ pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     else {
         return false;
     };
-    let scope = syntax::function_scope_in(ctx.root, Lang::Cpp, var);
+    let scope = ctx.function_scope(var);
     uses(Lang::Cpp, scope, ctx.text(var), ctx.src)
         .into_iter()
         .all(|u| u.start_byte() >= var.start_byte() && syntax::contains(block, u))
@@ -1012,7 +1014,7 @@ pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 /// C++ trip counts: `for (T i = 0; i < N; ++i)` and `for (x : container)`.
 /// Returns the count expression and the identifiers it depends on.
-pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<String>)> {
+pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<String>)> {
     let root = ctx.root;
     match lp.kind() {
         "for_range_loop" => {
@@ -1020,7 +1022,7 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
             if range.kind() != "identifier" {
                 return None;
             }
-            let d = declaration_in(ctx.root, Lang::Cpp, range, ctx.text(range), ctx.src)?;
+            let d = ctx.declaration(range, ctx.text(range))?;
             let ty = d.ty?;
             if !ctx.types.contains(Lang::Cpp, "sized", &ty, root, ctx.src) {
                 return None;
@@ -1112,10 +1114,10 @@ fn upper_bound<'t>(
 /// signed bounds. Only when std::min certainly compiles: both bounds are
 /// variables declared with the same integer type, or both are `x.size()`, and
 /// the file includes <algorithm>.
-fn min_bound_expression(
-    ctx: &MatchCtx<'_>,
-    a: Node<'_>,
-    b: Node<'_>,
+fn min_bound_expression<'a>(
+    ctx: &MatchCtx<'a>,
+    a: Node<'a>,
+    b: Node<'a>,
     root: Node<'_>,
 ) -> Option<(String, Vec<String>)> {
     let includes_algorithm = syntax::named_leaves(root, "<algorithm>", ctx.src)
@@ -1132,8 +1134,8 @@ fn min_bound_expression(
     match (a.kind(), b.kind()) {
         ("call_expression", "call_expression") => Some((min, idents)),
         ("identifier", "identifier") => {
-            let ty = |n: Node<'_>| {
-                declaration_in(ctx.root, Lang::Cpp, n, ctx.text(n), ctx.src)
+            let ty = |n: Node<'a>| {
+                ctx.declaration(n, ctx.text(n))
                     .and_then(|d| d.ty)
                     .map(|t| syntax::base_type(&t))
             };
@@ -1157,9 +1159,9 @@ fn min_bound_expression(
 
 /// A loop bound that is cheap, side-effect free and non-negative: an unsigned
 /// variable, `x.size()`, a literal; a signed variable is clamped at zero.
-fn bound_expression(
-    ctx: &MatchCtx<'_>,
-    bound: Node<'_>,
+fn bound_expression<'a>(
+    ctx: &MatchCtx<'a>,
+    bound: Node<'a>,
     root: Node<'_>,
 ) -> Option<(String, Vec<String>)> {
     let t = ctx.text(bound).to_string();
@@ -1176,7 +1178,7 @@ fn bound_expression(
                 .then(|| (t, vec![ctx.text(obj).to_string()]))
         }
         "identifier" => {
-            let d = declaration_in(ctx.root, Lang::Cpp, bound, &t, ctx.src)?;
+            let d = ctx.declaration(bound, &t)?;
             let ty = d.ty?;
             if ctx
                 .types

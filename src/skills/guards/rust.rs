@@ -7,7 +7,7 @@ use super::common::identifiers_in;
 use crate::lang::{self, Lang};
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
-use crate::skills::syntax::{self, contains, declaration_in, descendants, uses};
+use crate::skills::syntax::{self, contains, descendants, uses};
 
 /// Format-family macros: their arguments are taken by reference.
 const FORMAT_MACROS: &[&str] = &[
@@ -65,7 +65,7 @@ pub fn no_live_borrow(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     };
     let name = ctx.text(var);
     let stmt = syntax::enclosing_statement(Lang::Rust, at);
-    let scope = syntax::function_scope_in(ctx.root, Lang::Rust, at);
+    let scope = ctx.function_scope(at);
     uses(Lang::Rust, scope, name, ctx.src)
         .into_iter()
         .filter(|u| *u != var)
@@ -125,11 +125,10 @@ pub fn no_loop_borrow_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(buf), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    // The capture is usually the declaring name itself, which declaration_of
-    // (looking strictly before it) would not find.
-    let d = syntax::declared_by(Lang::Rust, buf, ctx.src, false)
-        .or_else(|| declaration_in(ctx.root, Lang::Rust, buf, ctx.text(buf), ctx.src));
-    let Some(d) = d else { return false };
+    // The capture is usually the declaring name itself.
+    let Some(d) = super::common::decl(ctx, buf) else {
+        return false;
+    };
     let ty = d.ty.clone().unwrap_or_default();
     if ty == "String" {
         return true; // a String owns its bytes
@@ -600,7 +599,7 @@ pub fn same_binding(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(name), Some(decl)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    declaration_in(ctx.root, Lang::Rust, name, ctx.text(name), ctx.src)
+    ctx.declaration(name, ctx.text(name))
         .is_some_and(|d| d.node == decl)
 }
 
@@ -619,7 +618,7 @@ pub fn root_not_mentioned(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 
 /// Rust trip counts: `0..n` with `n` evidently a `usize`, or a loop over a
 /// sized collection (`&v`, `v.iter()`, `v`).
-pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<String>)> {
+pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<String>)> {
     let value = lp.child_by_field_name("value")?;
     let root = ctx.root;
     match value.kind() {
@@ -641,7 +640,7 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                         .then(|| (digits.to_string(), vec![]))
                 }
                 "identifier" => {
-                    let d = declaration_in(ctx.root, Lang::Rust, end, &t, ctx.src)?;
+                    let d = ctx.declaration(end, &t)?;
                     let usize_typed = d.ty.as_deref() == Some("usize")
                         || d.init.is_some_and(|i| ctx.text(i).ends_with(".len()"));
                     usize_typed.then(|| (t.clone(), vec![t]))
@@ -675,7 +674,7 @@ pub fn loop_count(ctx: &MatchCtx<'_>, lp: Node<'_>) -> Option<(String, Vec<Strin
                 return None;
             }
             let name = ctx.text(obj).to_string();
-            let d = declaration_in(ctx.root, Lang::Rust, obj, &name, ctx.src)?;
+            let d = ctx.declaration(obj, &name)?;
             let ty = d.ty?;
             ctx.types
                 .contains(Lang::Rust, "sized", &ty, root, ctx.src)
