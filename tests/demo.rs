@@ -38,16 +38,40 @@ fn assert_every_skill_fires(lang: &str, dir: &std::path::Path) {
     );
 }
 
-#[test]
-fn cpp_demo_still_builds_and_prints_the_same_after_fix() {
-    let src = repo_root().join("demo/cpp");
-    assert_every_skill_fires("cpp", &src);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cpp");
+/// Check the demo for `lang` fires every skill, copy it into `tmp`, and
+/// apply every fix to the copy; returns the copy's path.
+fn fixed_copy(lang: &str, tmp: &std::path::Path) -> std::path::PathBuf {
+    let src = repo_root().join("demo").join(lang);
+    assert_every_skill_fires(lang, &src);
+    let dir = tmp.join(lang);
     copy_tree(&src, &dir);
     let fix = run(&["fix", dir.to_str().unwrap(), "--write"]);
     assert!(fix.status.success(), "{}", stderr(&fix));
     assert!(stderr(&fix).contains("applied"), "{}", stderr(&fix));
+    dir
+}
+
+/// The fixed program printed exactly the original's output, and nothing is
+/// left to fix: the rewrite reached a fixed point.
+fn assert_same_output_and_fixed_point(
+    lang: &str,
+    dir: &std::path::Path,
+    out: &std::process::Output,
+) {
+    let expected =
+        std::fs::read_to_string(repo_root().join(format!("demo/expected/{lang}.txt"))).unwrap();
+    assert_eq!(
+        stdout(out),
+        expected,
+        "the fixed demo prints something else"
+    );
+    assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
+}
+
+#[test]
+fn cpp_demo_still_builds_and_prints_the_same_after_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixed_copy("cpp", tmp.path());
     let build = Command::new("make")
         .arg("-C")
         .arg(&dir)
@@ -60,25 +84,13 @@ fn cpp_demo_still_builds_and_prints_the_same_after_fix() {
         stderr(&build)
     );
     let out = Command::new(dir.join("build/demo")).output().unwrap();
-    let expected = std::fs::read_to_string(repo_root().join("demo/expected/cpp.txt")).unwrap();
-    assert_eq!(
-        stdout(&out),
-        expected,
-        "the fixed demo prints something else"
-    );
-    // Nothing is left to fix: the rewrite reached a fixed point.
-    assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
+    assert_same_output_and_fixed_point("cpp", &dir, &out);
 }
 
 #[test]
 fn rust_demo_still_builds_and_prints_the_same_after_fix() {
-    let src = repo_root().join("demo/rust");
-    assert_every_skill_fires("rust", &src);
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("rust");
-    copy_tree(&src, &dir);
-    let fix = run(&["fix", dir.to_str().unwrap(), "--write"]);
-    assert!(fix.status.success(), "{}", stderr(&fix));
+    let dir = fixed_copy("rust", tmp.path());
     let out = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
@@ -91,11 +103,5 @@ fn rust_demo_still_builds_and_prints_the_same_after_fix() {
         "the fixed demo does not build or run:\n{}",
         stderr(&out)
     );
-    let expected = std::fs::read_to_string(repo_root().join("demo/expected/rust.txt")).unwrap();
-    assert_eq!(
-        stdout(&out),
-        expected,
-        "the fixed demo prints something else"
-    );
-    assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
+    assert_same_output_and_fixed_point("rust", &dir, &out);
 }
