@@ -6,6 +6,7 @@
 //! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
 
 pub mod lang;
+pub mod profile;
 pub mod report;
 pub mod scan;
 pub mod skills;

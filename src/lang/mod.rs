@@ -4,6 +4,8 @@
 //! This module knows nothing of skills, profiles or forges; everything above
 //! it asks it "what is this file" and "what is around this node".
 
+pub mod outline;
+
 use std::ops::Range;
 use std::path::Path;
 
