@@ -5,6 +5,8 @@
 //! `scan` (walking a tree and running skills in parallel) and `report`
 //! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
 
+pub mod config;
+pub mod files;
 pub mod lang;
 pub mod profile;
 pub mod report;

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use wattson::config::Config;
+use wattson::profile::{self, HotnessIndex, ProfileFormat};
 use wattson::report;
 use wattson::scan::{self, ScanOptions, DEFAULT_MAX_FILE_SIZE};
 use wattson::skills::{examples, SkillSet};
@@ -46,11 +48,37 @@ struct WalkArgs {
     quiet: bool,
 }
 
+#[derive(clap::Args, Clone)]
+struct ProfileArgs {
+    /// A profile (folded stacks, `perf script` output, callgrind.out.*,
+    /// pprof): findings are ordered by the weight of the code they touch, and
+    /// those in cold functions are left out.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// The profile's format, when detection from its contents is not enough.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    profile_format: Option<ProfileFormat>,
+    /// Leave out findings in functions with less self weight than this share
+    /// of the profile, in percent (default: `hotness.min_percent` from
+    /// `.wattson.toml` or rules/hotness.toml).
+    #[arg(long, value_name = "PERCENT")]
+    min_percent: Option<f64>,
+    /// Read configuration from this file instead of the nearest `.wattson.toml`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HotspotsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -68,6 +96,25 @@ enum Command {
         /// Exit with status 1 when there are findings.
         #[arg(long)]
         fail_on_findings: bool,
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        skills: SkillArgs,
+        #[command(flatten)]
+        walk: WalkArgs,
+    },
+    /// The heaviest functions of a profile, joined to the tree, with their findings.
+    Hotspots {
+        /// The tree the profile was taken of (default: the current directory).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        /// How many functions to list (default: `hotness.top` from the configuration).
+        #[arg(long, value_name = "N")]
+        top: Option<usize>,
+        #[command(flatten)]
+        profile: ProfileArgs,
         #[command(flatten)]
         skills: SkillArgs,
         #[command(flatten)]
@@ -146,6 +193,34 @@ fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+fn load_config(args: &ProfileArgs, path: &Path) -> Result<Config> {
+    match &args.config {
+        Some(file) => Config::load(file),
+        None => Config::discover(path),
+    }
+}
+
+/// Read the profile and join it to the tree at `path`, saying on stderr how
+/// much of it landed there.
+fn load_hotness(file: &Path, args: &ProfileArgs, path: &Path, walk: &WalkArgs) -> Result<HotnessIndex> {
+    let started = std::time::Instant::now();
+    let profile = profile::read(file, args.profile_format)?;
+    let (index, _skipped) = profile::index_tree(path, &profile, walk.max_file_size)?;
+    if !walk.quiet {
+        eprintln!(
+            "wattson: profile {} ({}, {} {}): {:.1}% of its weight mapped to {} function(s) ({:.2}s)",
+            file.display(),
+            profile.format,
+            profile.total,
+            profile.unit,
+            index.mapped_percent(),
+            index.functions.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(index)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan {
@@ -153,11 +228,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             output,
             fail_on_findings,
+            profile,
             skills,
             walk,
         } => {
             let set = load_skills(&skills)?;
-            let report = scan::scan(&set, &path, &options(&walk))?;
+            let config = load_config(&profile, &path)?;
+            let hotness = match &profile.profile {
+                Some(file) => Some(load_hotness(file, &profile, &path, &walk)?),
+                None => None,
+            };
+            let mut report = scan::scan(&set, &path, &options(&walk))?;
+            if let Some(index) = &hotness {
+                let min = profile.min_percent.unwrap_or(config.hotness.min_percent);
+                scan::rank(&mut report, index, min);
+                if let Some(r) = &report.ranking {
+                    if r.cold > 0 {
+                        eprintln!(
+                            "wattson: {} finding(s) in functions under {min}% of the profile left out (--min-percent 0 shows them)",
+                            r.cold
+                        );
+                    }
+                }
+            }
             let text = match format {
                 Format::Text => report::text(&report),
                 Format::Json => serde_json::to_string_pretty(&report::json(&report))? + "\n",
@@ -191,6 +284,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Hotspots {
+            path,
+            format,
+            top,
+            profile,
+            skills,
+            walk,
+        } => {
+            let file = profile
+                .profile
+                .as_deref()
+                .context("`wattson hotspots` needs --profile FILE")?;
+            let config = load_config(&profile, &path)?;
+            let set = load_skills(&skills)?;
+            let index = load_hotness(file, &profile, &path, &walk)?;
+            let report = scan::scan(&set, &path, &options(&walk))?;
+            let top = top.unwrap_or(config.hotness.top);
+            let shown = config.hotness.unmapped_shown;
+            let text = match format {
+                HotspotsFormat::Text => report::hotspots_text(&index, &report, top, shown),
+                HotspotsFormat::Json => {
+                    serde_json::to_string_pretty(&report::hotspots_json(&index, &report, top, shown))?
+                        + "\n"
+                }
+            };
+            emit(None, &text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Fix {
             path,

@@ -3,12 +3,17 @@
 
 use serde_json::{json, Value};
 
-use crate::scan::ScanReport;
-use crate::skills::{SkillSet, Tier};
+use crate::profile::index::Heat;
+use crate::profile::HotnessIndex;
+use crate::scan::{FileFindings, ScanReport};
+use crate::skills::{Finding, SkillSet, Tier};
 
 pub fn text(report: &ScanReport) -> String {
     let mut out = String::new();
-    for (file, f) in report.findings() {
+    for (file, f, heat) in report.findings_with_heat() {
+        if let Some(h) = heat {
+            out.push_str(&format!("{:>5.1}% ", h.self_percent));
+        }
         let lines = if f.start_line == f.end_line {
             f.start_line.to_string()
         } else {
@@ -32,22 +37,28 @@ pub fn text(report: &ScanReport) -> String {
     out
 }
 
+fn finding_json(file: &FileFindings, f: &Finding, heat: Option<&Heat>) -> Value {
+    let mut v = json!({
+        "path": file.path,
+        "start_line": f.start_line,
+        "end_line": f.end_line,
+        "skill": f.skill,
+        "tier": f.tier,
+        "title": f.title,
+        "message": f.message,
+        "function": f.function,
+        "edits": f.edits,
+    });
+    if let Some(h) = heat {
+        v["heat"] = json!(h);
+    }
+    v
+}
+
 pub fn json(report: &ScanReport) -> Value {
     let findings: Vec<Value> = report
-        .findings()
-        .map(|(file, f)| {
-            json!({
-                "path": file.path,
-                "start_line": f.start_line,
-                "end_line": f.end_line,
-                "skill": f.skill,
-                "tier": f.tier,
-                "title": f.title,
-                "message": f.message,
-                "function": f.function,
-                "edits": f.edits,
-            })
-        })
+        .findings_with_heat()
+        .map(|(file, f, heat)| finding_json(file, f, heat))
         .collect();
     let notes: Vec<Value> = report
         .files
@@ -58,12 +69,21 @@ pub fn json(report: &ScanReport) -> Value {
                 .map(move |n| json!({"path": f.path, "note": n}))
         })
         .collect();
-    json!({
+    let mut out = json!({
         "findings": findings,
         "notes": notes,
         "skipped": report.skipped,
         "stats": report.stats,
-    })
+    });
+    if let Some(r) = &report.ranking {
+        out["profile"] = json!({
+            "unit": r.unit,
+            "mapped_percent": r.mapped_percent,
+            "min_percent": r.min_percent,
+            "cold_findings_left_out": r.cold,
+        });
+    }
+    out
 }
 
 /// SARIF 2.1.0: one rule per loaded skill, one result per finding, each with
@@ -86,8 +106,8 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
         .collect();
     let rule_index = |id: &str| set.skills().iter().position(|s| s.id() == id);
     let results: Vec<Value> = report
-        .findings()
-        .map(|(file, f)| {
+        .findings_with_heat()
+        .map(|(file, f, heat)| {
             let replacements: Vec<Value> = f
                 .edits
                 .iter()
@@ -125,6 +145,12 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
             if let Some(i) = rule_index(&f.skill) {
                 result["ruleIndex"] = json!(i);
             }
+            if let Some(h) = heat {
+                // SARIF's rank is a priority from 0 to 100: the share of the
+                // profile the finding's function costs is one.
+                result["rank"] = json!((h.self_percent * 100.0).round() / 100.0);
+                result["properties"]["heat"] = json!(h);
+            }
             result
         })
         .collect();
@@ -152,4 +178,86 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
             "results": results,
         }],
     })
+}
+
+/// `wattson hotspots` as text: the heaviest functions with their findings,
+/// then the heaviest symbols that could not be placed in the tree.
+pub fn hotspots_text(index: &HotnessIndex, report: &ScanReport, top: usize, unmapped: usize) -> String {
+    let mut out = format!(
+        "{:.1}% of {} {} mapped to {} function(s) of the tree\n\n",
+        index.mapped_percent(),
+        index.total,
+        index.unit,
+        index.functions.len()
+    );
+    out.push_str("  self%  incl%  function\n");
+    for f in index.functions.iter().take(top) {
+        out.push_str(&format!(
+            "{:>7.2} {:>6.2}  {}  ({}:{})\n",
+            f.self_percent, f.inclusive_percent, f.name, f.path, f.line
+        ));
+        for (file, finding) in findings_in(report, f) {
+            out.push_str(&format!(
+                "                 {}:{}: [{}] {}\n",
+                file.path, finding.start_line, finding.skill, finding.message
+            ));
+        }
+    }
+    let shown: Vec<_> = index.unmapped.iter().take(unmapped).collect();
+    if !shown.is_empty() {
+        out.push_str("\nheaviest weight not placed in the tree:\n");
+        for u in shown {
+            out.push_str(&format!("{:>7.2}%  {}  ({})\n", u.percent, u.symbol, u.reason));
+        }
+    }
+    out
+}
+
+/// `wattson hotspots` as JSON: `{"mapped_percent", "functions": [{"name",
+/// "path", "line", "self_percent", "inclusive_percent", "findings"}]}`,
+/// heaviest first.
+pub fn hotspots_json(index: &HotnessIndex, report: &ScanReport, top: usize, unmapped: usize) -> Value {
+    let functions: Vec<Value> = index
+        .functions
+        .iter()
+        .take(top)
+        .map(|f| {
+            let findings: Vec<Value> = findings_in(report, f)
+                .map(|(file, finding)| {
+                    let heat = index.heat(&file.path, finding.start_line as u32);
+                    finding_json(file, finding, heat.as_ref())
+                })
+                .collect();
+            json!({
+                "name": f.name,
+                "path": f.path,
+                "line": f.line,
+                "end_line": f.end_line,
+                "self_percent": f.self_percent,
+                "inclusive_percent": f.inclusive_percent,
+                "self_weight": f.self_weight,
+                "inclusive_weight": f.inclusive_weight,
+                "findings": findings,
+            })
+        })
+        .collect();
+    json!({
+        "unit": index.unit,
+        "total": index.total,
+        "mapped_percent": index.mapped_percent(),
+        "functions": functions,
+        "unmapped": index.unmapped.iter().take(unmapped).collect::<Vec<_>>(),
+    })
+}
+
+fn findings_in<'r>(
+    report: &'r ScanReport,
+    f: &'r crate::profile::index::FunctionWeight,
+) -> impl Iterator<Item = (&'r FileFindings, &'r Finding)> {
+    report
+        .files
+        .iter()
+        .filter(move |file| file.path == f.path)
+        .flat_map(|file| file.findings.iter().map(move |x| (file, x)))
+        .filter(move |(_, x)| (f.line..=f.end_line).contains(&(x.start_line as u32)))
 }

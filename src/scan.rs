@@ -10,18 +10,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::files::{read_source, SourceFile, DEFAULT_MAX_FILE_SIZE};
+use crate::files;
 use crate::lang::Lang;
+use crate::profile::index::{Heat, HotnessIndex};
 use crate::skills::engine::FixOutcome;
 use crate::skills::{Finding, SkillSet};
-
-/// Default cap on file size: generated or vendored giants are not worth a
-/// rewrite and would dominate scan time.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
@@ -37,16 +36,6 @@ impl Default for ScanOptions {
             progress: false,
         }
     }
-}
-
-/// A source file found under the scanned path.
-#[derive(Clone, Debug, Serialize)]
-pub struct SourceFile {
-    /// Path relative to the scanned root, with `/` separators (for reports).
-    pub path: String,
-    #[serde(skip)]
-    pub abs: PathBuf,
-    pub lang: Lang,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,84 +68,97 @@ pub struct ScanReport {
     pub files: Vec<FileFindings>,
     pub skipped: Vec<Skipped>,
     pub stats: Stats,
+    /// Set by [`rank`] when a profile is given.
+    #[serde(skip)]
+    pub ranking: Option<Ranking>,
+}
+
+/// The order of a report's findings by the weight of the code they touch.
+#[derive(Clone, Debug)]
+pub struct Ranking {
+    /// (file index, finding index, heat), heaviest first; cold findings left out.
+    pub order: Vec<(usize, usize, Heat)>,
+    /// Findings left out as colder than `min_percent`.
+    pub cold: usize,
+    pub min_percent: f64,
+    pub mapped_percent: f64,
+    pub unit: String,
 }
 
 impl ScanReport {
-    pub fn findings(&self) -> impl Iterator<Item = (&FileFindings, &Finding)> {
-        self.files
-            .iter()
-            .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+    /// Every finding, in profile order when the report is ranked.
+    pub fn findings(&self) -> Box<dyn Iterator<Item = (&FileFindings, &Finding)> + '_> {
+        match &self.ranking {
+            Some(r) => Box::new(
+                r.order
+                    .iter()
+                    .map(|(fi, i, _)| (&self.files[*fi], &self.files[*fi].findings[*i])),
+            ),
+            None => Box::new(
+                self.files
+                    .iter()
+                    .flat_map(|f| f.findings.iter().map(move |x| (f, x))),
+            ),
+        }
+    }
+
+    /// Every finding with its heat (none when the report is not ranked).
+    pub fn findings_with_heat(
+        &self,
+    ) -> Box<dyn Iterator<Item = (&FileFindings, &Finding, Option<&Heat>)> + '_> {
+        match &self.ranking {
+            Some(r) => Box::new(r.order.iter().map(|(fi, i, h)| {
+                (&self.files[*fi], &self.files[*fi].findings[*i], Some(h))
+            })),
+            None => Box::new(self.findings().map(|(f, x)| (f, x, None))),
+        }
     }
 
     pub fn finding_count(&self) -> usize {
-        self.files.iter().map(|f| f.findings.len()).sum()
+        match &self.ranking {
+            Some(r) => r.order.len(),
+            None => self.files.iter().map(|f| f.findings.len()).sum(),
+        }
     }
+}
+
+/// Order the findings by how hot their code is in `index`, leaving out those
+/// in functions whose self weight is under `min_percent` of the profile.
+/// Ties go to the hotter loop, then to path and line, so the order is stable.
+pub fn rank(report: &mut ScanReport, index: &HotnessIndex, min_percent: f64) {
+    let mut order = Vec::new();
+    let mut cold = 0;
+    for (fi, file) in report.files.iter().enumerate() {
+        for (i, f) in file.findings.iter().enumerate() {
+            match index.heat(&file.path, f.start_line as u32) {
+                Some(heat) if heat.self_percent >= min_percent && heat.self_percent > 0.0 => {
+                    order.push((fi, i, heat))
+                }
+                _ => cold += 1,
+            }
+        }
+    }
+    let key = |h: &Heat| (h.self_percent, h.loop_inclusive_percent.unwrap_or(0.0));
+    order.sort_by(|a, b| {
+        key(&b.2)
+            .partial_cmp(&key(&a.2))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| report.files[a.0].path.cmp(&report.files[b.0].path))
+            .then(a.1.cmp(&b.1))
+    });
+    report.ranking = Some(Ranking {
+        order,
+        cold,
+        min_percent,
+        mapped_percent: index.mapped_percent(),
+        unit: index.unit.clone(),
+    });
 }
 
 /// Find the files under `root` that some loaded skill can read.
 pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
-    if !root.exists() {
-        bail!("{}: no such file or directory", root.display());
-    }
     let langs: Vec<Lang> = set.languages().collect();
-    if root.is_file() {
-        let lang = Lang::from_path(root)
-            .with_context(|| format!("{}: not a C++ or Rust source file", root.display()))?;
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return Ok(vec![SourceFile {
-            path: name,
-            abs: root.to_path_buf(),
-            lang,
-        }]);
-    }
-    let mut out = Vec::new();
-    for entry in ignore::WalkBuilder::new(root).build() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                eprintln!("wattson: warning: {err}");
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Some(lang) = Lang::from_path(entry.path()) else {
-            continue;
-        };
-        if !langs.contains(&lang) {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        out.push(SourceFile {
-            path: rel.to_string_lossy().replace('\\', "/"),
-            abs: entry.path().to_path_buf(),
-            lang,
-        });
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
-
-/// Read a file if it is one wattson may touch: readable, not too large, UTF-8.
-pub fn read_source(file: &SourceFile, max_size: u64) -> Result<String, String> {
-    let meta = fs::metadata(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > max_size {
-        return Err(format!(
-            "too large ({} bytes > --max-file-size {max_size})",
-            meta.len()
-        ));
-    }
-    let bytes = fs::read(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    files::discover(root, &langs)
 }
 
 fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
@@ -242,6 +244,7 @@ pub fn scan(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<ScanRepor
         files,
         skipped,
         stats,
+        ranking: None,
     })
 }
 

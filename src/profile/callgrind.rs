@@ -63,6 +63,7 @@ struct Reader {
     /// Compressed names: ids to names, one table per kind.
     files: FxHashMap<u64, Vec<u8>>,
     functions: FxHashMap<u64, Vec<u8>>,
+    objects: FxHashMap<u64, Vec<u8>>,
     /// Current function, its file (`fl=`), the file of inlined code (`fi=`/`fe=`).
     function: Option<Vec<u8>>,
     function_file: Option<Vec<u8>>,
@@ -185,11 +186,13 @@ impl Reader {
                 lines::parse_u64(count, "a call count after `calls=`", pos)?;
             }
             b"jump" | b"jcnd" => self.expect_cost_for = Some(Pending::Jump),
-            // Objects and jump files do not matter for source weight.
-            b"ob" | b"cob" | b"jfi" | b"jfl" => {
-                if key == b"ob" || key == b"cob" {
-                    resolve(&mut FxHashMap::default(), value, pos)?;
-                }
+            // Objects and jump files do not matter for source weight
+            // (their names are still resolved, so a broken reference is caught).
+            b"ob" | b"cob" => {
+                resolve(&mut self.objects, value, pos)?;
+            }
+            b"jfi" | b"jfl" => {
+                resolve(&mut self.files, value, pos)?;
             }
             other => {
                 return Err(pos.error(format!(

@@ -176,6 +176,9 @@ impl HotnessIndex {
                 }
                 (Place::Unmapped(_), Place::Unmapped(_)) => {
                     let caller_name = profile.frames[call.caller as usize].symbol.clone();
+                    if caller_name == *callee_name {
+                        continue; // recursion adds no new caller
+                    }
                     incoming
                         .entry(callee_name.clone())
                         .or_default()
@@ -349,7 +352,7 @@ fn map_frames(frames: &[Frame], source: &SourceFunctions) -> Vec<Place> {
 
 fn by_name(symbol: &str, path: Option<&str>, source: &SourceFunctions) -> Place {
     let name = symbol::qualified_name(symbol);
-    match source.match_name(&name, path) {
+    match source.match_name(&name, path, symbol::language_hint(symbol)) {
         NameMatch::Unique(index) => Place::Function {
             index,
             by_line: false,
@@ -414,6 +417,7 @@ mod tests {
             start_line: a,
             end_line: b,
             loops,
+            lang: crate::lang::Lang::Cpp,
         };
         SourceFunctions::from_functions(vec![
             f("main", "main.cpp", 1, 20, vec![]),

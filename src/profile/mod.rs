@@ -120,16 +120,16 @@ impl ParseError {
 /// Why a profile could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path} ({format}): {source}")]
+    #[error("{path} ({format}): {error}")]
     Parse {
         path: String,
         format: ProfileFormat,
-        source: ParseError,
+        error: ParseError,
     },
     #[error(
         "{path}: cannot tell the profile format from its contents; pass --profile-format \
@@ -140,15 +140,27 @@ pub enum ReadError {
     Empty { path: String, format: ProfileFormat },
 }
 
+/// Join a profile to the C++ and Rust functions under `root`. Files that
+/// cannot be read are returned with the reason (they simply hold no weight).
+pub fn index_tree(
+    root: &Path,
+    profile: &Profile,
+    max_file_size: u64,
+) -> anyhow::Result<(HotnessIndex, Vec<(String, String)>)> {
+    let files = crate::files::discover(root, &[crate::lang::Lang::Cpp, crate::lang::Lang::Rust])?;
+    let (functions, skipped) = source::SourceFunctions::collect(&files, max_file_size);
+    Ok((HotnessIndex::build(profile, functions), skipped))
+}
+
 /// How many bytes of a file [`detect`] looks at.
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Read a profile file, detecting its format unless one is given.
 pub fn read(path: &Path, format: Option<ProfileFormat>) -> Result<Profile, ReadError> {
     let shown = path.display().to_string();
-    let io_err = |source| ReadError::Io {
+    let io_err = |error| ReadError::Io {
         path: shown.clone(),
-        source,
+        error,
     };
     let mut file = File::open(path).map_err(io_err)?;
     let format = match format {
@@ -175,11 +187,11 @@ pub fn read(path: &Path, format: Option<ProfileFormat>) -> Result<Profile, ReadE
         ProfileFormat::Pprof => pprof::read(reader),
     };
     let profile = parsed.map_err(|e| match e {
-        lines::Error::Io(source) => io_err(source),
-        lines::Error::Parse(source) => ReadError::Parse {
+        lines::Error::Io(error) => io_err(error),
+        lines::Error::Parse(error) => ReadError::Parse {
             path: shown.clone(),
             format,
-            source,
+            error,
         },
     })?;
     if profile.total == 0 {
@@ -211,7 +223,9 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<ProfileFormat> {
         return Some(ProfileFormat::Callgrind);
     }
     // perf script: a sample header, then indented `address symbol (dso)` lines.
-    if lines.clone().take(64).any(perf::is_frame_line) {
+    if lines.clone().take(64).any(perf::is_frame_line)
+        || lines.clone().take(16).any(perf::is_header_line)
+    {
         return Some(ProfileFormat::Perf);
     }
     if lines.take(16).all(folded::is_folded_line) {
@@ -242,6 +256,13 @@ mod tests {
             detect(
                 "p",
                 b"demo 12 345.6: 250000 cpu-clock:ppp: \n\t  1139 main+0x19 (/tmp/demo)\n"
+            ),
+            Some(ProfileFormat::Perf)
+        );
+        assert_eq!(
+            detect(
+                "p",
+                b"   demo 12 345.6: 250000 cpu-clock:ppp:  1139 main+0x19 (/tmp/demo)\n"
             ),
             Some(ProfileFormat::Perf)
         );

@@ -23,6 +23,12 @@ pub fn is_frame_line(line: &str) -> bool {
         && line.trim_end().ends_with(')')
 }
 
+/// Whether a line looks like a `perf script` sample header with a
+/// timestamp (for detection of output recorded without call graphs).
+pub fn is_header_line(line: &str) -> bool {
+    has_timestamp(line.as_bytes()) && parse_header(line.as_bytes()).is_some()
+}
+
 pub fn read<R: BufRead>(reader: R) -> Result<Profile, lines::Error> {
     let mut state = Reader::default();
     for_each_line(reader, |line, pos| state.line(line, pos))?;
@@ -56,7 +62,9 @@ impl Reader {
             self.end_sample();
             return Ok(());
         }
-        if line[0] == b' ' || line[0] == b'\t' {
+        // perf right-aligns the command name, so a header may be indented
+        // too; its timestamp tells it from a frame.
+        if (line[0] == b' ' || line[0] == b'\t') && !has_timestamp(line) {
             return self.indented(line.trim_ascii(), pos);
         }
         // A header line starts a new sample (a missing blank line between
@@ -104,6 +112,11 @@ impl Reader {
         if self.pending.is_some() {
             if let Some((file, line)) = parse_srcline(text) {
                 self.flush_frame_at(Some(file), line);
+                return Ok(());
+            }
+            // A srcline perf could not resolve: `binary[10e0]`.
+            if !text.contains(&b' ') {
+                self.flush_frame();
                 return Ok(());
             }
         }
@@ -167,11 +180,11 @@ fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     let mut after_time = None;
     let mut first_colon = None;
     while let Some((tok, end)) = tokens.next() {
-        if let Some(body) = tok.strip_suffix(b":") {
-            if !body.is_empty() && body.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-                after_time = Some(end);
-                break;
-            }
+        if is_timestamp(tok) {
+            after_time = Some(end);
+            break;
+        }
+        if tok.ends_with(b":") {
             first_colon.get_or_insert((tok, end));
         }
     }
@@ -198,6 +211,28 @@ fn parse_header(line: &[u8]) -> Option<Header<'_>> {
         event,
         rest: &line[end..],
     })
+}
+
+/// Whether one of the first tokens is a timestamp such as `8318.627730:`.
+fn has_timestamp(line: &[u8]) -> bool {
+    let mut tokens = Tokens::new(line);
+    for _ in 0..6 {
+        match tokens.next() {
+            Some((tok, _)) if is_timestamp(tok) => return true,
+            Some(_) => {}
+            None => return false,
+        }
+    }
+    false
+}
+
+fn is_timestamp(tok: &[u8]) -> bool {
+    match tok.strip_suffix(b":") {
+        Some(body) => {
+            body.contains(&b'.') && body.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        }
+        None => false,
+    }
 }
 
 /// Whitespace-separated tokens with the offset just past each.
@@ -330,7 +365,7 @@ my prog 2915 [001] 8318.629730:     500000 cpu-clock:ppp:
     fn samples_without_call_graph_carry_their_frame_on_the_header() {
         let p = parse(
             "demo 12 3.000001:  100 cycles:u:  1149 hot+0x19 (/tmp/demo)\n\
-             demo 12 3.000002:  100 cycles:u:  1149 hot+0x1c (/tmp/demo)\n\
+             \x20      demo 12 3.000002:  100 cycles:u:  1149 hot+0x1c (/tmp/demo)\n\
              demo 12 3.000003:  300 instructions:u:  1149 cold+0x1c (/tmp/demo)\n",
         );
         // Only the first event is kept.
@@ -346,7 +381,9 @@ my prog 2915 [001] 8318.629730:     500000 cpu-clock:ppp:
              \t 1149 fill+0x19 (/tmp/demo)\n\
              \t  grid.cpp:42\n\
              \t 10b0 main+0x40 (/tmp/demo)\n\
-             \t  ??:0\n",
+             \t  ??:0\n\
+             \t 10b0 start+0x40 (/tmp/demo)\n\
+             \t  demo[10e0]\n",
         );
         let leaf = &p.frames[p.stacks[0].frames[0] as usize];
         assert_eq!(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::lang::outline::{self, FunctionSpan};
 use crate::lang::Lang;
-use crate::scan::{read_source, SourceFile};
+use crate::files::{read_source, SourceFile};
 
 /// One function of the checkout.
 #[derive(Clone, Debug)]
@@ -26,6 +26,7 @@ pub struct SourceFunction {
     pub start_line: u32,
     pub end_line: u32,
     pub loops: Vec<(u32, u32)>,
+    pub lang: Lang,
 }
 
 impl SourceFunction {
@@ -164,14 +165,20 @@ impl SourceFunctions {
     /// source shows, or fewer), or, for trait impls whose symbol names the
     /// type's module rather than the impl's, both must share their first
     /// component and the last two. `prefer_path` breaks ties.
-    pub fn match_name(&self, name: &[String], prefer_path: Option<&str>) -> NameMatch {
+    pub fn match_name(
+        &self,
+        name: &[String],
+        prefer_path: Option<&str>,
+        prefer_lang: Option<Lang>,
+    ) -> NameMatch {
         let Some(last) = name.last() else {
             return NameMatch::None;
         };
         let Some(candidates) = self.by_last_name.get(last) else {
             return NameMatch::None;
         };
-        let mut best_score = 0;
+        // Score: components in common, then whether the names are equal.
+        let mut best_score = (0, false);
         let mut best: Vec<usize> = Vec::new();
         for &i in candidates {
             let ours = &self.functions[i].name;
@@ -184,14 +191,25 @@ impl SourceFunctions {
             let accepted = common == ours.len()
                 || common == name.len()
                 || (common >= 2 && ours.first() == name.first());
-            if !accepted || common < best_score {
+            let score = (common, common == ours.len() && common == name.len());
+            if !accepted || score < best_score {
                 continue;
             }
-            if common > best_score {
-                best_score = common;
+            if score > best_score {
+                best_score = score;
                 best.clear();
             }
             best.push(i);
+        }
+        if let Some(lang) = prefer_lang {
+            let same: Vec<usize> = best
+                .iter()
+                .copied()
+                .filter(|&i| self.functions[i].lang == lang)
+                .collect();
+            if !same.is_empty() {
+                best = same;
+            }
         }
         if let Some(path) = prefer_path {
             let in_file: Vec<usize> = best
@@ -236,6 +254,7 @@ pub fn outline_file(lang: Lang, path: &str, text: &str, prefix: &[String]) -> Ve
                 start_line,
                 end_line,
                 loops,
+                lang,
             },
         )
         .collect()
@@ -321,7 +340,12 @@ pub fn module_path_in_crate(crate_name: &str, parts: &[String]) -> Vec<String> {
             }
             path
         }
-        _ => parts.last().map(|f| strip_rs(f)).into_iter().collect(),
+        // A crate whose manifest is not where Cargo would find it (vendored,
+        // a fixture): the directory above `src` names it.
+        _ => match parts.iter().rposition(|p| p == "src") {
+            Some(i) if i > 0 => module_path_in_crate(&parts[i - 1].replace('-', "_"), &parts[i..]),
+            _ => parts.last().map(|f| strip_rs(f)).into_iter().collect(),
+        },
     }
 }
 
@@ -341,6 +365,7 @@ mod tests {
             start_line: lines.0,
             end_line: lines.1,
             loops: vec![],
+            lang: if path.ends_with(".rs") { Lang::Rust } else { Lang::Cpp },
         }
     }
 
@@ -355,6 +380,7 @@ mod tests {
             func("helper", "a/util.cpp", (1, 2)),
             func("helper", "b/util.cpp", (1, 2)),
             func("vector.tcc", "src/vector.tcc", (1, 2)),
+            func("demo::main", "demo/src/main.rs", (1, 2)),
         ])
     }
 
@@ -393,37 +419,37 @@ mod tests {
     fn names_match_when_one_is_a_suffix_of_the_other() {
         let ix = index();
         assert_eq!(
-            ix.match_name(&names(&["geo", "Grid", "fill"]), None),
+            ix.match_name(&names(&["geo", "Grid", "fill"]), None, None),
             NameMatch::Unique(0)
         );
         assert_eq!(
-            ix.match_name(&names(&["Grid", "fill"]), None),
+            ix.match_name(&names(&["Grid", "fill"]), None, None),
             NameMatch::Unique(0)
         );
         assert_eq!(
-            ix.match_name(&names(&["render"]), None),
+            ix.match_name(&names(&["render"]), None, None),
             NameMatch::Unique(3)
         );
         // A trait impl's symbol names the type's module, not the impl's.
         assert_eq!(
-            ix.match_name(&names(&["demo", "Grid", "fmt"]), None),
+            ix.match_name(&names(&["demo", "Grid", "fmt"]), None, None),
             NameMatch::Unique(4)
         );
         // Library code that happens to share a method name is not ours.
         assert_eq!(
-            ix.match_name(&names(&["std", "vector", "push_back"]), None),
+            ix.match_name(&names(&["std", "vector", "push_back"]), None, None),
             NameMatch::None
         );
         assert_eq!(
-            ix.match_name(&names(&["other", "text", "render"]), None),
+            ix.match_name(&names(&["other", "text", "render"]), None, None),
             NameMatch::None
         );
         assert_eq!(
-            ix.match_name(&names(&["helper"]), None),
+            ix.match_name(&names(&["helper"]), None, None),
             NameMatch::Ambiguous(2)
         );
         assert_eq!(
-            ix.match_name(&names(&["helper"]), Some("b/util.cpp")),
+            ix.match_name(&names(&["helper"]), Some("b/util.cpp"), None),
             NameMatch::Unique(7)
         );
     }
@@ -439,5 +465,6 @@ mod tests {
         assert_eq!(p(&["src", "bin", "tool.rs"]), "tool");
         assert_eq!(p(&["tests", "cli.rs"]), "cli");
         assert_eq!(p(&["build.rs"]), "build_script_build");
+        assert_eq!(p(&["vendor", "my-dep", "src", "x.rs"]), "my_dep::x");
     }
 }

@@ -31,6 +31,25 @@ pub fn demangle(raw: &str) -> String {
     raw.to_string()
 }
 
+/// Which language a demangled symbol is from, when its spelling says so:
+/// C++ names carry their parameter list, Rust ones their closures, hashes
+/// and `<T as Trait>` paths.
+pub fn language_hint(symbol: &str) -> Option<crate::lang::Lang> {
+    use crate::lang::Lang;
+    if symbol.contains("{{closure}}") || symbol.contains("{closure#") || symbol.contains(" as ") {
+        return Some(Lang::Rust);
+    }
+    if let Some(hash) = symbol.rsplit("::").next() {
+        if hash.len() == 17 && hash.starts_with('h') && hash[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(Lang::Rust);
+        }
+    }
+    if symbol.ends_with(')') || symbol.ends_with(") const") || symbol.contains("(anonymous namespace)") {
+        return Some(Lang::Cpp);
+    }
+    None
+}
+
 /// `_ZN…17h<16 hex>E`: Rust's legacy mangling (also valid Itanium).
 fn is_rust_legacy(s: &str) -> bool {
     s.starts_with("_ZN")
@@ -48,6 +67,12 @@ fn is_rust_legacy(s: &str) -> bool {
 /// end the path: their cost belongs to the enclosing function.
 pub fn qualified_name(symbol: &str) -> Vec<String> {
     let mut s = symbol.trim();
+    // callgrind marks the instances of a recursion cycle: `f'2`.
+    if let Some((base, n)) = s.rsplit_once('\'') {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            s = base;
+        }
+    }
     for suffix in [" const", " volatile", " &&", " &"] {
         s = s.strip_suffix(suffix).unwrap_or(s);
     }
@@ -196,10 +221,20 @@ mod tests {
         assert_eq!(q("Cmp::operator<(Cmp const&)"), ["Cmp", "operator<"]);
         assert_eq!(q("text::join[abi:cxx11](int)"), ["text", "join"]);
         assert_eq!(q("hot.constprop.0"), ["hot"]);
+        assert_eq!(q("geo::walk(int)'2"), ["geo", "walk"]);
         assert_eq!(
             q("analyze_text(std::vector<std::string> const&) [clone .cold]"),
             ["analyze_text"]
         );
+    }
+
+    #[test]
+    fn spelling_hints_at_the_language() {
+        use crate::lang::Lang;
+        assert_eq!(language_hint("bench::score(std::vector<int> const&)"), Some(Lang::Cpp));
+        assert_eq!(language_hint("hot::main::{{closure}}"), Some(Lang::Rust));
+        assert_eq!(language_hint("hot::bench::score::h0123456789abcdef"), Some(Lang::Rust));
+        assert_eq!(language_hint("main"), None);
     }
 
     #[test]
