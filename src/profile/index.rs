@@ -85,9 +85,13 @@ const UNMAPPED_SHOWN: usize = 20;
 #[derive(Clone, Debug)]
 enum Place {
     /// A function; `by_line` when the frame's file and line were inside it.
+    /// `inlined_into` is the function the frame's *symbol* names when that
+    /// differs: the code of `index` was inlined there, so `inlined_into`
+    /// gets the weight as inclusive.
     Function {
         index: usize,
         by_line: bool,
+        inlined_into: Option<usize>,
     },
     Unmapped(String),
 }
@@ -118,9 +122,20 @@ impl HotnessIndex {
             let mut innermost = true;
             seen_lines.clear();
             for &f in stack.frames.iter() {
-                let Place::Function { index, by_line } = places[f as usize] else {
+                let Place::Function {
+                    index,
+                    by_line,
+                    inlined_into,
+                } = places[f as usize]
+                else {
                     continue;
                 };
+                if let Some(outer) = inlined_into {
+                    if stamp[outer] != s {
+                        stamp[outer] = s;
+                        incl_w[outer] += w;
+                    }
+                }
                 let line = profile.frames[f as usize].line.filter(|_| by_line);
                 if innermost {
                     innermost = false;
@@ -154,9 +169,24 @@ impl HotnessIndex {
             let callee = &places[call.callee as usize];
             let callee_name = &profile.frames[call.callee as usize].symbol;
             match (caller, callee) {
-                (Place::Function { index, by_line }, callee) => {
-                    let same = matches!(callee, Place::Function { index: c, .. } if c == index);
-                    if same {
+                (
+                    Place::Function {
+                        index,
+                        by_line,
+                        inlined_into,
+                    },
+                    callee,
+                ) => {
+                    let callee_index = match callee {
+                        Place::Function { index: c, .. } => Some(*c),
+                        Place::Unmapped(_) => None,
+                    };
+                    if let Some(outer) = *inlined_into {
+                        if callee_index != Some(outer) {
+                            incl_w[outer] += call.weight;
+                        }
+                    }
+                    if callee_index == Some(*index) {
                         continue; // recursion: already inside
                     }
                     incl_w[*index] += call.weight;
@@ -334,18 +364,24 @@ fn map_frames(frames: &[Frame], source: &SourceFunctions) -> Vec<Place> {
                     .or_insert_with(|| source.match_path(file).map(str::to_string))
                     .clone()
             });
+            let named = names
+                .entry((frame.symbol.as_str(), path.clone()))
+                .or_insert_with(|| by_name(&frame.symbol, path.as_deref(), source))
+                .clone();
             if let (Some(path), Some(line)) = (&path, frame.line) {
                 if let Some(index) = source.function_at(path, line) {
+                    let inlined_into = match named {
+                        Place::Function { index: outer, .. } if outer != index => Some(outer),
+                        _ => None,
+                    };
                     return Place::Function {
                         index,
                         by_line: true,
+                        inlined_into,
                     };
                 }
             }
-            names
-                .entry((frame.symbol.as_str(), path.clone()))
-                .or_insert_with(|| by_name(&frame.symbol, path.as_deref(), source))
-                .clone()
+            named
         })
         .collect()
 }
@@ -356,6 +392,7 @@ fn by_name(symbol: &str, path: Option<&str>, source: &SourceFunctions) -> Place 
         NameMatch::Unique(index) => Place::Function {
             index,
             by_line: false,
+            inlined_into: None,
         },
         NameMatch::Ambiguous(k) => Place::Unmapped(format!(
             "{k} functions in the tree are named `{}`; the profile has no file to tell them apart",
