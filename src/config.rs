@@ -11,10 +11,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// The defaults, as shipped in `rules/`.
-const DEFAULT_RULES: &[(&str, &str)] = &[(
-    "rules/hotness.toml",
-    include_str!("../rules/hotness.toml"),
-)];
+const DEFAULT_RULES: &[(&str, &str)] =
+    &[("rules/hotness.toml", include_str!("../rules/hotness.toml"))];
 
 /// The name of a repository's own configuration file.
 pub const REPO_CONFIG: &str = ".wattson.toml";
@@ -62,7 +60,9 @@ impl Config {
         };
         for (name, text) in DEFAULT_RULES {
             let layer = parse_layer(name, text).expect("the shipped rules parse (tested)");
-            config.apply(layer, name).expect("the shipped rules are valid (tested)");
+            config
+                .apply(layer, name)
+                .expect("the shipped rules are valid (tested)");
         }
         config
     }
@@ -149,7 +149,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join(REPO_CONFIG), "[hotness]\nmin_percent = 2.5\n").unwrap();
+        std::fs::write(
+            dir.path().join(REPO_CONFIG),
+            "[hotness]\nmin_percent = 2.5\n",
+        )
+        .unwrap();
         let c = Config::discover(&dir.path().join("src")).unwrap();
         assert_eq!(c.hotness.min_percent, 2.5);
         assert_eq!(c.hotness.top, 20);

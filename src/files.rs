@@ -89,4 +89,3 @@ pub fn read_source(file: &SourceFile, max_size: u64) -> Result<String, String> {
         )
     })
 }
-

@@ -202,7 +202,12 @@ fn load_config(args: &ProfileArgs, path: &Path) -> Result<Config> {
 
 /// Read the profile and join it to the tree at `path`, saying on stderr how
 /// much of it landed there.
-fn load_hotness(file: &Path, args: &ProfileArgs, path: &Path, walk: &WalkArgs) -> Result<HotnessIndex> {
+fn load_hotness(
+    file: &Path,
+    args: &ProfileArgs,
+    path: &Path,
+    walk: &WalkArgs,
+) -> Result<HotnessIndex> {
     let started = std::time::Instant::now();
     let profile = profile::read(file, args.profile_format)?;
     let (index, _skipped) = profile::index_tree(path, &profile, walk.max_file_size)?;
@@ -306,8 +311,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let text = match format {
                 HotspotsFormat::Text => report::hotspots_text(&index, &report, top, shown),
                 HotspotsFormat::Json => {
-                    serde_json::to_string_pretty(&report::hotspots_json(&index, &report, top, shown))?
-                        + "\n"
+                    serde_json::to_string_pretty(&report::hotspots_json(
+                        &index, &report, top, shown,
+                    ))? + "\n"
                 }
             };
             emit(None, &text)?;

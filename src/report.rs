@@ -182,7 +182,12 @@ pub fn sarif(report: &ScanReport, set: &SkillSet) -> Value {
 
 /// `wattson hotspots` as text: the heaviest functions with their findings,
 /// then the heaviest symbols that could not be placed in the tree.
-pub fn hotspots_text(index: &HotnessIndex, report: &ScanReport, top: usize, unmapped: usize) -> String {
+pub fn hotspots_text(
+    index: &HotnessIndex,
+    report: &ScanReport,
+    top: usize,
+    unmapped: usize,
+) -> String {
     let mut out = format!(
         "{:.1}% of {} {} mapped to {} function(s) of the tree\n\n",
         index.mapped_percent(),
@@ -207,7 +212,10 @@ pub fn hotspots_text(index: &HotnessIndex, report: &ScanReport, top: usize, unma
     if !shown.is_empty() {
         out.push_str("\nheaviest weight not placed in the tree:\n");
         for u in shown {
-            out.push_str(&format!("{:>7.2}%  {}  ({})\n", u.percent, u.symbol, u.reason));
+            out.push_str(&format!(
+                "{:>7.2}%  {}  ({})\n",
+                u.percent, u.symbol, u.reason
+            ));
         }
     }
     out
@@ -216,7 +224,12 @@ pub fn hotspots_text(index: &HotnessIndex, report: &ScanReport, top: usize, unma
 /// `wattson hotspots` as JSON: `{"mapped_percent", "functions": [{"name",
 /// "path", "line", "self_percent", "inclusive_percent", "findings"}]}`,
 /// heaviest first.
-pub fn hotspots_json(index: &HotnessIndex, report: &ScanReport, top: usize, unmapped: usize) -> Value {
+pub fn hotspots_json(
+    index: &HotnessIndex,
+    report: &ScanReport,
+    top: usize,
+    unmapped: usize,
+) -> Value {
     let functions: Vec<Value> = index
         .functions
         .iter()

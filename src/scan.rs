@@ -15,8 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use crate::files::{read_source, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::files;
+pub use crate::files::{read_source, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::lang::Lang;
 use crate::profile::index::{Heat, HotnessIndex};
 use crate::skills::engine::FixOutcome;
@@ -107,9 +107,11 @@ impl ScanReport {
         &self,
     ) -> Box<dyn Iterator<Item = (&FileFindings, &Finding, Option<&Heat>)> + '_> {
         match &self.ranking {
-            Some(r) => Box::new(r.order.iter().map(|(fi, i, h)| {
-                (&self.files[*fi], &self.files[*fi].findings[*i], Some(h))
-            })),
+            Some(r) => Box::new(
+                r.order
+                    .iter()
+                    .map(|(fi, i, h)| (&self.files[*fi], &self.files[*fi].findings[*i], Some(h))),
+            ),
             None => Box::new(self.findings().map(|(f, x)| (f, x, None))),
         }
     }

@@ -200,7 +200,9 @@ pub fn split_qualified(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn outline(lang: Lang, src: &str) -> Vec<(String, u32, u32, Vec<(u32, u32)>)> {
+    type Shown = (String, u32, u32, Vec<(u32, u32)>);
+
+    fn outline(lang: Lang, src: &str) -> Vec<Shown> {
         let tree = lang.parse(src);
         functions(lang, &tree, src)
             .into_iter()

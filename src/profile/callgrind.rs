@@ -64,10 +64,11 @@ struct Reader {
     files: FxHashMap<u64, Vec<u8>>,
     functions: FxHashMap<u64, Vec<u8>>,
     objects: FxHashMap<u64, Vec<u8>>,
-    /// Current function, its file (`fl=`), the file of inlined code (`fi=`/`fe=`).
+    /// Current function, and the file of the cost lines that follow: set by
+    /// `fl=`, `fi=` and `fe=` alike. `fn=` leaves it alone: callgrind writes
+    /// a file line only when the file changes, even across functions.
     function: Option<Vec<u8>>,
-    function_file: Option<Vec<u8>>,
-    inline_file: Option<Vec<u8>>,
+    file: Option<Vec<u8>>,
     /// The callee named by `cfn=` / `cfi=` for the next `calls=` line.
     callee: Option<Vec<u8>>,
     callee_file: Option<Vec<u8>>,
@@ -157,16 +158,8 @@ impl Reader {
 
     fn specification(&mut self, key: &[u8], value: &[u8], pos: Position) -> Result<(), ParseError> {
         match key {
-            b"fl" => {
-                let file = resolve(&mut self.files, value, pos)?;
-                self.function_file = Some(file);
-                self.inline_file = None;
-            }
-            b"fi" | b"fe" => self.inline_file = Some(resolve(&mut self.files, value, pos)?),
-            b"fn" => {
-                self.function = Some(resolve(&mut self.functions, value, pos)?);
-                self.inline_file = None;
-            }
+            b"fl" | b"fi" | b"fe" => self.file = Some(resolve(&mut self.files, value, pos)?),
+            b"fn" => self.function = Some(resolve(&mut self.functions, value, pos)?),
             b"cfi" | b"cfl" => self.callee_file = Some(resolve(&mut self.files, value, pos)?),
             b"cfn" => self.callee = Some(resolve(&mut self.functions, value, pos)?),
             b"calls" => {
@@ -175,10 +168,7 @@ impl Reader {
                     .take()
                     .ok_or_else(|| pos.error("`calls=` without a `cfn=` before it"))?;
                 // The callee's file defaults to the caller's.
-                let file = self
-                    .callee_file
-                    .take()
-                    .or_else(|| self.function_file.clone());
+                let file = self.callee_file.take().or_else(|| self.file.clone());
                 let callee = self.builder.frame(&name, file.as_deref(), None);
                 self.expect_cost_for = Some(Pending::Call { callee });
                 // The count and the target position are not needed.
@@ -231,10 +221,7 @@ impl Reader {
             .function
             .as_deref()
             .ok_or_else(|| pos.error("a cost line before any `fn=`"))?;
-        let file = self
-            .inline_file
-            .as_deref()
-            .or(self.function_file.as_deref());
+        let file = self.file.as_deref();
         match self.expect_cost_for.take() {
             Some(Pending::Call { callee }) => {
                 let caller = self.builder.frame(function, file, source_line);
@@ -340,10 +327,11 @@ fl=(2)
 fn=(2)
 0 300
 
-fn=(3) hot(int)
 fl=(1)
-fn=(3)
+fn=(3) hot(int)
 40 600
+fn=(4) warm()
+50 0
 totals: 1000
 ";
 
@@ -377,6 +365,9 @@ totals: 1000
             Some((Some("/home/ci/src/main.cpp".into()), 5))
         );
         assert_eq!(frame("hot(int)", 40).map(|f| f.1), Some(600));
+        // `fn=` keeps the file the last `fl=`/`fi=`/`fe=` named.
+        let hot = p.frames.iter().find(|f| f.symbol == "hot(int)").unwrap();
+        assert_eq!(hot.file.as_deref(), Some("/home/ci/src/main.cpp"));
         assert_eq!(p.calls.len(), 1);
         let call = &p.calls[0];
         assert_eq!(call.weight, 300);

@@ -121,10 +121,7 @@ impl ParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("cannot read {path}: {error}")]
-    Io {
-        path: String,
-        error: std::io::Error,
-    },
+    Io { path: String, error: std::io::Error },
     #[error("{path} ({format}): {error}")]
     Parse {
         path: String,
@@ -228,7 +225,7 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<ProfileFormat> {
     {
         return Some(ProfileFormat::Perf);
     }
-    if lines.take(16).all(folded::is_folded_line) {
+    if lines.take(1).all(folded::is_folded_line) {
         return Some(ProfileFormat::Folded);
     }
     if file_name.ends_with(".pb") || file_name.ends_with(".pprof") {

@@ -228,9 +228,7 @@ fn has_timestamp(line: &[u8]) -> bool {
 
 fn is_timestamp(tok: &[u8]) -> bool {
     match tok.strip_suffix(b":") {
-        Some(body) => {
-            body.contains(&b'.') && body.iter().all(|b| b.is_ascii_digit() || *b == b'.')
-        }
+        Some(body) => body.contains(&b'.') && body.iter().all(|b| b.is_ascii_digit() || *b == b'.'),
         None => false,
     }
 }

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::files::{read_source, SourceFile};
 use crate::lang::outline::{self, FunctionSpan};
 use crate::lang::Lang;
-use crate::files::{read_source, SourceFile};
 
 /// One function of the checkout.
 #[derive(Clone, Debug)]
@@ -188,6 +188,11 @@ impl SourceFunctions {
                 .zip(name.iter().rev())
                 .take_while(|(a, b)| a == b)
                 .count();
+            // Rust symbols always carry their crate: a bare `main` is the C
+            // entry point rustc generates, not `crate::main`.
+            if self.functions[i].lang == Lang::Rust && name.len() < 2 && ours.len() > 1 {
+                continue;
+            }
             let accepted = common == ours.len()
                 || common == name.len()
                 || (common >= 2 && ours.first() == name.first());
@@ -365,7 +370,11 @@ mod tests {
             start_line: lines.0,
             end_line: lines.1,
             loops: vec![],
-            lang: if path.ends_with(".rs") { Lang::Rust } else { Lang::Cpp },
+            lang: if path.ends_with(".rs") {
+                Lang::Rust
+            } else {
+                Lang::Cpp
+            },
         }
     }
 
@@ -427,7 +436,7 @@ mod tests {
             NameMatch::Unique(0)
         );
         assert_eq!(
-            ix.match_name(&names(&["render"]), None, None),
+            ix.match_name(&names(&["text", "render"]), None, None),
             NameMatch::Unique(3)
         );
         // A trait impl's symbol names the type's module, not the impl's.

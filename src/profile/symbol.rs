@@ -40,11 +40,17 @@ pub fn language_hint(symbol: &str) -> Option<crate::lang::Lang> {
         return Some(Lang::Rust);
     }
     if let Some(hash) = symbol.rsplit("::").next() {
-        if hash.len() == 17 && hash.starts_with('h') && hash[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        if hash.len() == 17
+            && hash.starts_with('h')
+            && hash[1..].bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return Some(Lang::Rust);
         }
     }
-    if symbol.ends_with(')') || symbol.ends_with(") const") || symbol.contains("(anonymous namespace)") {
+    if symbol.ends_with(')')
+        || symbol.ends_with(") const")
+        || symbol.contains("(anonymous namespace)")
+    {
         return Some(Lang::Cpp);
     }
     None
@@ -231,9 +237,15 @@ mod tests {
     #[test]
     fn spelling_hints_at_the_language() {
         use crate::lang::Lang;
-        assert_eq!(language_hint("bench::score(std::vector<int> const&)"), Some(Lang::Cpp));
+        assert_eq!(
+            language_hint("bench::score(std::vector<int> const&)"),
+            Some(Lang::Cpp)
+        );
         assert_eq!(language_hint("hot::main::{{closure}}"), Some(Lang::Rust));
-        assert_eq!(language_hint("hot::bench::score::h0123456789abcdef"), Some(Lang::Rust));
+        assert_eq!(
+            language_hint("hot::bench::score::h0123456789abcdef"),
+            Some(Lang::Rust)
+        );
         assert_eq!(language_hint("main"), None);
     }
 
