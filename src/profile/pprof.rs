@@ -81,21 +81,27 @@ pub struct Function {
     pub filename: i64,
 }
 
-pub fn read<R: BufRead>(mut reader: R) -> Result<Profile, lines::Error> {
+pub fn read<R: BufRead>(reader: R) -> Result<Profile, lines::Error> {
+    read_limited(reader, MAX_DECODED)
+}
+
+/// [`read`], refusing a profile larger than `max_decoded` bytes once
+/// decompressed.
+pub fn read_limited<R: BufRead>(mut reader: R, max_decoded: u64) -> Result<Profile, lines::Error> {
     let gzipped = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut bytes = Vec::new();
     let limited_read = |r: &mut dyn Read, bytes: &mut Vec<u8>| -> Result<(), lines::Error> {
-        let n = r.take(MAX_DECODED + 1).read_to_end(bytes).map_err(|e| {
+        let n = r.take(max_decoded + 1).read_to_end(bytes).map_err(|e| {
             if gzipped && e.kind() != std::io::ErrorKind::NotFound {
                 lines::Error::Parse(ParseError::new(0, 0, format!("bad gzip stream: {e}")))
             } else {
                 lines::Error::Io(e)
             }
         })?;
-        if n as u64 > MAX_DECODED {
+        if n as u64 > max_decoded {
             return Err(bad(format!(
-                "larger than {} GiB once decompressed",
-                MAX_DECODED >> 30
+                "larger than {} MiB once decompressed (a gzip bomb?)",
+                max_decoded >> 20
             )));
         }
         Ok(())
