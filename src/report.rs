@@ -201,7 +201,7 @@ pub fn hotspots_text(
             "{:>7.2} {:>6.2}  {}  ({}:{})\n",
             f.self_percent, f.inclusive_percent, f.name, f.path, f.line
         ));
-        for (file, finding) in findings_in(report, f) {
+        for (file, finding) in findings_in(index, report, f) {
             out.push_str(&format!(
                 "                 {}:{}: [{}] {}\n",
                 file.path, finding.start_line, finding.skill, finding.message
@@ -235,7 +235,7 @@ pub fn hotspots_json(
         .iter()
         .take(top)
         .map(|f| {
-            let findings: Vec<Value> = findings_in(report, f)
+            let findings: Vec<Value> = findings_in(index, report, f)
                 .map(|(file, finding)| {
                     let heat = index.heat(&file.path, finding.start_line as u32);
                     finding_json(file, finding, heat.as_ref())
@@ -263,7 +263,9 @@ pub fn hotspots_json(
     })
 }
 
+/// The findings whose innermost function is `f` (not a function nested in it).
 fn findings_in<'r>(
+    index: &'r HotnessIndex,
     report: &'r ScanReport,
     f: &'r crate::profile::index::FunctionWeight,
 ) -> impl Iterator<Item = (&'r FileFindings, &'r Finding)> {
@@ -272,5 +274,9 @@ fn findings_in<'r>(
         .iter()
         .filter(move |file| file.path == f.path)
         .flat_map(|file| file.findings.iter().map(move |x| (file, x)))
-        .filter(move |(_, x)| (f.line..=f.end_line).contains(&(x.start_line as u32)))
+        .filter(move |(file, x)| {
+            index
+                .function_at(&file.path, x.start_line as u32)
+                .is_some_and(|g| g.line == f.line)
+        })
 }
