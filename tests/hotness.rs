@@ -285,7 +285,10 @@ fn checked_in_perf_folded_and_pprof_profiles_rank_the_hot_function_first() {
         // The hot function's finding leads; the cold banner's is not offered.
         let order = functions_of(&ranked_findings(tree, &fixture(profile), &[]));
         assert_eq!(order[0], hottest, "{profile}: {order:?}");
-        assert!(!order.iter().any(|f| f.ends_with("banner")), "{profile}: {order:?}");
+        assert!(
+            !order.iter().any(|f| f.ends_with("banner")),
+            "{profile}: {order:?}"
+        );
     }
     let pprof_tree = fixture("profiles/pprof/program");
     let h = hotspots(&pprof_tree, &fixture("profiles/pprof/profile.pb.gz"));

@@ -12,6 +12,23 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Language, Node, Parser, Tree};
 
+/// Route tree-sitter's C allocations to mimalloc (the binary's global
+/// allocator too). Call once, first thing in `main`, before any parse.
+pub fn use_fast_allocator() {
+    use libmimalloc_sys as mi;
+    // SAFETY: the four functions are one allocator family, never return null
+    // for non-zero sizes (mimalloc aborts instead), align like malloc, and
+    // this runs before tree-sitter is used, on the main thread.
+    unsafe {
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: mi::mi_malloc,
+            calloc: mi::mi_calloc,
+            realloc: mi::mi_realloc,
+            free: mi::mi_free,
+        }));
+    }
+}
+
 /// A source language with a tree-sitter grammar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

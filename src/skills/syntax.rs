@@ -231,10 +231,9 @@ impl<'t> DeclIndex<'t> {
         src: &str,
         mut visit: impl FnMut(Node<'t>),
     ) {
-        let named_fn = |k: &str| match lang {
-            Lang::Cpp => k == "function_definition",
-            Lang::Rust => k == "function_item",
-        };
+        // Kind ids, not names: `Node::kind` costs a `strlen` per node.
+        let ids = KindIds::of(lang);
+        let named_fn = |k: u16| k == ids.named_function;
         let mut functions = Vec::new();
         let mut globals: ScopeDecls<'t> = Default::default();
         // The declaration tables of the functions we are inside, innermost last.
@@ -244,14 +243,14 @@ impl<'t> DeclIndex<'t> {
         let mut cursor = root.walk();
         'walk: loop {
             let node = cursor.node();
-            let kind = node.kind();
+            let kind = node.kind_id();
             visit(node);
             let is_fn = named_fn(kind);
             if is_fn {
                 functions.push(node);
             }
             let global = open.is_empty();
-            if !is_fn && (kind == "identifier" || (global && kind == "field_identifier")) {
+            if !is_fn && (kind == ids.identifier || (global && kind == ids.field_identifier)) {
                 if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
                     let table = match open.last_mut() {
                         Some((_, t)) => t,
@@ -277,7 +276,7 @@ impl<'t> DeclIndex<'t> {
                 if !cursor.goto_parent() {
                     break 'walk;
                 }
-                if path.pop().is_some_and(|left| named_fn(left.kind())) {
+                if path.pop().is_some_and(|left| named_fn(left.kind_id())) {
                     if let Some((f, table)) = open.pop() {
                         memo.insert(f.id(), std::rc::Rc::new(table));
                     }
@@ -365,6 +364,36 @@ impl<'t> DeclIndex<'t> {
 
 /// `declared_by` for a node reached by a cursor walk, whose ancestors
 /// (`path`, outermost first) are at hand; with the range it is visible in.
+/// The node kind ids the declaration walk compares against, per language.
+struct KindIds {
+    named_function: u16,
+    identifier: u16,
+    field_identifier: u16,
+}
+
+impl KindIds {
+    fn of(lang: Lang) -> &'static KindIds {
+        static CPP: std::sync::OnceLock<KindIds> = std::sync::OnceLock::new();
+        static RUST: std::sync::OnceLock<KindIds> = std::sync::OnceLock::new();
+        let cell = match lang {
+            Lang::Cpp => &CPP,
+            Lang::Rust => &RUST,
+        };
+        cell.get_or_init(|| {
+            let grammar = lang.grammar();
+            let id = |kind: &str| grammar.id_for_node_kind(kind, true);
+            KindIds {
+                named_function: id(match lang {
+                    Lang::Cpp => "function_definition",
+                    Lang::Rust => "function_item",
+                }),
+                identifier: id("identifier"),
+                field_identifier: id("field_identifier"),
+            }
+        })
+    }
+}
+
 fn declared_on_path<'t>(
     lang: Lang,
     node: Node<'t>,
