@@ -6,6 +6,7 @@
 //! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
 
 pub mod config;
+pub mod evidence;
 pub mod files;
 pub mod lang;
 pub mod profile;
