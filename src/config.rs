@@ -7,12 +7,22 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::formats::BenchFormat;
+use crate::evidence::stats::Thresholds;
+
 /// The defaults, as shipped in `rules/`.
-const DEFAULT_RULES: &[(&str, &str)] =
-    &[("rules/hotness.toml", include_str!("../rules/hotness.toml"))];
+const DEFAULT_RULES: &[(&str, &str)] = &[
+    ("rules/hotness.toml", include_str!("../rules/hotness.toml")),
+    (
+        "rules/evidence.toml",
+        include_str!("../rules/evidence.toml"),
+    ),
+];
 
 /// The name of a repository's own configuration file.
 pub const REPO_CONFIG: &str = ".wattson.toml";
@@ -20,6 +30,8 @@ pub const REPO_CONFIG: &str = ".wattson.toml";
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Config {
     pub hotness: Hotness,
+    pub evidence: EvidenceConfig,
+    pub propose: ProposeConfig,
     /// Where the repository's overrides came from, if anywhere.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -32,11 +44,70 @@ pub struct Hotness {
     pub unmapped_shown: usize,
 }
 
+/// How a change is built, tested and measured (`[evidence]`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EvidenceConfig {
+    pub build: Option<String>,
+    pub test: Option<String>,
+    /// Benchmark commands by name (a single `bench = "cmd"` is named `bench`).
+    pub bench: BTreeMap<String, String>,
+    pub bench_format: BenchFormat,
+    pub runs: usize,
+    pub warmup: usize,
+    /// Seconds.
+    pub timeout: u64,
+    pub thresholds: Thresholds,
+}
+
+/// `[propose]`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProposeConfig {
+    pub max_proposals: usize,
+}
+
 /// The shape of one configuration file: every key optional, nothing unknown.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Layer {
     hotness: Option<HotnessLayer>,
+    evidence: Option<EvidenceLayer>,
+    propose: Option<ProposeLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvidenceLayer {
+    build: Option<String>,
+    test: Option<String>,
+    bench: Option<BenchLayer>,
+    bench_format: Option<BenchFormat>,
+    runs: Option<usize>,
+    warmup: Option<usize>,
+    timeout: Option<u64>,
+    thresholds: Option<ThresholdsLayer>,
+}
+
+/// `bench = "cmd"` or `bench = { name = "cmd", … }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum BenchLayer {
+    One(String),
+    Named(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsLayer {
+    alpha: Option<f64>,
+    confidence: Option<f64>,
+    min_change_percent: Option<f64>,
+    max_ci_width_percent: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProposeLayer {
+    max_proposals: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +127,22 @@ impl Config {
                 top: 0,
                 unmapped_shown: 0,
             },
+            evidence: EvidenceConfig {
+                build: None,
+                test: None,
+                bench: BTreeMap::new(),
+                bench_format: BenchFormat::Wall,
+                runs: 1,
+                warmup: 0,
+                timeout: 1,
+                thresholds: Thresholds {
+                    alpha: 0.05,
+                    min_change_percent: 0.0,
+                    max_ci_width_percent: 0.0,
+                    confidence: 0.95,
+                },
+            },
+            propose: ProposeConfig { max_proposals: 1 },
             source: None,
         };
         for (name, text) in DEFAULT_RULES {
@@ -104,6 +191,70 @@ impl Config {
                 self.hotness.unmapped_shown = v;
             }
         }
+        if let Some(e) = layer.evidence {
+            let ev = &mut self.evidence;
+            if e.build.is_some() {
+                ev.build = e.build;
+            }
+            if e.test.is_some() {
+                ev.test = e.test;
+            }
+            match e.bench {
+                Some(BenchLayer::One(cmd)) => {
+                    ev.bench = BTreeMap::from([("bench".to_string(), cmd)]);
+                }
+                Some(BenchLayer::Named(map)) => ev.bench = map,
+                None => {}
+            }
+            if let Some(v) = e.bench_format {
+                ev.bench_format = v;
+            }
+            if let Some(v) = e.runs {
+                ensure!(v >= 1, "{file}: evidence.runs must be at least 1");
+                ev.runs = v;
+            }
+            if let Some(v) = e.warmup {
+                ev.warmup = v;
+            }
+            if let Some(v) = e.timeout {
+                ensure!(v >= 1, "{file}: evidence.timeout must be at least 1 second");
+                ev.timeout = v;
+            }
+            if let Some(t) = e.thresholds {
+                let th = &mut ev.thresholds;
+                let unit = |name: &str, v: f64| -> Result<f64> {
+                    ensure!(
+                        v > 0.0 && v < 1.0,
+                        "{file}: evidence.thresholds.{name} must be between 0 and 1, not {v}"
+                    );
+                    Ok(v)
+                };
+                let percent = |name: &str, v: f64| -> Result<f64> {
+                    ensure!(
+                        v >= 0.0 && v.is_finite(),
+                        "{file}: evidence.thresholds.{name} must be a percentage of 0 or more, not {v}"
+                    );
+                    Ok(v)
+                };
+                if let Some(v) = t.alpha {
+                    th.alpha = unit("alpha", v)?;
+                }
+                if let Some(v) = t.confidence {
+                    th.confidence = unit("confidence", v)?;
+                }
+                if let Some(v) = t.min_change_percent {
+                    th.min_change_percent = percent("min_change_percent", v)?;
+                }
+                if let Some(v) = t.max_ci_width_percent {
+                    th.max_ci_width_percent = percent("max_ci_width_percent", v)?;
+                }
+            }
+        }
+        if let Some(p) = layer.propose {
+            if let Some(v) = p.max_proposals {
+                self.propose.max_proposals = v;
+            }
+        }
         Ok(())
     }
 }
@@ -145,6 +296,41 @@ mod tests {
     }
 
     #[test]
+    fn evidence_defaults_and_overrides() {
+        let c = Config::defaults();
+        assert_eq!(c.evidence.bench_format, BenchFormat::Wall);
+        assert_eq!(
+            (c.evidence.runs, c.evidence.warmup, c.evidence.timeout),
+            (5, 1, 600)
+        );
+        assert_eq!(c.evidence.thresholds.alpha, 0.05);
+        assert!(c.evidence.bench.is_empty());
+        assert_eq!(c.propose.max_proposals, 5);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(REPO_CONFIG);
+        std::fs::write(
+            &path,
+            "[evidence]\nbuild = \"make\"\nbench = { cpp = \"./a\", rust = \"./b\" }\n\
+             bench_format = \"callgrind\"\nruns = 3\n[evidence.thresholds]\nalpha = 0.01\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.evidence.build.as_deref(), Some("make"));
+        assert_eq!(c.evidence.bench.len(), 2);
+        assert_eq!(c.evidence.bench_format, BenchFormat::Callgrind);
+        assert_eq!(c.evidence.runs, 3);
+        assert_eq!(c.evidence.thresholds.alpha, 0.01);
+        assert_eq!(c.evidence.thresholds.min_change_percent, 1.0);
+        std::fs::write(&path, "[evidence]\nbench = \"./bench\"\n").unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(
+            c.evidence.bench.get("bench").map(String::as_str),
+            Some("./bench")
+        );
+    }
+
+    #[test]
     fn a_repo_file_overrides_only_what_it_names() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
@@ -170,6 +356,12 @@ mod tests {
             ("[hotnes]\n", "hotnes"),
             ("[hotness]\nmin_percent = 250.0\n", "between 0 and 100"),
             ("[hotness\n", "line 1"),
+            ("[evidence]\nrunz = 3\n", "runz"),
+            ("[evidence]\nruns = \"five\"\n", "runs"),
+            ("[evidence]\nbench_format = \"stopwatch\"\n", "stopwatch"),
+            ("[evidence]\nruns = 0\n", "at least 1"),
+            ("[evidence.thresholds]\nalpha = 5\n", "between 0 and 1"),
+            ("[propose]\nmax = 3\n", "max"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = format!("{:#}", Config::load(&path).unwrap_err());

@@ -8,8 +8,11 @@
 pub mod config;
 pub mod evidence;
 pub mod files;
+pub mod forge;
 pub mod lang;
+pub mod pipeline;
 pub mod profile;
+pub mod proposal;
 pub mod report;
 pub mod scan;
 pub mod skills;

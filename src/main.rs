@@ -120,6 +120,41 @@ enum Command {
         #[command(flatten)]
         walk: WalkArgs,
     },
+    /// Measure a change: build and test the head tree, benchmark base and head interleaved.
+    Bench {
+        /// The revision to compare against.
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// The revision with the change.
+        #[arg(long, value_name = "REV")]
+        head: String,
+        /// The repository (default: the current directory).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        /// Read configuration from this file instead of the repository's `.wattson.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// No progress on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Find, rewrite, verify and measure: each surviving change becomes a local
+    /// branch `wattson/<skill>/<fingerprint>` with a pull-request description.
+    Propose {
+        /// The code to improve, inside a git repository (default: the current directory).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        skills: SkillArgs,
+        #[command(flatten)]
+        walk: WalkArgs,
+    },
     /// Rewrite: print a unified diff, or apply it with --write.
     Fix {
         #[arg(default_value = ".")]
@@ -315,6 +350,66 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         &index, &report, top, shown,
                     ))? + "\n"
                 }
+            };
+            emit(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            base,
+            head,
+            path,
+            format,
+            config,
+            quiet,
+        } => {
+            let config = match &config {
+                Some(file) => Config::load(file)?,
+                None => Config::discover(&path)?,
+            };
+            let session =
+                wattson::evidence::ab::Session::start(&path, &base, &config.evidence, !quiet)?;
+            let evidence = session.measure(&head)?;
+            let text = match format {
+                HotspotsFormat::Text => wattson::evidence::report::markdown(&evidence),
+                HotspotsFormat::Json => {
+                    serde_json::to_string_pretty(&wattson::evidence::report::json(&evidence))?
+                        + "\n"
+                }
+            };
+            emit(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Propose {
+            path,
+            format,
+            profile,
+            skills,
+            walk,
+        } => {
+            let set = load_skills(&skills)?;
+            let config = load_config(&profile, &path)?;
+            let opts = wattson::pipeline::ProposeOptions {
+                skills: &set,
+                config: &config,
+                profile: profile.profile.clone(),
+                profile_format: profile.profile_format,
+                min_percent: profile.min_percent,
+                scan: ScanOptions {
+                    progress: false,
+                    ..options(&walk)
+                },
+                progress: !walk.quiet,
+            };
+            let repo = git2::Repository::discover(&path)
+                .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+            let root = repo
+                .workdir()
+                .context("a bare repository has no code to propose on")?;
+            let forge = wattson::forge::local::LocalForge::new(root);
+            let report = wattson::pipeline::propose(&path, &opts, &forge)?;
+            let text = match format {
+                HotspotsFormat::Text => wattson::pipeline::text(&report),
+                HotspotsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
             };
             emit(None, &text)?;
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,30 @@
+//! Publishing proposals. The local forge writes a branch and a markdown
+//! description into the repository itself; the GitHub forge (later) opens a
+//! pull request. Either way the rules are the same: never the default
+//! branch, never over a commit wattson did not make.
+
+pub mod local;
+
+use anyhow::Result;
+use git2::Oid;
+
+use crate::proposal::Proposal;
+
+/// Where a proposal went.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Published {
+    pub branch: String,
+    /// A URL or path a person can open.
+    pub location: String,
+    /// The same fingerprint was already published and was brought up to date.
+    pub updated: bool,
+}
+
+pub trait Forge {
+    /// Publish a verified proposal whose commit already exists in the repository.
+    fn publish(&self, proposal: &Proposal, commit: Oid) -> Result<Published>;
+}
+
+/// The name wattson commits under; a branch tip by anyone else is a human's.
+pub const BOT_NAME: &str = "wattson";
+pub const BOT_EMAIL: &str = "wattson@users.noreply.localhost";

@@ -1,0 +1,287 @@
+//! The one pipeline: discover (scan, ranked by a profile when given) →
+//! propose (one skill's rewrite of one file) → verify (it builds, its tests
+//! pass) → measure (base against patched) → publish. `wattson propose` runs
+//! it; the GitHub App and Action will run the same.
+//!
+//! Every candidate climbs the same ladder, and one that falls off says which
+//! rung: the rewrite (did not apply or re-parse), the build, the tests, or
+//! the benchmark (no significant improvement).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, Signature};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::evidence::ab::Session;
+use crate::forge::{Forge, Published, BOT_EMAIL, BOT_NAME};
+use crate::lang::Lang;
+use crate::profile::{self, ProfileFormat};
+use crate::proposal::{Proposal, Site, FINGERPRINT_MARKER};
+use crate::scan::{self, ScanOptions};
+use crate::skills::SkillSet;
+
+/// The rung of the safety ladder a candidate fell from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rung {
+    Rewrite,
+    Build,
+    Tests,
+    Benchmark,
+    Publish,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    Proposed(Published),
+    Rejected { rung: Rung, reason: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    pub proposal: Proposal,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProposeReport {
+    pub repository: String,
+    pub base_commit: String,
+    pub candidates: Vec<Candidate>,
+    /// Findings left out as cold (a profile was given).
+    pub cold_left_out: usize,
+    /// Candidates beyond `propose.max_proposals`, not measured.
+    pub not_measured: usize,
+}
+
+pub struct ProposeOptions<'a> {
+    pub skills: &'a SkillSet,
+    pub config: &'a Config,
+    pub profile: Option<PathBuf>,
+    pub profile_format: Option<ProfileFormat>,
+    pub min_percent: Option<f64>,
+    pub scan: ScanOptions,
+    pub progress: bool,
+}
+
+/// Run the pipeline on the repository holding `path`, proposing changes to
+/// the code under `path`, measured against the repository's HEAD.
+pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<ProposeReport> {
+    let repo = Repository::discover(path)
+        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    let root = repo
+        .workdir()
+        .context("the repository has no working tree (bare)")?
+        .to_path_buf();
+    let abs = std::fs::canonicalize(path).with_context(|| format!("{}", path.display()))?;
+    let root = std::fs::canonicalize(&root)?;
+    let sub = abs
+        .strip_prefix(&root)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let say = |m: String| {
+        if opts.progress {
+            eprintln!("wattson: {m}");
+        }
+    };
+
+    // The base is HEAD, checked out on its own: what is scanned and patched is
+    // exactly what is committed, whatever the working tree holds.
+    let session = Session::start(&root, "HEAD", &opts.config.evidence, opts.progress)?;
+    let base_commit = session.base_commit();
+    let scan_root = session.base_path().join(&sub);
+    say(format!("scanning {}", scan_root.display()));
+    let mut report = scan::scan(opts.skills, &scan_root, &opts.scan)?;
+    let mut cold = 0;
+    if let Some(file) = &opts.profile {
+        let loaded = profile::read(file, opts.profile_format)?;
+        let (index, _) = profile::index_tree(&scan_root, &loaded, opts.scan.max_file_size)?;
+        say(format!(
+            "profile {}: {:.1}% of its weight mapped to the tree",
+            file.display(),
+            index.mapped_percent()
+        ));
+        let min = opts.min_percent.unwrap_or(opts.config.hotness.min_percent);
+        scan::rank(&mut report, &index, min);
+        cold = report.ranking.as_ref().map_or(0, |r| r.cold);
+    }
+
+    // One candidate per (file, skill), in report order (hottest first when ranked).
+    let mut groups: Vec<(String, Lang, String)> = Vec::new();
+    let mut heats = BTreeMap::new();
+    for (file, finding, heat) in report.findings_with_heat() {
+        let key = (file.path.clone(), file.lang, finding.skill.clone());
+        if !groups.contains(&key) {
+            if let Some(h) = heat {
+                heats.insert(key.clone(), h.clone());
+            }
+            groups.push(key);
+        }
+    }
+    let max = opts.config.propose.max_proposals;
+    let not_measured = groups.len().saturating_sub(max);
+    groups.truncate(max);
+
+    let forge_repo = root.clone();
+    let mut candidates = Vec::new();
+    for (n, key) in groups.into_iter().enumerate() {
+        let (file, lang, skill_id) = &key;
+        let repo_path = sub.join(file).to_string_lossy().replace('\\', "/");
+        say(format!("candidate {}: {skill_id} in {repo_path}", n + 1));
+        let skill = opts
+            .skills
+            .get(skill_id)
+            .context("a finding's skill is loaded")?;
+        let original = std::fs::read_to_string(scan_root.join(file))
+            .with_context(|| format!("reading {repo_path}"))?;
+        let fixed = opts.skills.only(skill_id)?.fix_source(*lang, &original);
+        let patch = similar::TextDiff::from_lines(&original, &fixed.text)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{repo_path}"), &format!("b/{repo_path}"))
+            .to_string();
+        let mut proposal = Proposal {
+            skill: skill_id.clone(),
+            title: skill.spec.title.clone(),
+            why: skill.spec.why.trim().to_string(),
+            path: repo_path.clone(),
+            sites: fixed
+                .applied
+                .iter()
+                .map(|f| Site {
+                    path: repo_path.clone(),
+                    line: f.start_line,
+                    function: f.function.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+            heat: heats.get(&key).cloned(),
+            fingerprint: Proposal::fingerprint_of(skill_id, &repo_path, &patch),
+            patch,
+            evidence: None,
+        };
+        if fixed.text == original {
+            candidates.push(Candidate {
+                proposal,
+                outcome: Outcome::Rejected {
+                    rung: Rung::Rewrite,
+                    reason: format!("the rewrite did not apply: {}", fixed.notes.join("; ")),
+                },
+            });
+            continue;
+        }
+        let commit = commit_change(&repo, base_commit, &repo_path, &fixed.text, &proposal)?;
+        let evidence = session.measure(&commit.to_string())?;
+        let rejection = evidence.rejection().map(|reason| {
+            let rung = if !evidence.build.ok() {
+                Rung::Build
+            } else if !evidence.tests.ok() {
+                Rung::Tests
+            } else {
+                Rung::Benchmark
+            };
+            (rung, reason)
+        });
+        proposal.evidence = Some(evidence);
+        let outcome = match rejection {
+            Some((rung, reason)) => Outcome::Rejected { rung, reason },
+            None => match forge.publish(&proposal, commit) {
+                Ok(p) => Outcome::Proposed(p),
+                Err(e) => Outcome::Rejected {
+                    rung: Rung::Publish,
+                    reason: format!("{e:#}"),
+                },
+            },
+        };
+        candidates.push(Candidate { proposal, outcome });
+    }
+    Ok(ProposeReport {
+        repository: forge_repo.display().to_string(),
+        base_commit: base_commit.to_string(),
+        candidates,
+        cold_left_out: cold,
+        not_measured,
+    })
+}
+
+/// A commit on top of `base` that changes one file, referenced by nothing
+/// yet (the forge names it if the change survives).
+fn commit_change(
+    repo: &Repository,
+    base: Oid,
+    path: &str,
+    text: &str,
+    proposal: &Proposal,
+) -> Result<Oid> {
+    let base_commit = repo.find_commit(base)?;
+    let mut index = git2::Index::new()?;
+    index.read_tree(&base_commit.tree()?)?;
+    let mut entry = index
+        .get_path(Path::new(path), 0)
+        .with_context(|| format!("{path} is not in the base commit"))?;
+    // Same path and mode; new content.
+    entry.id = repo.blob(text.as_bytes())?;
+    entry.file_size = text.len() as u32;
+    index.add(&entry)?;
+    let tree = repo.find_tree(index.write_tree_to(repo)?)?;
+    let sig = Signature::now(BOT_NAME, BOT_EMAIL)?;
+    let message = format!(
+        "{}\n\n{}\n\n{FINGERPRINT_MARKER}{}\n",
+        proposal.pr_title(),
+        proposal.why,
+        proposal.fingerprint
+    );
+    Ok(repo.commit(None, &sig, &sig, &message, &tree, &[&base_commit])?)
+}
+
+/// The report as text: one line per candidate, proposed or rejected and why.
+pub fn text(report: &ProposeReport) -> String {
+    let mut out = format!(
+        "base {} of {}\n",
+        &report.base_commit[..report.base_commit.len().min(10)],
+        report.repository
+    );
+    for c in &report.candidates {
+        let p = &c.proposal;
+        match &c.outcome {
+            Outcome::Proposed(published) => {
+                let summary = p.evidence.as_ref().map(|e| e.summary()).unwrap_or_default();
+                out.push_str(&format!(
+                    "PROPOSED  {} ({} in {}){}\n          {summary}\n          description: {}\n",
+                    published.branch,
+                    p.skill,
+                    p.path,
+                    if published.updated { " [updated]" } else { "" },
+                    published.location
+                ));
+            }
+            Outcome::Rejected { rung, reason } => {
+                let rung = serde_json::to_value(rung)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "REJECTED  {} in {} at the {rung} rung: {reason}\n",
+                    p.skill, p.path
+                ));
+            }
+        }
+    }
+    if report.cold_left_out > 0 {
+        out.push_str(&format!(
+            "{} finding(s) in cold code left out\n",
+            report.cold_left_out
+        ));
+    }
+    if report.not_measured > 0 {
+        out.push_str(&format!(
+            "{} more candidate(s) not measured (propose.max_proposals)\n",
+            report.not_measured
+        ));
+    }
+    out
+}
