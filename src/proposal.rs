@@ -71,10 +71,12 @@ impl Proposal {
 
     /// The pull request's title.
     pub fn pr_title(&self) -> String {
+        // The hottest place names the change when a profile says which.
         let where_ = self
-            .sites
-            .first()
-            .and_then(|s| s.function.clone())
+            .heat
+            .as_ref()
+            .map(|h| h.function.clone())
+            .or_else(|| self.sites.first().and_then(|s| s.function.clone()))
             .unwrap_or_else(|| self.path.clone());
         format!("perf: {} in {where_}", lowercase_first(&self.title))
     }
@@ -103,7 +105,11 @@ impl Proposal {
                 h.function, h.self_percent, h.inclusive_percent
             ));
             if let (Some((a, b)), Some(l)) = (h.loop_lines, h.loop_inclusive_percent) {
-                out.push_str(&format!("; the loop at lines {a}–{b} {l:.1}%"));
+                // Inlined code often sits at other lines; a near-zero share
+                // says more about line tables than about the loop.
+                if l >= 0.1 {
+                    out.push_str(&format!("; the loop at lines {a}–{b} {l:.1}%"));
+                }
             }
             out.push_str(".\n");
         }
