@@ -329,3 +329,49 @@ fn a_branch_with_a_human_commit_is_left_alone() {
         .unwrap();
     assert_eq!(tip, human, "the human's commit is still the tip");
 }
+
+#[test]
+fn ctrl_c_kills_the_benchmark_and_removes_the_worktrees() {
+    let scratch = tempfile::tempdir().unwrap();
+    let pidfile = scratch.path().join("bench.pid");
+    let config = format!(
+        "[evidence]\nbuild = \"true\"\nbench = \"echo $$ > {}; sleep 60\"\nruns = 1\nwarmup = 0\n",
+        pidfile.display()
+    );
+    let (dir, base, faster, _) = held_out_repo(&config);
+    let mut child = common::wattson()
+        .args(["bench", "--base", &base, "--head", &faster, "--quiet"])
+        .arg(dir.path())
+        .spawn()
+        .unwrap();
+    // Wait until the benchmark runs (it writes its pid), then interrupt.
+    let started = std::time::Instant::now();
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the benchmark never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let bench_pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let repo = Repository::open(dir.path()).unwrap();
+    assert!(
+        !repo.worktrees().unwrap().is_empty(),
+        "worktrees exist while measuring"
+    );
+    // SAFETY: signalling a child process we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let repo = Repository::open(dir.path()).unwrap();
+    assert!(repo.worktrees().unwrap().is_empty(), "worktrees removed");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(bench_pid, 0) } == 0;
+    assert!(!alive, "the benchmark's process was killed");
+    assert!(repo.statuses(None).unwrap().is_empty());
+}

@@ -87,9 +87,21 @@ pub fn remove(repo: &Path, name: &str) {
         return;
     };
     if let Ok(wt) = repo.find_worktree(name) {
+        let path = wt.path().to_path_buf();
         let mut opts = WorktreePruneOptions::new();
         opts.valid(true).locked(true).working_tree(true);
         let _ = wt.prune(Some(&mut opts));
+        // The temporary directory around it, when no destructor will run
+        // (Ctrl-C exits the process).
+        if let Some(parent) = path.parent() {
+            let ours = parent
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("wattson-"));
+            if ours {
+                let _ = std::fs::remove_dir_all(parent);
+            }
+        }
     }
     if let Ok(mut branch) = repo.find_branch(name, BranchType::Local) {
         let _ = branch.delete();
