@@ -13,6 +13,7 @@ pub mod lang;
 pub mod pipeline;
 pub mod profile;
 pub mod proposal;
+pub mod regress;
 pub mod report;
 pub mod scan;
 pub mod skills;

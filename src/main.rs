@@ -155,6 +155,43 @@ enum Command {
         #[command(flatten)]
         walk: WalkArgs,
     },
+    /// Rank the commits in good..bad by how likely each caused a regression.
+    Attribute {
+        #[arg(long, value_name = "PATH", default_value = ".")]
+        repo: PathBuf,
+        /// The last revision measured good.
+        #[arg(long, value_name = "REV")]
+        good: String,
+        /// The first revision measured bad.
+        #[arg(long, value_name = "REV")]
+        bad: String,
+        /// A profile of the good revision.
+        #[arg(long, value_name = "FILE")]
+        profile_before: Option<PathBuf>,
+        /// A profile of the bad revision.
+        #[arg(long, value_name = "FILE")]
+        profile_after: Option<PathBuf>,
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        profile_format: Option<ProfileFormat>,
+        /// Also narrow the range to one commit by measuring (needs `bench` in `.wattson.toml`).
+        #[arg(long)]
+        bisect: bool,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Revert a commit on top of HEAD, measure the revert, and propose it as a local branch.
+    Revert {
+        #[arg(long, value_name = "PATH", default_value = ".")]
+        repo: PathBuf,
+        /// The commit to revert.
+        commit: String,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Rewrite: print a unified diff, or apply it with --write.
     Fix {
         #[arg(default_value = ".")]
@@ -413,6 +450,119 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             emit(None, &text)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Attribute {
+            repo,
+            good,
+            bad,
+            profile_before,
+            profile_after,
+            profile_format,
+            bisect,
+            format,
+            quiet,
+        } => {
+            use wattson::regress::attribute;
+            let git = git2::Repository::discover(&repo)
+                .with_context(|| format!("{} is not inside a git repository", repo.display()))?;
+            let root = git.workdir().context("a bare repository")?.to_path_buf();
+            // Each profile is joined to the tree it was taken of.
+            let index_at = |rev: &str, file: &Option<PathBuf>| -> Result<Option<HotnessIndex>> {
+                let Some(file) = file else { return Ok(None) };
+                let tree = wattson::evidence::worktree::Worktree::add(&root, rev, "attribute")?;
+                let profile = profile::read(file, profile_format)?;
+                let (index, _) = profile::index_tree(&tree.path, &profile, DEFAULT_MAX_FILE_SIZE)?;
+                Ok(Some(index))
+            };
+            let before = index_at(&good, &profile_before)?;
+            let after = index_at(&bad, &profile_after)?;
+            let profiles = attribute::Profiles {
+                before: before.as_ref(),
+                after: after.as_ref(),
+            };
+            let suspects = attribute::attribute(&git, &good, &bad, &profiles)?;
+            let bisected = if bisect {
+                let config = Config::discover(&root)?;
+                Some(attribute::bisect(&root, &good, &bad, &config.evidence, !quiet)?.to_string())
+            } else {
+                None
+            };
+            let text = match format {
+                HotspotsFormat::Json => {
+                    let mut v = serde_json::json!({ "suspects": suspects });
+                    if let Some(b) = &bisected {
+                        v["bisected"] = serde_json::json!(b);
+                    }
+                    serde_json::to_string_pretty(&v)? + "\n"
+                }
+                HotspotsFormat::Text => {
+                    let mut out = String::new();
+                    if let Some(b) = &bisected {
+                        out.push_str(&format!("bisection: the regression starts at {b}\n\n"));
+                    }
+                    for s in &suspects {
+                        out.push_str(&format!(
+                            "{:>7.2}  {}  {}\n",
+                            s.score,
+                            &s.commit[..s.commit.len().min(10)],
+                            s.summary
+                        ));
+                        for r in &s.reasons {
+                            out.push_str(&format!("         - {r}\n"));
+                        }
+                    }
+                    out
+                }
+            };
+            emit(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Revert {
+            repo,
+            commit,
+            format,
+            quiet,
+        } => {
+            let git = git2::Repository::discover(&repo)
+                .with_context(|| format!("{} is not inside a git repository", repo.display()))?;
+            let root = git.workdir().context("a bare repository")?.to_path_buf();
+            let config = Config::discover(&root)?;
+            let described = wattson::regress::attribute::suspect(
+                &git,
+                wattson::regress::attribute::resolve(&git, &commit)?,
+                &Default::default(),
+            )?;
+            let context = wattson::pipeline::RevertContext {
+                why: format!(
+                    "Reverting {} (\"{}\") to undo the performance regression it caused: {}.",
+                    &described.commit[..10],
+                    described.summary,
+                    described.reasons.join("; ")
+                ),
+                sections: Vec::new(),
+            };
+            let forge = wattson::forge::local::LocalForge::new(&root);
+            let candidate = wattson::pipeline::propose_revert(
+                &root, &commit, &context, &config, &forge, !quiet,
+            )?;
+            let proposed = matches!(candidate.outcome, wattson::pipeline::Outcome::Proposed(_));
+            let report = wattson::pipeline::ProposeReport {
+                repository: root.display().to_string(),
+                base_commit: git.head()?.peel_to_commit()?.id().to_string(),
+                candidates: vec![candidate],
+                cold_left_out: 0,
+                not_measured: 0,
+            };
+            let text = match format {
+                HotspotsFormat::Text => wattson::pipeline::text(&report),
+                HotspotsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            };
+            emit(None, &text)?;
+            Ok(if proposed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Fix {
             path,

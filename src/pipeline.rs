@@ -163,6 +163,7 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
             fingerprint: Proposal::fingerprint_of(skill_id, &repo_path, &patch),
             patch,
             evidence: None,
+            sections: Vec::new(),
         };
         if fixed.text == original {
             candidates.push(Candidate {
@@ -284,4 +285,120 @@ pub fn text(report: &ProposeReport) -> String {
         ));
     }
     out
+}
+
+/// What a revert proposal knows about the regression it undoes.
+#[derive(Clone, Debug, Default)]
+pub struct RevertContext {
+    /// Sections for the description: the regression, its chart, the attribution.
+    pub sections: Vec<(String, String)>,
+    /// One line on why this commit: the attribution's reasons.
+    pub why: String,
+}
+
+/// Revert `culprit` on top of HEAD, measure the revert (base = HEAD,
+/// patched = HEAD + revert) and publish it if it recovers the loss.
+pub fn propose_revert(
+    root: &Path,
+    culprit: &str,
+    context: &RevertContext,
+    config: &Config,
+    forge: &dyn Forge,
+    progress: bool,
+) -> Result<Candidate> {
+    use crate::regress::revert::{self, Revert};
+    let repo = Repository::open(root)?;
+    let culprit_commit = repo
+        .revparse_single(culprit)
+        .and_then(|o| o.peel_to_commit())
+        .with_context(|| format!("`{culprit}` does not name a commit"))?;
+    let culprit_id = culprit_commit.id().to_string();
+    let summary = culprit_commit
+        .summary()
+        .ok()
+        .flatten()
+        .unwrap_or("")
+        .to_string();
+    let fingerprint = Proposal::fingerprint_of("revert", &culprit_id, "");
+    let mut proposal = Proposal {
+        skill: "revert".into(),
+        title: format!("Revert \"{summary}\""),
+        why: if context.why.is_empty() {
+            format!(
+                "Commit {} is the likely cause of a performance regression.",
+                &culprit_id[..10]
+            )
+        } else {
+            context.why.clone()
+        },
+        path: String::new(),
+        sites: Vec::new(),
+        heat: None,
+        patch: String::new(),
+        fingerprint,
+        evidence: None,
+        sections: context.sections.clone(),
+    };
+    let built = revert::build(&repo, &culprit_id, "HEAD", &proposal.fingerprint)?;
+    let commit = match built {
+        Revert::Conflict { paths } => {
+            return Ok(Candidate {
+                proposal,
+                outcome: Outcome::Rejected {
+                    rung: Rung::Rewrite,
+                    reason: format!(
+                        "the revert conflicts with later changes in: {}",
+                        paths.join(", ")
+                    ),
+                },
+            })
+        }
+        Revert::Ready { commit, .. } => commit,
+    };
+    // The revert's diff against HEAD, for the description.
+    let head_tree = repo.head()?.peel_to_commit()?.tree()?;
+    let revert_tree = repo.find_commit(commit)?.tree()?;
+    let diff = repo.diff_tree_to_tree(Some(&head_tree), Some(&revert_tree), None)?;
+    let mut patch = Vec::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        if matches!(line.origin(), '+' | '-' | ' ') {
+            patch.push(line.origin() as u8);
+        }
+        patch.extend_from_slice(line.content());
+        true
+    })?;
+    proposal.patch = String::from_utf8_lossy(&patch).into_owned();
+    let files: Vec<String> = diff
+        .deltas()
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect();
+    proposal.path = files.join(", ");
+    let session = Session::start(root, "HEAD", &config.evidence, progress)?;
+    let evidence = session.measure(&commit.to_string())?;
+    let rejection = evidence.rejection().map(|reason| {
+        let rung = if !evidence.build.ok() {
+            Rung::Build
+        } else if !evidence.tests.ok() {
+            Rung::Tests
+        } else {
+            Rung::Benchmark
+        };
+        (rung, reason)
+    });
+    proposal.evidence = Some(evidence);
+    let outcome = match rejection {
+        Some((rung, reason)) => Outcome::Rejected { rung, reason },
+        None => match forge.publish(&proposal, commit) {
+            Ok(p) => Outcome::Proposed(p),
+            Err(e) => Outcome::Rejected {
+                rung: Rung::Publish,
+                reason: format!("{e:#}"),
+            },
+        },
+    };
+    Ok(Candidate { proposal, outcome })
 }

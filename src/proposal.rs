@@ -32,6 +32,10 @@ pub struct Proposal {
     pub patch: String,
     pub fingerprint: String,
     pub evidence: Option<Evidence>,
+    /// More sections for the description, as (heading, markdown): a revert
+    /// carries its regression, chart and attribution here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<(String, String)>,
 }
 
 /// The marker a proposal's description carries, so a forge can find the
@@ -72,6 +76,9 @@ impl Proposal {
     /// The pull request's title.
     pub fn pr_title(&self) -> String {
         // The hottest place names the change when a profile says which.
+        if self.skill == "revert" {
+            return format!("perf: {}", self.title);
+        }
         let where_ = self
             .heat
             .as_ref()
@@ -88,7 +95,11 @@ impl Proposal {
             "**{}** (`{}`), in `{}`.\n\n",
             self.title, self.skill, self.path
         ));
-        out.push_str("### Why it is faster\n\n");
+        out.push_str(if self.skill == "revert" {
+            "### Why\n\n"
+        } else {
+            "### Why it is faster\n\n"
+        });
         out.push_str(self.why.trim());
         out.push_str("\n\n### Where\n\n");
         for s in &self.sites {
@@ -98,6 +109,9 @@ impl Proposal {
                 .map(|f| format!(" in `{f}`"))
                 .unwrap_or_default();
             out.push_str(&format!("- `{}:{}`{func}: {}\n", s.path, s.line, s.message));
+        }
+        for (heading, text) in &self.sections {
+            out.push_str(&format!("\n### {heading}\n\n{}\n", text.trim_end()));
         }
         if let Some(h) = &self.heat {
             out.push_str(&format!(

@@ -52,14 +52,15 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.id() == id)
     }
 
-    /// The language of a path, from its extension. C headers (`.h`) are parsed
-    /// as C++: the C++ grammar accepts almost all C, and mixed projects use `.h`
-    /// for both.
+    /// The language of a path, from its extension. C sources and headers
+    /// (`.c`, `.h`) are parsed as C++: the C++ grammar accepts almost all C,
+    /// mixed projects use `.h` for both, and profiles and regressions of C code
+    /// need its functions too.
     pub fn from_path(path: &Path) -> Option<Lang> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp" | "tpp"
-            | "inl" | "tcc" => Some(Lang::Cpp),
+            "c" | "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp"
+            | "tpp" | "inl" | "tcc" => Some(Lang::Cpp),
             "rs" => Some(Lang::Rust),
             _ => None,
         }

@@ -1,0 +1,257 @@
+//! Defense end to end on a real git history built here: several commits,
+//! one of which slows the benchmark program down. Attribution ranks it first
+//! (with profiles taken before and after, and by bisection), and its revert
+//! builds, passes the tests and measurably recovers the loss.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{run, stderr, stdout};
+use git2::{Repository, Signature};
+use serde_json::Value;
+
+const MAIN: &str = r#"#include <stdio.h>
+unsigned long checksum(unsigned long rounds);
+unsigned long banner(void);
+int main(void) {
+    printf("%lu %lu\n", checksum(3000000UL), banner());
+    return 0;
+}
+"#;
+
+const HOT_FAST: &str = r#"unsigned long checksum(unsigned long rounds) {
+    unsigned long x = 1;
+    for (unsigned long i = 0; i < rounds; ++i) {
+        x = x * 6364136223846793005UL + i;
+    }
+    return x;
+}
+"#;
+
+/// The same result, computed twice per step: the regression.
+const HOT_SLOW: &str = r#"unsigned long checksum(unsigned long rounds) {
+    unsigned long x = 1;
+    for (unsigned long i = 0; i < rounds; ++i) {
+        volatile unsigned long again = x * 6364136223846793005UL + i;
+        x = x * 6364136223846793005UL + i;
+        (void)again;
+    }
+    return x;
+}
+"#;
+
+fn util(version: u32) -> String {
+    format!("unsigned long banner(void) {{\n    return {version}UL;\n}}\n")
+}
+
+fn commit(repo: &Repository, dir: &Path, files: &[(&str, &str)], message: &str) -> String {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("Dev", "dev@example.com").unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap()
+        .to_string()
+}
+
+fn sh(dir: &Path, script: &str) {
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const BUILD: &str = "cc -O1 -g -o prog main.c hot.c util.c";
+
+/// Build and profile the tree as it is now.
+fn profile(dir: &Path, name: &str) -> String {
+    sh(dir, BUILD);
+    let out = dir.join(name);
+    sh(
+        dir,
+        &format!(
+            "valgrind --tool=callgrind --callgrind-out-file={} ./prog >/dev/null 2>&1",
+            out.display()
+        ),
+    );
+    // Keep profiles out of the repository.
+    let kept = dir.parent().unwrap().join(name);
+    std::fs::rename(&out, &kept).unwrap();
+    kept.display().to_string()
+}
+
+struct History {
+    _root: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    good: String,
+    culprit: String,
+    bad: String,
+    before: String,
+    after: String,
+}
+
+fn history() -> History {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    let repo = Repository::init(&dir).unwrap();
+    let config = format!(
+        "[evidence]\nbuild = \"{BUILD}\"\ntest = \"./prog | grep -q ' '\"\n\
+         bench = {{ prog = \"./prog\" }}\nbench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n"
+    );
+    commit(
+        &repo,
+        &dir,
+        &[
+            ("main.c", MAIN),
+            ("hot.c", HOT_FAST),
+            ("util.c", &util(1)),
+            (".wattson.toml", &config),
+            (".gitignore", "prog\n"),
+            ("README", "a benchmark\n"),
+        ],
+        "initial",
+    );
+    commit(&repo, &dir, &[("README", "a benchmark program\n")], "docs");
+    let good = commit(&repo, &dir, &[("util.c", &util(2))], "banner v2");
+    let before = profile(&dir, "before.callgrind");
+    let culprit = commit(&repo, &dir, &[("hot.c", HOT_SLOW)], "checksum: keep a copy");
+    commit(&repo, &dir, &[("util.c", &util(3))], "banner v3");
+    commit(
+        &repo,
+        &dir,
+        &[("README", "a benchmark program, v3\n")],
+        "docs again",
+    );
+    let bad = commit(&repo, &dir, &[("util.c", &util(4))], "banner v4");
+    let after = profile(&dir, "after.callgrind");
+    History {
+        _root: root,
+        dir,
+        good,
+        culprit,
+        bad,
+        before,
+        after,
+    }
+}
+
+#[test]
+fn the_culprit_ranks_first_and_its_revert_recovers_the_loss() {
+    let h = history();
+    let repo_path = h.dir.display().to_string();
+    let out = run(&[
+        "attribute",
+        "--repo",
+        &repo_path,
+        "--good",
+        &h.good,
+        "--bad",
+        &h.bad,
+        "--profile-before",
+        &h.before,
+        "--profile-after",
+        &h.after,
+        "--bisect",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let suspects = v["suspects"].as_array().unwrap();
+    assert_eq!(suspects.len(), 4, "{v:#}");
+    assert_eq!(suspects[0]["commit"], h.culprit.as_str(), "{v:#}");
+    let reasons: Vec<&str> = suspects[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("`checksum`")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("grew")), "{reasons:?}");
+    // Commits that touch only docs score lowest.
+    let last = suspects.last().unwrap();
+    assert!(last["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("no C++ or Rust"));
+    // Bisection by measurement agrees.
+    assert_eq!(v["bisected"], h.culprit.as_str());
+
+    // The revert: built on HEAD, tested, measured, proposed.
+    let out = run(&[
+        "revert", "--repo", &repo_path, &h.culprit, "--format", "json", "--quiet",
+    ]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let c = &report["candidates"][0];
+    assert_eq!(c["outcome"]["status"], "proposed", "{report:#}");
+    let ev = &c["proposal"]["evidence"];
+    assert_eq!(ev["verdict"], "improved", "{ev:#}");
+    assert_eq!(ev["tests"]["status"], "passed");
+    assert!(ev["benchmarks"][0]["change_percent"].as_f64().unwrap() < -10.0);
+    let branch = c["outcome"]["branch"].as_str().unwrap();
+    assert!(branch.starts_with("wattson/revert/"), "{branch}");
+    let repo = Repository::open(&h.dir).unwrap();
+    let tip = repo
+        .find_branch(branch, git2::BranchType::Local)
+        .unwrap()
+        .get()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(tip.parent_id(0).unwrap().to_string(), h.bad);
+    let hot = tip.tree().unwrap().get_path(Path::new("hot.c")).unwrap();
+    let text = repo.find_blob(hot.id()).unwrap().content().to_vec();
+    assert_eq!(String::from_utf8(text).unwrap(), HOT_FAST);
+    // The later commits stay: util.c is still at v4.
+    let util_c = tip.tree().unwrap().get_path(Path::new("util.c")).unwrap();
+    let util_text = repo.find_blob(util_c.id()).unwrap().content().to_vec();
+    assert_eq!(String::from_utf8(util_text).unwrap(), util(4));
+    assert_eq!(repo.head().unwrap().target().unwrap().to_string(), h.bad);
+}
+
+#[test]
+fn a_revert_that_conflicts_names_the_paths_and_proposes_nothing() {
+    let h = history();
+    let repo = Repository::open(&h.dir).unwrap();
+    // A later edit of the same lines makes the culprit's revert conflict.
+    let later = HOT_SLOW.replace(
+        "volatile unsigned long again",
+        "volatile unsigned long kept",
+    );
+    commit(&repo, &h.dir, &[("hot.c", &later)], "rename");
+    let repo_path = h.dir.display().to_string();
+    let out = run(&[
+        "revert", "--repo", &repo_path, &h.culprit, "--format", "json", "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let outcome = &report["candidates"][0]["outcome"];
+    assert_eq!(outcome["status"], "rejected");
+    assert!(
+        outcome["reason"].as_str().unwrap().contains("hot.c"),
+        "{outcome:#}"
+    );
+    let branches = repo.branches(None).unwrap().count();
+    assert_eq!(branches, 1, "no branch was made");
+}
