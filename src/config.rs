@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::formats::BenchFormat;
 use crate::evidence::stats::Thresholds;
+use crate::regress::detect::DetectConfig;
 
 /// The defaults, as shipped in `rules/`.
 const DEFAULT_RULES: &[(&str, &str)] = &[
@@ -32,6 +33,7 @@ pub struct Config {
     pub hotness: Hotness,
     pub evidence: EvidenceConfig,
     pub propose: ProposeConfig,
+    pub regression: RegressionConfig,
     /// Where the repository's overrides came from, if anywhere.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -59,6 +61,48 @@ pub struct EvidenceConfig {
     pub thresholds: Thresholds,
 }
 
+/// `[regression]`: change-point thresholds, with per-series overrides.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RegressionConfig {
+    pub defaults: DetectConfig,
+    pub series: Vec<SeriesOverride>,
+}
+
+/// Thresholds for the series whose name matches `pattern` (a glob).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesOverride {
+    pub pattern: String,
+    pub max_p_value: Option<f64>,
+    pub min_change_percent: Option<f64>,
+    pub min_points: Option<usize>,
+}
+
+impl RegressionConfig {
+    /// The thresholds for one series: the defaults, then every matching
+    /// override in order.
+    pub fn for_series(&self, name: &str) -> DetectConfig {
+        let mut cfg = self.defaults;
+        for o in &self.series {
+            let matches = globset::Glob::new(&o.pattern)
+                .map(|g| g.compile_matcher().is_match(name))
+                .unwrap_or(false);
+            if matches {
+                if let Some(v) = o.max_p_value {
+                    cfg.max_p_value = v;
+                }
+                if let Some(v) = o.min_change_percent {
+                    cfg.min_change_percent = v;
+                }
+                if let Some(v) = o.min_points {
+                    cfg.min_points = v;
+                }
+            }
+        }
+        cfg
+    }
+}
+
 /// `[propose]`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ProposeConfig {
@@ -72,6 +116,16 @@ struct Layer {
     hotness: Option<HotnessLayer>,
     evidence: Option<EvidenceLayer>,
     propose: Option<ProposeLayer>,
+    regression: Option<RegressionLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegressionLayer {
+    max_p_value: Option<f64>,
+    min_change_percent: Option<f64>,
+    min_points: Option<usize>,
+    series: Option<Vec<SeriesOverride>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -143,6 +197,14 @@ impl Config {
                 },
             },
             propose: ProposeConfig { max_proposals: 1 },
+            regression: RegressionConfig {
+                defaults: DetectConfig {
+                    max_p_value: 0.001,
+                    min_change_percent: 0.0,
+                    min_points: 1,
+                },
+                series: Vec::new(),
+            },
             source: None,
         };
         for (name, text) in DEFAULT_RULES {
@@ -255,6 +317,39 @@ impl Config {
                 self.propose.max_proposals = v;
             }
         }
+        if let Some(r) = layer.regression {
+            let check_p = |v: f64| -> Result<f64> {
+                ensure!(
+                    v > 0.0 && v < 1.0,
+                    "{file}: regression max_p_value must be between 0 and 1, not {v}"
+                );
+                Ok(v)
+            };
+            let d = &mut self.regression.defaults;
+            if let Some(v) = r.max_p_value {
+                d.max_p_value = check_p(v)?;
+            }
+            if let Some(v) = r.min_change_percent {
+                ensure!(
+                    v >= 0.0,
+                    "{file}: regression.min_change_percent must be 0 or more"
+                );
+                d.min_change_percent = v;
+            }
+            if let Some(v) = r.min_points {
+                ensure!(v >= 1, "{file}: regression.min_points must be at least 1");
+                d.min_points = v;
+            }
+            for o in r.series.unwrap_or_default() {
+                globset::Glob::new(&o.pattern).map_err(|e| {
+                    anyhow::anyhow!("{file}: regression.series pattern `{}`: {e}", o.pattern)
+                })?;
+                if let Some(v) = o.max_p_value {
+                    check_p(v)?;
+                }
+                self.regression.series.push(o);
+            }
+        }
         Ok(())
     }
 }
@@ -331,6 +426,35 @@ mod tests {
     }
 
     #[test]
+    fn regression_thresholds_can_be_set_per_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(REPO_CONFIG);
+        std::fs::write(
+            &path,
+            "[regression]\nmin_points = 8\n\
+             [[regression.series]]\npattern = \"*/latency*\"\nmin_change_percent = 2.0\n\
+             [[regression.series]]\npattern = \"web/latency_p99\"\nmin_change_percent = 5.0\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        let plain = c.regression.for_series("parse/throughput");
+        assert_eq!(plain.min_points, 8);
+        assert_eq!(plain.max_p_value, 0.001);
+        assert_eq!(
+            c.regression
+                .for_series("web/latency_p50")
+                .min_change_percent,
+            2.0
+        );
+        assert_eq!(
+            c.regression
+                .for_series("web/latency_p99")
+                .min_change_percent,
+            5.0
+        );
+    }
+
+    #[test]
     fn a_repo_file_overrides_only_what_it_names() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
@@ -362,6 +486,12 @@ mod tests {
             ("[evidence]\nruns = 0\n", "at least 1"),
             ("[evidence.thresholds]\nalpha = 5\n", "between 0 and 1"),
             ("[propose]\nmax = 3\n", "max"),
+            ("[regression]\nmax_p = 0.1\n", "max_p"),
+            ("[[regression.series]]\npattern = \"a[\"\n", "pattern"),
+            (
+                "[[regression.series]]\npattern = \"a\"\nmin_pct = 1\n",
+                "min_pct",
+            ),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = format!("{:#}", Config::load(&path).unwrap_err());

@@ -148,12 +148,33 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
         format: HotspotsFormat,
+        /// Defense instead of offense: find regressions in this feed and propose their reverts.
+        #[arg(long, value_name = "FILE")]
+        feed: Option<PathBuf>,
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        feed_format: Option<wattson::regress::feed::FeedFormat>,
         #[command(flatten)]
         profile: ProfileArgs,
         #[command(flatten)]
         skills: SkillArgs,
         #[command(flatten)]
         walk: WalkArgs,
+    },
+    /// Find change points (regressions and improvements) in a performance feed.
+    Detect {
+        /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV.
+        #[arg(long, value_name = "FILE")]
+        feed: PathBuf,
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        feed_format: Option<wattson::regress::feed::FeedFormat>,
+        /// Order points by this repository's first-parent history.
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = HotspotsFormat::Text)]
+        format: HotspotsFormat,
+        /// Read configuration from this file instead of the nearest `.wattson.toml`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Rank the commits in good..bad by how likely each caused a regression.
     Attribute {
@@ -419,12 +440,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Propose {
             path,
             format,
+            feed,
+            feed_format,
             profile,
             skills,
             walk,
         } => {
-            let set = load_skills(&skills)?;
             let config = load_config(&profile, &path)?;
+            if let Some(feed) = feed {
+                let git = git2::Repository::discover(&path).with_context(|| {
+                    format!("{} is not inside a git repository", path.display())
+                })?;
+                let root = git.workdir().context("a bare repository")?.to_path_buf();
+                let forge = wattson::forge::local::LocalForge::new(&root);
+                let report = wattson::pipeline::propose_defense(
+                    &root,
+                    &feed,
+                    feed_format,
+                    &config,
+                    &forge,
+                    !walk.quiet,
+                )?;
+                let text = match format {
+                    HotspotsFormat::Text => wattson::pipeline::text(&report),
+                    HotspotsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                };
+                emit(None, &text)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let set = load_skills(&skills)?;
             let opts = wattson::pipeline::ProposeOptions {
                 skills: &set,
                 config: &config,
@@ -447,6 +491,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let text = match format {
                 HotspotsFormat::Text => wattson::pipeline::text(&report),
                 HotspotsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            };
+            emit(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Detect {
+            feed,
+            feed_format,
+            repo,
+            format,
+            config,
+        } => {
+            let git =
+                match &repo {
+                    Some(r) => Some(git2::Repository::discover(r).with_context(|| {
+                        format!("{} is not inside a git repository", r.display())
+                    })?),
+                    None => None,
+                };
+            let config = match (&config, &repo) {
+                (Some(file), _) => Config::load(file)?,
+                (None, Some(r)) => Config::discover(r)?,
+                (None, None) => Config::discover(Path::new("."))?,
+            };
+            let started = std::time::Instant::now();
+            let loaded = wattson::regress::feed::read(&feed, feed_format, git.as_ref())?;
+            for w in &loaded.warnings {
+                eprintln!("wattson: warning: {w}");
+            }
+            let points = wattson::regress::detect_feed(&loaded, &config.regression);
+            eprintln!(
+                "wattson: {} series, {} points, {} change point(s) ({:.2}s)",
+                loaded.series.len(),
+                loaded.series.iter().map(|s| s.points.len()).sum::<usize>(),
+                points.len(),
+                started.elapsed().as_secs_f64()
+            );
+            let text = match format {
+                HotspotsFormat::Text => wattson::regress::text(&points),
+                HotspotsFormat::Json => {
+                    serde_json::to_string_pretty(&serde_json::json!({ "change_points": points }))?
+                        + "\n"
+                }
             };
             emit(None, &text)?;
             Ok(ExitCode::SUCCESS)

@@ -402,3 +402,114 @@ pub fn propose_revert(
     };
     Ok(Candidate { proposal, outcome })
 }
+
+/// Defense: find the regressions in a feed, the commit behind each (ranked by
+/// attribution; narrowed by bisection when the range holds several commits),
+/// and propose each culprit's revert with the evidence that it recovers.
+pub fn propose_defense(
+    root: &Path,
+    feed_path: &Path,
+    feed_format: Option<crate::regress::feed::FeedFormat>,
+    config: &Config,
+    forge: &dyn Forge,
+    progress: bool,
+) -> Result<ProposeReport> {
+    use crate::regress::{self, attribute, feed};
+    let repo = Repository::open(root)?;
+    let feed = feed::read(feed_path, feed_format, Some(&repo))?;
+    for w in &feed.warnings {
+        eprintln!("wattson: warning: {w}");
+    }
+    let points = regress::detect_feed(&feed, &config.regression);
+    let regressions: Vec<&regress::ChangePointReport> = points
+        .iter()
+        .filter(|c| c.direction == "regression")
+        .collect();
+    if progress {
+        eprintln!(
+            "wattson: {} change point(s), {} regression(s)",
+            points.len(),
+            regressions.len()
+        );
+    }
+    let max = config.propose.max_proposals;
+    let mut candidates = Vec::new();
+    let mut culprits_seen: Vec<Oid> = Vec::new();
+    for cp in regressions.iter().take(max) {
+        let commits = attribute::commits_in_range(&repo, &cp.last_good, &cp.commit)?;
+        let suspects = attribute::attribute(&repo, &cp.last_good, &cp.commit, &Default::default())?;
+        let culprit = if commits.len() > 1 {
+            attribute::bisect(root, &cp.last_good, &cp.commit, &config.evidence, progress)?
+        } else {
+            commits[0]
+        };
+        if culprits_seen.contains(&culprit) {
+            continue; // several series regressed at the same commit
+        }
+        culprits_seen.push(culprit);
+        let mut sections = vec![(
+            "Regression".to_string(),
+            format!(
+                "`{}` went from {} to {}{} ({:+.2}%, p = {:.1e}) between `{}` (last good) and `{}` (first bad).",
+                cp.series,
+                cp.before,
+                cp.after,
+                cp.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default(),
+                cp.change_percent,
+                cp.p_value,
+                &cp.last_good[..cp.last_good.len().min(10)],
+                &cp.commit[..cp.commit.len().min(10)]
+            ),
+        )];
+        if let Some(series) = feed.series.iter().find(|s| s.name == cp.series) {
+            sections.push(("Chart".to_string(), regress::chart(series, cp.index, 20)));
+        }
+        let mut attribution = String::new();
+        if commits.len() > 1 {
+            attribution.push_str(&format!(
+                "Bisection by measurement over {} commits points at `{}`.\n\n",
+                commits.len(),
+                &culprit.to_string()[..10]
+            ));
+        }
+        for s in &suspects {
+            attribution.push_str(&format!(
+                "- `{}` {} (score {:.2}): {}\n",
+                &s.commit[..10],
+                s.summary,
+                s.score,
+                s.reasons.join("; ")
+            ));
+        }
+        sections.push(("Attribution".to_string(), attribution));
+        let why = suspects
+            .iter()
+            .find(|s| s.commit == culprit.to_string())
+            .map(|s| {
+                format!(
+                    "`{}` regressed by {:+.2}% at this commit, which {}.",
+                    cp.series,
+                    cp.change_percent,
+                    s.reasons.join("; ")
+                )
+            })
+            .unwrap_or_default();
+        let context = RevertContext { sections, why };
+        candidates.push(propose_revert(
+            root,
+            &culprit.to_string(),
+            &context,
+            config,
+            forge,
+            progress,
+        )?);
+    }
+    let base_commit = repo.head()?.peel_to_commit()?.id().to_string();
+    Ok(ProposeReport {
+        repository: root.display().to_string(),
+        base_commit,
+        candidates,
+        cold_left_out: 0,
+        not_measured: regressions.len().saturating_sub(max),
+    })
+}

@@ -255,3 +255,103 @@ fn a_revert_that_conflicts_names_the_paths_and_proposes_nothing() {
     let branches = repo.branches(None).unwrap().count();
     assert_eq!(branches, 1, "no branch was made");
 }
+
+/// The instructions one run of the program takes, under callgrind.
+fn instructions(dir: &Path) -> u64 {
+    sh(dir, BUILD);
+    let out = Command::new("valgrind")
+        .args([
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            "./prog",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    let refs = text
+        .lines()
+        .find_map(|l| l.split("refs:").nth(1))
+        .unwrap_or_else(|| panic!("no count in {text}"));
+    refs.trim().replace(',', "").parse().unwrap()
+}
+
+#[test]
+fn a_regression_in_a_measured_feed_is_detected_attributed_and_reverted() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    let repo = Repository::init(&dir).unwrap();
+    // Sixteen commits is a short history: a rank test cannot reach the
+    // default 0.001 on 8 + 8 points, so this repository accepts 0.01.
+    let config = format!(
+        "[evidence]\nbuild = \"{BUILD}\"\ntest = \"./prog | grep -q ' '\"\n\
+         bench = {{ prog = \"./prog\" }}\nbench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n\
+         [regression]\nmax_p_value = 0.01\n"
+    );
+    let mut feed = String::new();
+    let mut record = |repo: &Repository, id: &str, dir: &Path| {
+        let _ = repo;
+        feed.push_str(&format!(
+            "{{\"series\": \"prog/instructions\", \"commit\": \"{id}\", \"value\": {}, \"unit\": \"instructions\"}}\n",
+            instructions(dir)
+        ));
+    };
+    let first = commit(
+        &repo,
+        &dir,
+        &[
+            ("main.c", MAIN),
+            ("hot.c", HOT_FAST),
+            ("util.c", &util(0)),
+            (".wattson.toml", &config),
+            (".gitignore", "prog\n"),
+        ],
+        "initial",
+    );
+    record(&repo, &first, &dir);
+    for v in 1..8 {
+        let id = commit(
+            &repo,
+            &dir,
+            &[("util.c", &util(v))],
+            &format!("banner v{v}"),
+        );
+        record(&repo, &id, &dir);
+    }
+    let culprit = commit(&repo, &dir, &[("hot.c", HOT_SLOW)], "checksum: keep a copy");
+    record(&repo, &culprit, &dir);
+    for v in 8..15 {
+        let id = commit(
+            &repo,
+            &dir,
+            &[("util.c", &util(v))],
+            &format!("banner v{v}"),
+        );
+        record(&repo, &id, &dir);
+    }
+    let feed_path = root.path().join("history.jsonl");
+    std::fs::write(&feed_path, &feed).unwrap();
+    let r = dir.display().to_string();
+    let f = feed_path.display().to_string();
+
+    let out = run(&["detect", "--feed", &f, "--repo", &r, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let points = v["change_points"].as_array().unwrap();
+    assert_eq!(points.len(), 1, "{v:#}");
+    assert_eq!(points[0]["direction"], "regression");
+    assert_eq!(points[0]["commit"], culprit.as_str());
+    assert!(points[0]["change_percent"].as_f64().unwrap() > 10.0);
+
+    let out = run(&["propose", &r, "--feed", &f, "--format", "json", "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let c = &report["candidates"][0];
+    assert_eq!(c["outcome"]["status"], "proposed", "{report:#}");
+    assert_eq!(c["proposal"]["evidence"]["verdict"], "improved");
+    let description = std::fs::read_to_string(c["outcome"]["location"].as_str().unwrap()).unwrap();
+    assert!(description.contains("xychart-beta"), "{description}");
+    assert!(description.contains("### Attribution"), "{description}");
+    assert!(description.contains("prog/instructions"), "{description}");
+}

@@ -1,0 +1,670 @@
+//! Change-point detection (`wattson::regress::detect`) against Apache Otava
+//! on the same held-out synthetic series, in the same run.
+//!
+//! `cargo bench --bench regress`. Prints markdown tables:
+//!
+//! - **Accuracy.** 1,000-point series with one step of ±0.5, 1, 2 or 5 % at a
+//!   uniform location in [100, 900], under three noises with the same spread
+//!   (1 % of the level): Gaussian (CV 1 %); Student-t with 2 or 3 degrees of
+//!   freedom (alternating), scaled to the Gaussian's interquartile range (its
+//!   variance is infinite or 3x, so the standard deviation cannot be
+//!   matched); Gaussian plus 2 % of runs slowed by 10–100 %. A detection
+//!   within ±20 points of the true step is a true positive (one per step);
+//!   every other detection is a false positive. False alarms are counted on
+//!   separate pure-noise series of the same noise.
+//! - **Two changes.** A 2 % regression (1 % Gaussian noise) fixed `w`
+//!   points later, w = 20/50/100/200: recall of both edges, and precision.
+//! - **Delay.** A 1 % step under 1 % Gaussian noise after 500 points of
+//!   history, with only `h` points after it (the newest commits): the share
+//!   of series where the step is found within ±20 points.
+//! - **Runtime.** Median time of one detection call on 10,000-point series
+//!   (both sides time only the call), and wattson on 1,000 series × 1,000
+//!   points spread over threads with rayon.
+//!
+//! Otava runs through `benches/otava/run.py` with its `otava analyze`
+//! defaults (window 50, p-value 0.001, no minimum magnitude). Without it
+//! (`pip install apache-otava`) only wattson's numbers are printed.
+//!
+//! Knobs: `WATTSON_BENCH_SERIES` (series per noise × step cell, default 200),
+//! `WATTSON_BENCH_NOISE_SERIES` (pure-noise series per noise, default 300),
+//! `WATTSON_BENCH_RUNS` (timing repeats, default 7), `WATTSON_BENCH_PYTHON`
+//! (default `python3`), `WATTSON_BENCH_NO_OTAVA=1` to skip Otava;
+//! `WATTSON_BENCH_MAX_P_VALUE`, `WATTSON_BENCH_MIN_CHANGE_PERCENT` and
+//! `WATTSON_BENCH_MIN_POINTS` try other thresholds for wattson. The default
+//! run takes about 70 s on 2 cores, most of it in Otava.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use wattson::regress::detect::{change_points, DetectConfig};
+
+/// The thresholds recommended for `rules/regression.toml`.
+const DEFAULT_CFG: DetectConfig = DetectConfig {
+    max_p_value: 0.001,
+    min_change_percent: 0.25,
+    min_points: 5,
+};
+
+/// `DEFAULT_CFG`, with `WATTSON_BENCH_MAX_P_VALUE`, `WATTSON_BENCH_MIN_CHANGE_PERCENT`
+/// and `WATTSON_BENCH_MIN_POINTS` overriding it (to try other thresholds).
+fn config() -> DetectConfig {
+    let var = |name: &str| std::env::var(name).ok();
+    DetectConfig {
+        max_p_value: var("WATTSON_BENCH_MAX_P_VALUE")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CFG.max_p_value),
+        min_change_percent: var("WATTSON_BENCH_MIN_CHANGE_PERCENT")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CFG.min_change_percent),
+        min_points: var("WATTSON_BENCH_MIN_POINTS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CFG.min_points),
+    }
+}
+
+/// A detection this close to the true step (in points) is a true positive.
+const TOLERANCE: usize = 20;
+const LEN: usize = 1000;
+const STEPS: [f64; 4] = [0.005, 0.01, 0.02, 0.05];
+const DELAYS: [usize; 5] = [10, 20, 30, 50, 100];
+const HISTORY: usize = 500;
+const BUMPS: [usize; 4] = [20, 50, 100, 200];
+/// Otava's own default (`otava analyze --pvalue`).
+const OTAVA_MAX_P_VALUE: f64 = 0.001;
+
+/// SplitMix64: no dependency, the same series on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x5851_F42D_4C95_7F2D)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in (0, 1).
+    fn unif(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unif(), self.unif());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+    fn student_t(&mut self, df: u32) -> f64 {
+        let chi2: f64 = (0..df).map(|_| self.normal().powi(2)).sum();
+        self.normal() / (chi2 / df as f64).sqrt()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Noise {
+    Gaussian,
+    StudentT,
+    Outliers,
+}
+
+impl Noise {
+    const ALL: [Noise; 3] = [Noise::Gaussian, Noise::StudentT, Noise::Outliers];
+
+    fn name(self) -> &'static str {
+        match self {
+            Noise::Gaussian => "Gaussian, CV 1 %",
+            Noise::StudentT => "Student-t, df 2–3",
+            Noise::Outliers => "Gaussian + 2 % outliers",
+        }
+    }
+
+    /// Relative noise of one point; `df` picks the t distribution's degrees
+    /// of freedom for the whole series.
+    fn draw(self, rng: &mut Rng, df: u32) -> f64 {
+        // Gaussian quartile over the t quartile: the same interquartile range.
+        const Q75_NORMAL: f64 = 0.674_489_75;
+        match self {
+            Noise::Gaussian => 0.01 * rng.normal(),
+            Noise::StudentT => {
+                let q75 = if df == 2 { 0.816_496_58 } else { 0.764_892_33 };
+                0.01 * Q75_NORMAL / q75 * rng.student_t(df)
+            }
+            Noise::Outliers => {
+                let e = 0.01 * rng.normal();
+                if rng.unif() < 0.02 {
+                    e + 0.1 + 0.9 * rng.unif()
+                } else {
+                    e
+                }
+            }
+        }
+    }
+}
+
+struct Case {
+    noise: Noise,
+    /// Index into `STEPS`, `None` for pure noise.
+    step: Option<usize>,
+    truth: Vec<usize>,
+    values: Vec<f64>,
+}
+
+/// `len` points of `noise` around a random level, with a step of `step`
+/// (relative, random sign) at `at`, undone at `until`.
+fn series(rng: &mut Rng, noise: Noise, len: usize, step: f64, at: usize, until: usize) -> Vec<f64> {
+    let level = 10f64.powf(1.0 + 2.0 * rng.unif());
+    let sign = if rng.next() & 1 == 0 { 1.0 } else { -1.0 };
+    let df = 2 + (rng.next() % 2) as u32;
+    (0..len)
+        .map(|i| {
+            let l = if (at..until).contains(&i) {
+                level * (1.0 + sign * step)
+            } else {
+                level
+            };
+            l * (1.0 + noise.draw(rng, df))
+        })
+        .collect()
+}
+
+fn accuracy_cases(per_cell: usize, noise_series: usize) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (ni, &noise) in Noise::ALL.iter().enumerate() {
+        for (si, &step) in STEPS.iter().enumerate() {
+            for r in 0..per_cell {
+                let mut rng = Rng::new((ni * 1_000_000 + si * 100_000 + r) as u64);
+                let at = 100 + (rng.next() % 801) as usize;
+                let values = series(&mut rng, noise, LEN, step, at, LEN);
+                cases.push(Case {
+                    noise,
+                    step: Some(si),
+                    truth: vec![at],
+                    values,
+                });
+            }
+        }
+        for r in 0..noise_series {
+            let mut rng = Rng::new((ni * 1_000_000 + 900_000 + r) as u64);
+            let values = series(&mut rng, noise, LEN, 0.0, LEN, LEN);
+            cases.push(Case {
+                noise,
+                step: None,
+                truth: Vec::new(),
+                values,
+            });
+        }
+    }
+    cases
+}
+
+/// (h, series) for the delay table: the step is at `HISTORY`.
+fn delay_cases(per_h: usize) -> Vec<(usize, Case)> {
+    let mut cases = Vec::new();
+    for &h in &DELAYS {
+        for r in 0..per_h {
+            let mut rng = Rng::new((7_000_000 + h * 10_000 + r) as u64);
+            let values = series(
+                &mut rng,
+                Noise::Gaussian,
+                HISTORY + h,
+                0.01,
+                HISTORY,
+                HISTORY + h,
+            );
+            cases.push((
+                h,
+                Case {
+                    noise: Noise::Gaussian,
+                    step: None,
+                    truth: vec![HISTORY],
+                    values,
+                },
+            ));
+        }
+    }
+    cases
+}
+
+/// (w, series) for the bump table: a 2 % regression fixed `w` points later.
+fn bump_cases(per_w: usize) -> Vec<(usize, Case)> {
+    let mut cases = Vec::new();
+    for &w in &BUMPS {
+        for r in 0..per_w {
+            let mut rng = Rng::new((8_000_000 + w * 10_000 + r) as u64);
+            let at = 100 + (rng.next() % (LEN - 200 - w) as u64) as usize;
+            let values = series(&mut rng, Noise::Gaussian, LEN, 0.02, at, at + w);
+            cases.push((
+                w,
+                Case {
+                    noise: Noise::Gaussian,
+                    step: None,
+                    truth: vec![at, at + w],
+                    values,
+                },
+            ));
+        }
+    }
+    cases
+}
+
+#[derive(Default)]
+struct Score {
+    tp: usize,
+    fp: usize,
+    changes: usize,
+    found_by_step: [usize; STEPS.len()],
+    series_by_step: [usize; STEPS.len()],
+    errors: Vec<usize>,
+    false_alarms: usize,
+    noise_points: usize,
+}
+
+impl Score {
+    /// Each true change takes the nearest detection within the tolerance
+    /// not taken yet; every detection left over is a false positive.
+    fn add(&mut self, case: &Case, detected: &[usize]) {
+        if case.truth.is_empty() {
+            self.false_alarms += detected.len();
+            self.noise_points += case.values.len();
+            return;
+        }
+        let mut taken = vec![false; detected.len()];
+        for &truth in &case.truth {
+            self.changes += 1;
+            let hit = detected
+                .iter()
+                .enumerate()
+                .filter(|&(i, d)| !taken[i] && d.abs_diff(truth) <= TOLERANCE)
+                .min_by_key(|&(_, d)| d.abs_diff(truth));
+            if let Some(si) = case.step {
+                self.series_by_step[si] += 1;
+                self.found_by_step[si] += hit.is_some() as usize;
+            }
+            if let Some((i, d)) = hit {
+                taken[i] = true;
+                self.tp += 1;
+                self.errors.push(d.abs_diff(truth));
+            }
+        }
+        self.fp += taken.iter().filter(|&&t| !t).count();
+    }
+    fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    fn recall(&self) -> f64 {
+        ratio(self.tp, self.changes)
+    }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
+    fn false_alarms_per_1k(&self) -> f64 {
+        1000.0 * ratio(self.false_alarms, self.noise_points)
+    }
+    fn median_error(&mut self) -> Option<usize> {
+        self.errors.sort_unstable();
+        self.errors.get(self.errors.len() / 2).copied()
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_unstable_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn wattson_indexes(values: &[f64], cfg: &DetectConfig) -> Vec<usize> {
+    change_points(values, cfg).iter().map(|c| c.index).collect()
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Otava through `benches/otava/run.py`.
+struct Otava {
+    python: String,
+    script: PathBuf,
+    dir: PathBuf,
+}
+
+struct OtavaResult {
+    indexes: Vec<Vec<usize>>,
+    seconds: Vec<Vec<f64>>,
+}
+
+impl Otava {
+    fn find() -> Result<Otava, String> {
+        if std::env::var("WATTSON_BENCH_NO_OTAVA").is_ok_and(|v| v == "1") {
+            return Err("WATTSON_BENCH_NO_OTAVA=1".into());
+        }
+        let python = std::env::var("WATTSON_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/otava/run.py");
+        let probe = Command::new(&python)
+            .args(["-c", "import otava.analysis"])
+            .output()
+            .map_err(|e| format!("cannot run {python}: {e}"))?;
+        if !probe.status.success() {
+            return Err(format!(
+                "{python} cannot import otava (pip install apache-otava): {}",
+                String::from_utf8_lossy(&probe.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ));
+        }
+        let dir =
+            std::env::temp_dir().join(format!("wattson-bench-regress-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(Otava {
+            python,
+            script,
+            dir,
+        })
+    }
+
+    fn version(&self) -> Result<String, String> {
+        let out = Command::new(&self.python)
+            .args([
+                "-c",
+                "from importlib.metadata import version; print(version('apache-otava'))",
+            ])
+            .output()
+            .map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn run(&self, name: &str, series: &[&[f64]], repeat: usize) -> Result<OtavaResult, String> {
+        let request = self.dir.join(format!("{name}-request.json"));
+        let result = self.dir.join(format!("{name}-result.json"));
+        let body = serde_json::json!({
+            "series": series,
+            "repeat": repeat,
+            "window_len": 50,
+            "max_pvalue": OTAVA_MAX_P_VALUE,
+            "min_magnitude": 0.0,
+        });
+        std::fs::write(&request, body.to_string()).map_err(|e| e.to_string())?;
+        let status = Command::new(&self.python)
+            .arg(&self.script)
+            .arg(&request)
+            .arg(&result)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("{} failed: {status}", self.script.display()));
+        }
+        let text = std::fs::read_to_string(&result).map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let indexes = serde_json::from_value(v["indexes"].clone()).map_err(|e| e.to_string())?;
+        let seconds = serde_json::from_value(v["seconds"].clone()).map_err(|e| e.to_string())?;
+        Ok(OtavaResult { indexes, seconds })
+    }
+}
+
+impl Drop for Otava {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Detections of each case: wattson's, and Otava's when it ran.
+struct Detections {
+    ours: Vec<Vec<usize>>,
+    theirs: Option<Vec<Vec<usize>>>,
+}
+
+fn detect_all(
+    cases: &[&Case],
+    cfg: &DetectConfig,
+    otava: Option<&Otava>,
+    name: &str,
+) -> Detections {
+    let ours = cases
+        .par_iter()
+        .map(|c| wattson_indexes(&c.values, cfg))
+        .collect();
+    let theirs = otava.and_then(|o| {
+        eprintln!("running Otava on {} {name} series...", cases.len());
+        let series: Vec<&[f64]> = cases.iter().map(|c| c.values.as_slice()).collect();
+        o.run(name, &series, 1)
+            .map(|r| r.indexes)
+            .map_err(|e| eprintln!("Otava failed: {e}"))
+            .ok()
+    });
+    Detections { ours, theirs }
+}
+
+impl Detections {
+    fn tools(&self) -> Vec<(&'static str, &Vec<Vec<usize>>)> {
+        std::iter::once(("wattson", &self.ours))
+            .chain(self.theirs.as_ref().map(|t| ("Otava", t)))
+            .collect()
+    }
+}
+
+/// The score of the cases (and their detections) whose key is `key`.
+fn score_of<K: PartialEq>(keys: &[K], cases: &[&Case], detected: &[Vec<usize>], key: &K) -> Score {
+    let mut s = Score::default();
+    for ((k, case), d) in keys.iter().zip(cases).zip(detected) {
+        if k == key {
+            s.add(case, d);
+        }
+    }
+    s
+}
+
+fn main() {
+    let cfg = config();
+    let per_cell = env_usize("WATTSON_BENCH_SERIES", 200);
+    let noise_series = env_usize("WATTSON_BENCH_NOISE_SERIES", 300);
+    let runs = env_usize("WATTSON_BENCH_RUNS", 7).max(1);
+    let otava = match Otava::find() {
+        Ok(o) => Some(o),
+        Err(why) => {
+            eprintln!("Otava not available ({why}): reporting wattson only.");
+            None
+        }
+    };
+    let otava_version = otava.as_ref().and_then(|o| o.version().ok());
+
+    println!("## Change-point detection: wattson vs Apache Otava\n");
+    println!(
+        "wattson: `max_p_value` {}, `min_change_percent` {}, `min_points` {}. Otava {}: \
+         `otava.analysis.compute_change_points`, window 50, max p-value {}, min magnitude 0 \
+         (the `otava analyze` defaults). A detection within ±{TOLERANCE} points of a true change \
+         is a true positive (each change takes at most one); every other detection is a false \
+         positive.\n",
+        cfg.max_p_value,
+        cfg.min_change_percent,
+        cfg.min_points,
+        otava_version.as_deref().unwrap_or("(not run)"),
+        OTAVA_MAX_P_VALUE,
+    );
+
+    // Accuracy: one step per series.
+    let cases = accuracy_cases(per_cell, noise_series);
+    let refs: Vec<&Case> = cases.iter().collect();
+    let det = detect_all(&refs, &cfg, otava.as_ref(), "accuracy");
+    let noises: Vec<Noise> = cases.iter().map(|c| c.noise).collect();
+    println!(
+        "### One step per series\n\n{per_cell} series of {LEN} points per noise and step size \
+         (one step of ±0.5/1/2/5 % at a uniform location in [100, 900]); false alarms on \
+         {noise_series} pure-noise series of {LEN} points per noise.\n"
+    );
+    println!(
+        "| noise | tool | precision | recall | F1 | false alarms / 1,000 pts | median location error | \
+         recall 0.5 % | recall 1 % | recall 2 % | recall 5 % |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &noise in &Noise::ALL {
+        for (tool, detected) in det.tools() {
+            let mut s = score_of(&noises, &refs, detected, &noise);
+            let by_step: Vec<String> = (0..STEPS.len())
+                .map(|i| format!("{:.2}", ratio(s.found_by_step[i], s.series_by_step[i])))
+                .collect();
+            let err = s.median_error().map_or("–".into(), |e| e.to_string());
+            println!(
+                "| {} | {tool} | {:.3} | {:.3} | **{:.3}** | {:.3} | {err} | {} |",
+                noise.name(),
+                s.precision(),
+                s.recall(),
+                s.f1(),
+                s.false_alarms_per_1k(),
+                by_step.join(" | "),
+            );
+        }
+    }
+
+    // Several changes: a regression fixed w points later.
+    let bumps = bump_cases(per_cell);
+    let refs: Vec<&Case> = bumps.iter().map(|(_, c)| c).collect();
+    let widths: Vec<usize> = bumps.iter().map(|(w, _)| *w).collect();
+    let det = detect_all(&refs, &cfg, otava.as_ref(), "bump");
+    println!(
+        "\n### Two changes per series: a 2 % regression fixed w points later\n\n\
+         {per_cell} series of {LEN} points per w, Gaussian noise (CV 1 %); recall counts both edges.\n"
+    );
+    let header: Vec<String> = BUMPS
+        .iter()
+        .map(|w| format!("w = {w}: recall / precision"))
+        .collect();
+    println!("| tool | {} |", header.join(" | "));
+    println!("|---|{}", "---:|".repeat(BUMPS.len()));
+    for (tool, detected) in det.tools() {
+        let cells: Vec<String> = BUMPS
+            .iter()
+            .map(|w| {
+                let s = score_of(&widths, &refs, detected, w);
+                format!("{:.2} / {:.2}", s.recall(), s.precision())
+            })
+            .collect();
+        println!("| {tool} | {} |", cells.join(" | "));
+    }
+
+    // Delay: how many commits after a 1 % step it is found.
+    let delays = delay_cases(per_cell);
+    let refs: Vec<&Case> = delays.iter().map(|(_, c)| c).collect();
+    let hs: Vec<usize> = delays.iter().map(|(h, _)| *h).collect();
+    let det = detect_all(&refs, &cfg, otava.as_ref(), "delay");
+    println!(
+        "\n### Delay: a 1 % step (Gaussian noise, CV 1 %) after {HISTORY} points, with only h \
+         points after it\n\n{per_cell} series per h; found: a detection within ±{TOLERANCE} of \
+         the step; other detections are counted per 1,000 points.\n"
+    );
+    let header: Vec<String> = DELAYS.iter().map(|h| format!("h = {h}")).collect();
+    println!(
+        "| tool | {} | other detections / 1,000 pts |",
+        header.join(" | ")
+    );
+    println!("|---|{}---:|", "---:|".repeat(DELAYS.len()));
+    for (tool, detected) in det.tools() {
+        let mut other = 0;
+        let cells: Vec<String> = DELAYS
+            .iter()
+            .map(|h| {
+                let s = score_of(&hs, &refs, detected, h);
+                other += s.fp;
+                format!("{:.2}", s.recall())
+            })
+            .collect();
+        let points: usize = refs.iter().map(|c| c.values.len()).sum();
+        println!(
+            "| {tool} | {} | {:.2} |",
+            cells.join(" | "),
+            1000.0 * ratio(other, points)
+        );
+    }
+
+    // Runtime on 10,000-point series: three steps each, Gaussian noise.
+    let long: Vec<Vec<f64>> = (0..5)
+        .map(|r| {
+            let mut rng = Rng::new(9_000_000 + r);
+            let mut v = series(&mut rng, Noise::Gaussian, 10_000, 0.02, 2_500, 10_000);
+            for x in &mut v[5_000..] {
+                *x *= 0.99;
+            }
+            for x in &mut v[7_500..] {
+                *x *= 1.05;
+            }
+            v
+        })
+        .collect();
+    let mut ours_s: Vec<f64> = Vec::new();
+    for v in &long {
+        for _ in 0..runs {
+            let t = Instant::now();
+            let cps = change_points(v, &cfg);
+            ours_s.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(cps);
+        }
+    }
+    let ours_10k = median(&mut ours_s);
+    let theirs_10k = otava.as_ref().and_then(|o| {
+        eprintln!("timing Otava on {} series of 10,000 points...", long.len());
+        let series: Vec<&[f64]> = long.iter().map(|v| v.as_slice()).collect();
+        let r = o
+            .run("runtime", &series, runs)
+            .map_err(|e| eprintln!("Otava failed: {e}"))
+            .ok()?;
+        let mut all: Vec<f64> = r.seconds.into_iter().flatten().collect();
+        Some(median(&mut all))
+    });
+
+    // Throughput: 1,000 series × 1,000 points, rayon across series.
+    let batch: Vec<Vec<f64>> = (0..1000)
+        .map(|r| {
+            let mut rng = Rng::new(10_000_000 + r);
+            let at = 100 + (rng.next() % 801) as usize;
+            let step = STEPS[(r % 4) as usize];
+            series(&mut rng, Noise::Gaussian, LEN, step, at, LEN)
+        })
+        .collect();
+    let mut batch_s: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let found: usize = batch.par_iter().map(|v| change_points(v, &cfg).len()).sum();
+            std::hint::black_box(found);
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    let batch_1m = median(&mut batch_s);
+
+    println!(
+        "\n### Runtime (median of {runs} runs; {} rayon threads)\n",
+        rayon::current_num_threads()
+    );
+    println!("| workload | wattson | Otava | speed-up |");
+    println!("|---|---:|---:|---:|");
+    let (otava_cell, speedup) = match theirs_10k {
+        Some(t) => (
+            format!("{:.1} ms", t * 1e3),
+            format!("{:.0}x", t / ours_10k),
+        ),
+        None => ("–".into(), "–".into()),
+    };
+    println!(
+        "| one 10,000-point series (3 steps), one call | {:.2} ms | {otava_cell} | {speedup} |",
+        ours_10k * 1e3
+    );
+    println!(
+        "| 1,000 series × 1,000 points (1M points), rayon | {:.0} ms | – | – |",
+        batch_1m * 1e3
+    );
+}
