@@ -40,27 +40,25 @@ use std::time::Instant;
 use rayon::prelude::*;
 use wattson::regress::detect::{change_points, DetectConfig};
 
-/// The thresholds recommended for `rules/regression.toml`.
-const DEFAULT_CFG: DetectConfig = DetectConfig {
-    max_p_value: 0.001,
-    min_change_percent: 0.25,
-    min_points: 5,
-};
+/// The shipped thresholds, from `rules/regression.toml`.
+fn default_cfg() -> DetectConfig {
+    wattson::config::Config::defaults().regression.defaults
+}
 
-/// `DEFAULT_CFG`, with `WATTSON_BENCH_MAX_P_VALUE`, `WATTSON_BENCH_MIN_CHANGE_PERCENT`
+/// `default_cfg()`, with `WATTSON_BENCH_MAX_P_VALUE`, `WATTSON_BENCH_MIN_CHANGE_PERCENT`
 /// and `WATTSON_BENCH_MIN_POINTS` overriding it (to try other thresholds).
 fn config() -> DetectConfig {
     let var = |name: &str| std::env::var(name).ok();
     DetectConfig {
         max_p_value: var("WATTSON_BENCH_MAX_P_VALUE")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CFG.max_p_value),
+            .unwrap_or(default_cfg().max_p_value),
         min_change_percent: var("WATTSON_BENCH_MIN_CHANGE_PERCENT")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CFG.min_change_percent),
+            .unwrap_or(default_cfg().min_change_percent),
         min_points: var("WATTSON_BENCH_MIN_POINTS")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CFG.min_points),
+            .unwrap_or(default_cfg().min_points),
     }
 }
 
