@@ -23,6 +23,10 @@ const DEFAULT_RULES: &[(&str, &str)] = &[
         "rules/evidence.toml",
         include_str!("../rules/evidence.toml"),
     ),
+    (
+        "rules/regression.toml",
+        include_str!("../rules/regression.toml"),
+    ),
 ];
 
 /// The name of a repository's own configuration file.
@@ -383,11 +387,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_file_in_rules_is_shipped() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut shipped: Vec<String> = DEFAULT_RULES.iter().map(|(n, _)| n.to_string()).collect();
+        shipped.sort();
+        assert_eq!(on_disk, shipped);
+    }
+
+    #[test]
     fn shipped_rules_parse_and_set_every_default() {
         let c = Config::defaults();
         assert_eq!(c.hotness.min_percent, 1.0);
         assert_eq!(c.hotness.top, 20);
         assert_eq!(c.hotness.unmapped_shown, 10);
+        assert_eq!(c.regression.defaults.max_p_value, 0.005);
+        assert_eq!(c.regression.defaults.min_change_percent, 0.25);
+        assert_eq!(c.regression.defaults.min_points, 5);
     }
 
     #[test]
