@@ -144,7 +144,7 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
             .context_radius(3)
             .header(&format!("a/{repo_path}"), &format!("b/{repo_path}"))
             .to_string();
-        let mut proposal = Proposal {
+        let proposal = Proposal {
             skill: skill_id.clone(),
             title: skill.spec.title.clone(),
             why: skill.spec.why.trim().to_string(),
@@ -177,28 +177,7 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
         }
         let commit = commit_change(&repo, base_commit, &repo_path, &fixed.text, &proposal)?;
         let evidence = session.measure(&commit.to_string())?;
-        let rejection = evidence.rejection().map(|reason| {
-            let rung = if !evidence.build.ok() {
-                Rung::Build
-            } else if !evidence.tests.ok() {
-                Rung::Tests
-            } else {
-                Rung::Benchmark
-            };
-            (rung, reason)
-        });
-        proposal.evidence = Some(evidence);
-        let outcome = match rejection {
-            Some((rung, reason)) => Outcome::Rejected { rung, reason },
-            None => match forge.publish(&proposal, commit) {
-                Ok(p) => Outcome::Proposed(p),
-                Err(e) => Outcome::Rejected {
-                    rung: Rung::Publish,
-                    reason: format!("{e:#}"),
-                },
-            },
-        };
-        candidates.push(Candidate { proposal, outcome });
+        candidates.push(judge_and_publish(proposal, evidence, commit, forge));
     }
     Ok(ProposeReport {
         repository: forge_repo.display().to_string(),
@@ -379,6 +358,17 @@ pub fn propose_revert(
     proposal.path = files.join(", ");
     let session = Session::start(root, "HEAD", &config.evidence, progress)?;
     let evidence = session.measure(&commit.to_string())?;
+    Ok(judge_and_publish(proposal, evidence, commit, forge))
+}
+
+/// The last rungs of the ladder: the evidence decides (build, tests,
+/// benchmark), and a survivor goes to the forge.
+fn judge_and_publish(
+    mut proposal: Proposal,
+    evidence: crate::evidence::ab::Evidence,
+    commit: Oid,
+    forge: &dyn Forge,
+) -> Candidate {
     let rejection = evidence.rejection().map(|reason| {
         let rung = if !evidence.build.ok() {
             Rung::Build
@@ -400,7 +390,7 @@ pub fn propose_revert(
             },
         },
     };
-    Ok(Candidate { proposal, outcome })
+    Candidate { proposal, outcome }
 }
 
 /// Defense: find the regressions in a feed, the commit behind each (ranked by
