@@ -447,8 +447,8 @@ pub fn propose_defense(
                 cp.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default(),
                 cp.change_percent,
                 cp.p_value,
-                &cp.last_good[..cp.last_good.len().min(10)],
-                &cp.commit[..cp.commit.len().min(10)]
+                regress::short(&cp.last_good, 10),
+                regress::short(&cp.commit, 10)
             ),
         )];
         if let Some(series) = feed.series.iter().find(|s| s.name == cp.series) {

@@ -94,7 +94,7 @@ pub fn chart(series: &Series, index: usize, window: usize) -> String {
     let points = &series.points[lo..hi];
     let labels: Vec<String> = points
         .iter()
-        .map(|p| format!("\"{}\"", &p.commit[..p.commit.len().min(7)]))
+        .map(|p| format!("\"{}\"", short(&p.commit, 7).replace('"', "'")))
         .collect();
     let values: Vec<String> = points.iter().map(|p| format!("{}", p.value)).collect();
     let unit = series.unit.as_deref().unwrap_or("value");
@@ -104,6 +104,15 @@ pub fn chart(series: &Series, index: usize, window: usize) -> String {
         labels.join(", "),
         values.join(", ")
     )
+}
+
+/// The first `n` characters of a commit id (feeds without a repository may
+/// name commits with any text, so this cuts at a character boundary).
+pub fn short(id: &str, n: usize) -> &str {
+    match id.char_indices().nth(n) {
+        Some((i, _)) => &id[..i],
+        None => id,
+    }
 }
 
 /// The change points as text, one line each.
@@ -124,10 +133,70 @@ pub fn text(points: &[ChangePointReport]) -> String {
                 .as_deref()
                 .map(|u| format!(" {u}"))
                 .unwrap_or_default(),
-            &c.commit[..c.commit.len().min(10)],
-            &c.last_good[..c.last_good.len().min(10)],
+            short(&c.commit, 10),
+            short(&c.last_good, 10),
             c.p_value
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use feed::Point;
+
+    fn series(values: &[f64], direction: Direction) -> Series {
+        Series {
+            name: "bench/parse".into(),
+            unit: Some("ns".into()),
+            direction,
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Point {
+                    commit: format!("c{i:02}é"),
+                    value: *v,
+                    time: None,
+                    samples: 1,
+                })
+                .collect(),
+        }
+    }
+
+    fn step(before: f64, after: f64) -> Vec<f64> {
+        // Small deterministic wiggle so ranks are not all tied.
+        (0..60)
+            .map(|i| {
+                let base = if i < 30 { before } else { after };
+                base + ((i * 7919) % 13) as f64 * base * 0.0005
+            })
+            .collect()
+    }
+
+    #[test]
+    fn direction_decides_regression_or_improvement() {
+        let cfg = crate::config::Config::defaults().regression;
+        let slower = Feed {
+            series: vec![series(&step(100.0, 110.0), Direction::LowerIsBetter)],
+            warnings: vec![],
+        };
+        let found = detect_feed(&slower, &cfg);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].direction, "regression");
+        assert_eq!(found[0].commit, "c30é");
+        assert_eq!(found[0].last_good, "c29é");
+        let throughput = Feed {
+            series: vec![series(&step(100.0, 110.0), Direction::HigherIsBetter)],
+            warnings: vec![],
+        };
+        assert_eq!(detect_feed(&throughput, &cfg)[0].direction, "improvement");
+        // Non-ASCII commit names are cut at character boundaries.
+        assert!(text(&found).contains("c30é"));
+        let chart = chart(&slower.series[0], 30, 5);
+        assert!(
+            chart.contains("xychart-beta") && chart.contains("\"c25é\""),
+            "{chart}"
+        );
+    }
 }
