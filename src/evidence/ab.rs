@@ -124,6 +124,8 @@ pub struct Evidence {
     pub bench_format: BenchFormat,
     pub runs: usize,
     pub warmup: usize,
+    /// The thresholds the verdicts were given with.
+    pub thresholds: stats::Thresholds,
     pub machine: Machine,
     pub command_line: String,
 }
@@ -140,7 +142,24 @@ impl Evidence {
         match self.verdict.as_str() {
             "improved" => None,
             "regressed" => Some(format!("the benchmark regressed ({})", self.summary())),
-            "unchanged" => Some(format!("no significant improvement ({})", self.summary())),
+            "unchanged" => {
+                let t = &self.thresholds;
+                // Significant but small, or not significant at all: say which.
+                let small = self.benchmarks.iter().any(|b| {
+                    b.p_value < t.alpha
+                        && b.change_percent < 0.0
+                        && -b.change_percent < t.min_change_percent
+                });
+                Some(if small {
+                    format!(
+                        "an improvement too small to propose, under the {}% minimum ({})",
+                        t.min_change_percent,
+                        self.summary()
+                    )
+                } else {
+                    format!("no significant improvement ({})", self.summary())
+                })
+            }
             _ => Some(format!("too noisy to tell ({})", self.summary())),
         }
     }
@@ -280,6 +299,7 @@ impl Session {
             bench_format: self.cfg.bench_format,
             runs: self.cfg.runs,
             warmup: self.cfg.warmup,
+            thresholds: self.cfg.thresholds,
             machine: Machine::this(),
             command_line: self.command_line.clone(),
         };
