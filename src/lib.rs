@@ -5,6 +5,7 @@
 //! `scan` (walking a tree and running skills in parallel) and `report`
 //! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
 
+pub mod app;
 pub mod config;
 pub mod evidence;
 pub mod files;

@@ -225,6 +225,8 @@ enum Command {
         #[command(flatten)]
         walk: WalkArgs,
     },
+    /// Serve the skills and the pipeline to AI agents: a Model Context Protocol server on stdio.
+    Mcp(wattson::app::mcp::McpArgs),
     /// List, explain and test the skills.
     Skills {
         #[command(subcommand)]
@@ -674,6 +676,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     changed.len()
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mcp(args) => {
+            wattson::app::mcp::run(args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Skills { action } => match action {

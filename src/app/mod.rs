@@ -1,0 +1,5 @@
+//! Front ends that put the library in front of other programs. `mcp` is a
+//! Model Context Protocol server: AI agents discover the skills and drive the
+//! same pipeline as the command line, through one standard tool interface.
+
+pub mod mcp;
