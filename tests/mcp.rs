@@ -189,7 +189,20 @@ fn demo_repo() -> tempfile::TempDir {
     std::fs::write(
         dir.path().join(".wattson.toml"),
         "[evidence]\nbuild = \"make -s -C cpp\"\nbench = { demo = \"./cpp/build/demo > /dev/null\" }\n\
-         bench_format = \"callgrind\"\nruns = 1\nwarmup = 0\ntimeout = 300\n",
+         bench_format = \"callgrind\"\nruns = 2\nwarmup = 0\ntimeout = 300\n",
+    )
+    .unwrap();
+    // A profile in folded stacks, as `perf` and `inferno` write them: the
+    // text functions are hot, the grid ones lukewarm.
+    std::fs::write(
+        dir.path().join("demo.folded"),
+        "main;analyze_text;total_vowels;count_vowels 600\nmain;analyze_text;make_words 250\n\
+         main;analyze_grid;row_medians 100\nmain;analyze_grid;make_cells 50\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("tests/fixtures/feeds/basic.jsonl"),
+        dir.path().join("feed.jsonl"),
     )
     .unwrap();
     let repo = Repository::init(dir.path()).unwrap();
@@ -313,6 +326,67 @@ async fn an_agent_scans_fixes_and_measures_the_demo_like_the_cli() {
         ]))
     );
 
+    // With a profile: ranked findings and hotspots, as the CLI ranks them.
+    let profile = format!("{root}/demo.folded");
+    let ranked = ok(&s, "scan", json!({"path": "cpp", "profile": "demo.folded"})).await;
+    assert_eq!(
+        without_seconds(ranked.clone()),
+        without_seconds(cli_json(&[
+            "scan",
+            &cpp_dir,
+            "--profile",
+            &profile,
+            "--format",
+            "json"
+        ]))
+    );
+    assert_eq!(
+        ranked["findings"][0]["function"], "count_vowels",
+        "{ranked:#}"
+    );
+    assert!(
+        ranked["profile"]["cold_findings_left_out"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let hot = ok(
+        &s,
+        "hotspots",
+        json!({"path": "cpp", "profile": "demo.folded", "top": 5}),
+    )
+    .await;
+    assert_eq!(
+        hot,
+        cli_json(&[
+            "hotspots",
+            &cpp_dir,
+            "--profile",
+            &profile,
+            "--top",
+            "5",
+            "--format",
+            "json"
+        ])
+    );
+    assert_eq!(hot["functions"][0]["name"], "count_vowels");
+
+    // detect: the feed's commits are not in this history, so its points are
+    // left out with a warning, as the CLI does.
+    let feed = format!("{root}/feed.jsonl");
+    let detected = call(&s, "detect", json!({"feed": "feed.jsonl"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        detected.structured_content.clone().unwrap(),
+        cli_json(&["detect", "--feed", &feed, "--repo", &root, "--format", "json"])
+    );
+    assert!(
+        format!("{:?}", detected.content).contains("warning"),
+        "{:?}",
+        detected.content
+    );
+
     // preview_fix: exactly the diff `wattson fix` prints, nothing written.
     let preview = ok(&s, "preview_fix", json!({"path": "cpp"})).await;
     let cli_diff = stdout(&run(&["fix", &cpp_dir]));
@@ -372,6 +446,7 @@ async fn an_agent_scans_fixes_and_measures_the_demo_like_the_cli() {
     let cli = cli_json(&[
         "bench", "--base", "HEAD", "--head", &branch, &root, "--format", "json", "--quiet",
     ]);
+    assert_eq!(measured["verdict"], "improved", "{measured:#}");
     assert_eq!(measured["verdict"], cli["verdict"]);
     for key in ["name", "unit", "base", "head", "change_percent", "verdict"] {
         assert_eq!(
@@ -385,6 +460,29 @@ async fn an_agent_scans_fixes_and_measures_the_demo_like_the_cli() {
         progress.iter().any(|m| m.contains("building the base")),
         "{progress:?}"
     );
+
+    // attribute: the one commit of HEAD..branch, as the CLI ranks it.
+    let suspects = ok(
+        &s,
+        "attribute",
+        json!({"good": "HEAD", "bad": branch.clone()}),
+    )
+    .await;
+    assert_eq!(
+        suspects,
+        cli_json(&[
+            "attribute",
+            "--repo",
+            &root,
+            "--good",
+            "HEAD",
+            "--bad",
+            &branch,
+            "--format",
+            "json"
+        ])
+    );
+    assert_eq!(suspects["suspects"][0]["commit"], commit);
 
     // prepare_revert: the revert of the branch's commit onto HEAD conflicts
     // with nothing (HEAD is its parent), and no ref moves.
@@ -579,6 +677,11 @@ async fn a_tool_that_runs_too_long_is_stopped_and_cleaned_up() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(seen, "the benchmark command never started");
+    // The server answers other calls while it runs.
+    let t = Instant::now();
+    ok(&s, "explain_skill", json!({"id": "rust/redundant-clone"})).await;
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(!pending.is_finished());
     let r = pending.await.unwrap().unwrap();
     assert_eq!(r.is_error, Some(true), "{r:?}");
     let text = format!("{:?}", r.content);
@@ -608,5 +711,54 @@ async fn a_tool_that_runs_too_long_is_stopped_and_cleaned_up() {
         "{r:?}"
     );
     assert_eq!(snapshot(dir.path()), before, "the repository is as it was");
+    s.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn propose_climbs_the_whole_ladder_to_a_local_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cpp"),
+        "#include <cstdio>\n#include <string>\n\nint main() {\n    std::string s(300, 'a');\n    s += \"x\";\n    long total = 0;\n    for (int i = 0; i < 100000; ++i) {\n        total += s.find(\"x\");\n    }\n    std::printf(\"%ld\\n\", total);\n    return 0;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "prog\n").unwrap();
+    std::fs::write(
+        dir.path().join(".wattson.toml"),
+        "[evidence]\nbuild = \"g++ -O1 -o prog main.cpp\"\ntest = \"./prog > /dev/null\"\n\
+         bench = \"./prog\"\nbench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n",
+    )
+    .unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    commit_all(
+        &repo,
+        "a program that searches for a string of one character",
+    );
+    let before = snapshot(dir.path());
+    let (s, _) = start(dir.path(), &["--allow-exec"]).await;
+
+    let report = ok(&s, "propose", json!({})).await;
+    let candidate = &report["candidates"][0];
+    assert_eq!(
+        candidate["proposal"]["skill"], "cpp/find-single-char",
+        "{report:#}"
+    );
+    assert_eq!(candidate["outcome"]["status"], "proposed", "{report:#}");
+    assert_eq!(candidate["proposal"]["evidence"]["verdict"], "improved");
+    let branch = candidate["outcome"]["branch"].as_str().unwrap().to_string();
+    assert!(
+        branch.starts_with("wattson/cpp-find-single-char/"),
+        "{branch}"
+    );
+    let tip = repo
+        .find_branch(&branch, git2::BranchType::Local)
+        .unwrap()
+        .get()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(tip.parent(0).unwrap().id().to_string(), before.head);
+    let mut after = snapshot(dir.path());
+    after.branches.retain(|b| *b != branch);
+    assert_eq!(after, before, "only the proposal's branch is new");
     s.cancel().await.unwrap();
 }

@@ -279,24 +279,27 @@ impl Server {
         let outcome = async {
             let guard = match kind {
                 Kind::Read => None,
-                Kind::Git | Kind::Exec => {
-                    progress.say("waiting for the tool before it to finish");
-                    let locked = tokio::time::timeout_at(
-                        deadline,
-                        self.exclusive.clone().lock_owned(),
-                    )
-                    .await;
-                    match locked {
-                        Ok(g) => Some(g),
-                        Err(_) => {
+                Kind::Git | Kind::Exec => match self.exclusive.clone().try_lock_owned() {
+                    Ok(g) => Some(g),
+                    Err(_) => {
+                        progress.say(
+                            "waiting for another tool that makes worktrees or runs commands to finish",
+                        );
+                        let locked =
+                            tokio::time::timeout_at(deadline, self.exclusive.clone().lock_owned())
+                                .await;
+                        match locked {
+                            Ok(g) => Some(g),
+                            Err(_) => {
                             return Err(ToolError::Failed(format!(
                                 "`{tool}` timed out after {} s (--tool-timeout) waiting for another \
                                  tool that makes worktrees or runs commands to finish",
                                 self.timeout.as_secs()
                             )))
+                            }
                         }
                     }
-                }
+                },
             };
             let shared = self.ctx.clone();
             let p = progress.clone();
