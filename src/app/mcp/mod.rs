@@ -226,9 +226,32 @@ impl Server {
         })
     }
 
-    /// The shared context (for in-process callers such as the benchmark).
-    pub fn context(&self) -> &Ctx {
-        &self.ctx
+    /// Tools that make worktrees or run commands go one at a time; waiting
+    /// for the one before counts against the timeout.
+    async fn exclusive_for(
+        &self,
+        kind: Kind,
+        tool: &str,
+        deadline: tokio::time::Instant,
+        progress: &Progress,
+    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, ToolError> {
+        if kind == Kind::Read {
+            return Ok(None);
+        }
+        if let Ok(guard) = self.exclusive.clone().try_lock_owned() {
+            return Ok(Some(guard));
+        }
+        progress.say("waiting for another tool that makes worktrees or runs commands to finish");
+        tokio::time::timeout_at(deadline, self.exclusive.clone().lock_owned())
+            .await
+            .map(Some)
+            .map_err(|_| {
+                ToolError::Failed(format!(
+                    "`{tool}` timed out after {} s (--tool-timeout) waiting for another tool that \
+                     makes worktrees or runs commands to finish",
+                    self.timeout.as_secs()
+                ))
+            })
     }
 
     /// Run `work` on a blocking thread under the timeout, with progress
@@ -277,30 +300,7 @@ impl Server {
         });
         let abandoned = progress.abandoned.clone();
         let outcome = async {
-            let guard = match kind {
-                Kind::Read => None,
-                Kind::Git | Kind::Exec => match self.exclusive.clone().try_lock_owned() {
-                    Ok(g) => Some(g),
-                    Err(_) => {
-                        progress.say(
-                            "waiting for another tool that makes worktrees or runs commands to finish",
-                        );
-                        let locked =
-                            tokio::time::timeout_at(deadline, self.exclusive.clone().lock_owned())
-                                .await;
-                        match locked {
-                            Ok(g) => Some(g),
-                            Err(_) => {
-                            return Err(ToolError::Failed(format!(
-                                "`{tool}` timed out after {} s (--tool-timeout) waiting for another \
-                                 tool that makes worktrees or runs commands to finish",
-                                self.timeout.as_secs()
-                            )))
-                            }
-                        }
-                    }
-                },
-            };
+            let guard = self.exclusive_for(kind, tool, deadline, &progress).await?;
             let shared = self.ctx.clone();
             let p = progress.clone();
             let mut handle = tokio::task::spawn_blocking(move || work(&shared, &p));
