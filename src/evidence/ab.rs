@@ -382,11 +382,18 @@ impl Session {
             let cg_dir = scratch.path().display().to_string();
             let script = match self.cfg.bench_format {
                 // Every process the command starts is counted; the counts are
-                // exactly repeatable for the same binary and input.
-                BenchFormat::Callgrind => "exec valgrind --tool=callgrind --trace-children=yes \
+                // exactly repeatable for the same binary and input once
+                // address-space randomisation is off (glibc's string routines
+                // take more or fewer steps depending on alignment).
+                // (Containers may forbid it: then run without.)
+                BenchFormat::Callgrind => {
+                    "if setarch \"$(uname -m)\" -R true >/dev/null 2>&1; then \
+                     set -- setarch \"$(uname -m)\" -R; fi; \
+                     exec \"$@\" valgrind --tool=callgrind --trace-children=yes \
                      --callgrind-out-file=\"$WATTSON_CALLGRIND_DIR/callgrind.out.%p\" \
                      sh -c \"$WATTSON_BENCH_COMMAND\""
-                    .to_string(),
+                        .to_string()
+                }
                 _ => command.clone(),
             };
             let env = [
