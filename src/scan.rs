@@ -158,9 +158,18 @@ pub fn rank(report: &mut ScanReport, index: &HotnessIndex, min_percent: f64) {
 }
 
 /// Find the files under `root` that some loaded skill can read.
+///
+/// C sources (`.c`) are parsed as C++ for profiles and attribution, but the
+/// C++ skills are not run on them: their rewrites (references, `std::move`,
+/// `reserve`) are C++ and do not apply to C. A `.c` file named directly is
+/// still scanned.
 pub fn discover(root: &Path, set: &SkillSet) -> Result<Vec<SourceFile>> {
     let langs: Vec<Lang> = set.languages().collect();
-    files::discover(root, &langs)
+    let mut found = files::discover(root, &langs)?;
+    if root.is_dir() {
+        found.retain(|f| !f.path.ends_with(".c"));
+    }
+    Ok(found)
 }
 
 fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
