@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{run, stderr, stdout};
-use git2::{Repository, Signature};
+use git2::Repository;
 use serde_json::Value;
 
 const MAIN: &str = r#"#include <stdio.h>
@@ -50,18 +50,7 @@ fn commit(repo: &Repository, dir: &Path, files: &[(&str, &str)], message: &str) 
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Dev", "dev@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
-        .to_string()
+    common::commit_all(repo, message)
 }
 
 fn sh(dir: &Path, script: &str) {

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{run, stderr, stdout};
+use common::{commit_all, run, stderr, stdout};
 use git2::{Repository, Signature};
 use serde_json::Value;
 
@@ -23,21 +23,6 @@ int main(void) {
     return 0;
 }
 "#;
-
-fn commit_all(repo: &Repository, message: &str) -> String {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Dev", "dev@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
-        .to_string()
-}
 
 /// A repository with three commits: base, a 2× faster head (half the
 /// rounds), and a no-op (a comment).

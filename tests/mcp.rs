@@ -14,8 +14,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{copy_tree, repo_root, run, stderr, stdout};
-use git2::{Repository, Signature};
+use common::{commit_all, copy_tree, repo_root, run, stderr, stdout};
+use git2::Repository;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ErrorCode, ProgressNotificationParam,
     ReadResourceRequestParams, ResourceContents,
@@ -99,21 +99,6 @@ fn cli_json(a: &[&str]) -> Value {
 fn without_seconds(mut v: Value) -> Value {
     v["stats"].as_object_mut().expect("stats").remove("seconds");
     v
-}
-
-fn commit_all(repo: &Repository, message: &str) -> String {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("Dev", "dev@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
-        .to_string()
 }
 
 /// Everything a user would notice: HEAD, branches, worktrees, the status and
