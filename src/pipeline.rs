@@ -287,10 +287,7 @@ pub fn propose_revert(
 ) -> Result<Candidate> {
     use crate::regress::revert::{self, Revert};
     let repo = Repository::open(root)?;
-    let culprit_commit = repo
-        .revparse_single(culprit)
-        .and_then(|o| o.peel_to_commit())
-        .with_context(|| format!("`{culprit}` does not name a commit"))?;
+    let culprit_commit = repo.find_commit(crate::regress::attribute::resolve(&repo, culprit)?)?;
     let culprit_id = culprit_commit.id().to_string();
     let summary = culprit_commit
         .summary()

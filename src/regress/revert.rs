@@ -5,6 +5,7 @@
 use anyhow::{Context, Result};
 use git2::{Oid, Repository, Signature};
 
+use super::attribute::resolve;
 use crate::forge::{BOT_EMAIL, BOT_NAME};
 use crate::proposal::FINGERPRINT_MARKER;
 
@@ -23,14 +24,8 @@ pub enum Revert {
 /// Build the revert of `culprit` on top of `onto` (usually `HEAD`).
 /// `fingerprint` goes into the message, so the commit is known as wattson's.
 pub fn build(repo: &Repository, culprit: &str, onto: &str, fingerprint: &str) -> Result<Revert> {
-    let culprit = repo
-        .revparse_single(culprit)
-        .and_then(|o| o.peel_to_commit())
-        .with_context(|| format!("`{culprit}` does not name a commit"))?;
-    let onto = repo
-        .revparse_single(onto)
-        .and_then(|o| o.peel_to_commit())
-        .with_context(|| format!("`{onto}` does not name a commit"))?;
+    let culprit = repo.find_commit(resolve(repo, culprit)?)?;
+    let onto = repo.find_commit(resolve(repo, onto)?)?;
     // A merge is reverted against its first parent (the mainline).
     let mainline = if culprit.parent_count() > 1 { 1 } else { 0 };
     let mut index = repo
