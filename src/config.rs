@@ -27,6 +27,8 @@ const DEFAULT_RULES: &[(&str, &str)] = &[
         "rules/regression.toml",
         include_str!("../rules/regression.toml"),
     ),
+    ("rules/github.toml", include_str!("../rules/github.toml")),
+    ("rules/ignore.toml", include_str!("../rules/ignore.toml")),
 ];
 
 /// The name of a repository's own configuration file.
@@ -38,6 +40,8 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     pub propose: ProposeConfig,
     pub regression: RegressionConfig,
+    pub github: GitHubConfig,
+    pub ignore: IgnoreConfig,
     /// Where the repository's overrides came from, if anywhere.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -48,6 +52,9 @@ pub struct Hotness {
     pub min_percent: f64,
     pub top: usize,
     pub unmapped_shown: usize,
+    /// The repository's own profile, relative to its root: what the GitHub
+    /// App and Action rank a push's findings by.
+    pub profile: Option<PathBuf>,
 }
 
 /// How a change is built, tested and measured (`[evidence]`).
@@ -113,6 +120,36 @@ pub struct ProposeConfig {
     pub max_proposals: usize,
 }
 
+/// `[github]`: publishing pull requests.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GitHubConfig {
+    pub max_open_pull_requests: usize,
+    pub labels: Vec<String>,
+    /// Seconds.
+    pub max_rate_limit_wait: u64,
+    pub max_attempts: usize,
+}
+
+/// `[ignore]`: skills and paths never proposed.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct IgnoreConfig {
+    pub skills: Vec<String>,
+    pub paths: Vec<String>,
+}
+
+impl IgnoreConfig {
+    /// Whether a finding of `skill` in `path` (relative to the repository
+    /// root) is to be left alone.
+    pub fn ignores(&self, skill: &str, path: &str) -> bool {
+        self.skills.iter().any(|s| s == skill)
+            || self.paths.iter().any(|g| {
+                globset::Glob::new(g)
+                    .map(|g| g.compile_matcher().is_match(path))
+                    .unwrap_or(false)
+            })
+    }
+}
+
 /// The shape of one configuration file: every key optional, nothing unknown.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +158,24 @@ struct Layer {
     evidence: Option<EvidenceLayer>,
     propose: Option<ProposeLayer>,
     regression: Option<RegressionLayer>,
+    github: Option<GitHubLayer>,
+    ignore: Option<IgnoreLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GitHubLayer {
+    max_open_pull_requests: Option<usize>,
+    labels: Option<Vec<String>>,
+    max_rate_limit_wait: Option<u64>,
+    max_attempts: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreLayer {
+    skills: Option<Vec<String>>,
+    paths: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,6 +229,7 @@ struct HotnessLayer {
     min_percent: Option<f64>,
     top: Option<usize>,
     unmapped_shown: Option<usize>,
+    profile: Option<PathBuf>,
 }
 
 impl Config {
@@ -184,6 +240,7 @@ impl Config {
                 min_percent: 0.0,
                 top: 0,
                 unmapped_shown: 0,
+                profile: None,
             },
             evidence: EvidenceConfig {
                 build: None,
@@ -209,6 +266,13 @@ impl Config {
                 },
                 series: Vec::new(),
             },
+            github: GitHubConfig {
+                max_open_pull_requests: 0,
+                labels: Vec::new(),
+                max_rate_limit_wait: 0,
+                max_attempts: 1,
+            },
+            ignore: IgnoreConfig::default(),
             source: None,
         };
         for (name, text) in DEFAULT_RULES {
@@ -255,6 +319,14 @@ impl Config {
             }
             if let Some(v) = h.unmapped_shown {
                 self.hotness.unmapped_shown = v;
+            }
+            if let Some(v) = h.profile {
+                ensure!(
+                    v.is_relative() && !v.components().any(|c| c == std::path::Component::ParentDir),
+                    "{file}: hotness.profile must be a path inside the repository, not {}",
+                    v.display()
+                );
+                self.hotness.profile = Some(v);
             }
         }
         if let Some(e) = layer.evidence {
@@ -320,6 +392,35 @@ impl Config {
             if let Some(v) = p.max_proposals {
                 self.propose.max_proposals = v;
             }
+        }
+        if let Some(g) = layer.github {
+            if let Some(v) = g.max_open_pull_requests {
+                self.github.max_open_pull_requests = v;
+            }
+            if let Some(v) = g.labels {
+                ensure!(
+                    v.iter().all(|l| !l.trim().is_empty() && l.len() <= 50),
+                    "{file}: github.labels must be non-empty names of at most 50 characters"
+                );
+                self.github.labels = v;
+            }
+            if let Some(v) = g.max_rate_limit_wait {
+                self.github.max_rate_limit_wait = v;
+            }
+            if let Some(v) = g.max_attempts {
+                ensure!(v >= 1, "{file}: github.max_attempts must be at least 1");
+                self.github.max_attempts = v;
+            }
+        }
+        if let Some(i) = layer.ignore {
+            for g in i.paths.iter().flatten() {
+                globset::Glob::new(g)
+                    .map_err(|e| anyhow::anyhow!("{file}: ignore.paths pattern `{g}`: {e}"))?;
+            }
+            // Lists add up across layers: the defaults ignore nothing, and a
+            // repository's own list is what it says.
+            self.ignore.skills.extend(i.skills.unwrap_or_default());
+            self.ignore.paths.extend(i.paths.unwrap_or_default());
         }
         if let Some(r) = layer.regression {
             let check_p = |v: f64| -> Result<f64> {
@@ -409,6 +510,38 @@ mod tests {
         assert_eq!(c.regression.defaults.max_p_value, 0.005);
         assert_eq!(c.regression.defaults.min_change_percent, 0.25);
         assert_eq!(c.regression.defaults.min_points, 5);
+    }
+
+    #[test]
+    fn github_and_ignore_defaults_and_overrides() {
+        let c = Config::defaults();
+        assert_eq!(c.github.max_open_pull_requests, 5);
+        assert_eq!(c.github.labels, ["wattson", "performance"]);
+        assert!(c.github.max_attempts >= 2);
+        assert!(!c.ignore.ignores("cpp/endl-in-loop", "src/a.cpp"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(REPO_CONFIG);
+        std::fs::write(
+            &file,
+            "[github]\nmax_open_pull_requests = 2\n[ignore]\nskills = [\"cpp/endl-in-loop\"]\npaths = [\"third_party/**\"]\n[hotness]\nprofile = \"perf/demo.folded\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&file).unwrap();
+        assert_eq!(c.github.max_open_pull_requests, 2);
+        assert!(c.ignore.ignores("cpp/endl-in-loop", "src/a.cpp"));
+        assert!(c.ignore.ignores("cpp/find-single-char", "third_party/x/y.cpp"));
+        assert!(!c.ignore.ignores("cpp/find-single-char", "src/a.cpp"));
+        assert_eq!(c.hotness.profile.as_deref(), Some(Path::new("perf/demo.folded")));
+        for bad in [
+            "[github]\nmax_attempts = 0\n",
+            "[github]\nlabel = []\n",
+            "[ignore]\npaths = [\"a/[\"]\n",
+            "[hotness]\nprofile = \"../outside.folded\"\n",
+        ] {
+            std::fs::write(&file, bad).unwrap();
+            let err = format!("{:#}", Config::load(&file).unwrap_err());
+            assert!(err.contains(".wattson.toml"), "{bad}: {err}");
+        }
     }
 
     #[test]

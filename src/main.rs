@@ -481,6 +481,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     progress: false,
                     ..options(&walk)
                 },
+                only: None,
                 progress: !walk.quiet,
             };
             let repo = git2::Repository::discover(&path)

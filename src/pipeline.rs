@@ -32,6 +32,8 @@ pub enum Rung {
     Tests,
     Benchmark,
     Publish,
+    /// Reviewers declined the same change before (or it was merged).
+    Declined,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +68,8 @@ pub struct ProposeOptions<'a> {
     pub min_percent: Option<f64>,
     pub scan: ScanOptions,
     pub progress: bool,
+    /// Only files at these repository-relative paths (a push's changes).
+    pub only: Option<Vec<String>>,
 }
 
 /// Run the pipeline on the repository holding `path`, proposing changes to
@@ -113,7 +117,18 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
     // One candidate per (file, skill), in report order (hottest first when ranked).
     let mut groups: Vec<(String, Lang, String)> = Vec::new();
     let mut heats = BTreeMap::new();
+    let mut ignored = 0;
     for (file, finding, heat) in report.findings_with_heat() {
+        let repo_path = sub.join(&file.path).to_string_lossy().replace('\\', "/");
+        if let Some(only) = &opts.only {
+            if !only.contains(&repo_path) {
+                continue;
+            }
+        }
+        if opts.config.ignore.ignores(&finding.skill, &repo_path) {
+            ignored += 1;
+            continue;
+        }
         let key = (file.path.clone(), file.lang, finding.skill.clone());
         if !groups.contains(&key) {
             if let Some(h) = heat {
@@ -121,6 +136,9 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
             }
             groups.push(key);
         }
+    }
+    if ignored > 0 {
+        say(format!("{ignored} finding(s) left alone by [ignore] in the configuration"));
     }
     let max = opts.config.propose.max_proposals;
     let not_measured = groups.len().saturating_sub(max);
@@ -171,6 +189,16 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
                 outcome: Outcome::Rejected {
                     rung: Rung::Rewrite,
                     reason: format!("the rewrite did not apply: {}", fixed.notes.join("; ")),
+                },
+            });
+            continue;
+        }
+        if let Some(reason) = forge.declined(&proposal)? {
+            candidates.push(Candidate {
+                proposal,
+                outcome: Outcome::Rejected {
+                    rung: Rung::Declined,
+                    reason,
                 },
             });
             continue;
@@ -315,6 +343,15 @@ pub fn propose_revert(
         evidence: None,
         sections: context.sections.clone(),
     };
+    if let Some(reason) = forge.declined(&proposal)? {
+        return Ok(Candidate {
+            proposal,
+            outcome: Outcome::Rejected {
+                rung: Rung::Declined,
+                reason,
+            },
+        });
+    }
     let built = revert::build(&repo, &culprit_id, "HEAD", &proposal.fingerprint)?;
     let commit = match built {
         Revert::Conflict { paths } => {

@@ -137,9 +137,10 @@ impl Proposal {
             out.push('\n');
         }
         out.push_str("```\n\n</details>\n\n");
+        out.push_str(&crate::commands::footer());
         out.push_str(&format!(
-            "<!-- {FINGERPRINT_MARKER}{} skill={} -->\n",
-            self.fingerprint, self.skill
+            "\n<!-- {FINGERPRINT_MARKER}{} skill={} path={} -->\n",
+            self.fingerprint, self.skill, self.path.replace(' ', "%20")
         ));
         out
     }

@@ -1,8 +1,9 @@
 //! Publishing proposals. The local forge writes a branch and a markdown
-//! description into the repository itself; the GitHub forge (later) opens a
-//! pull request. Either way the rules are the same: never the default
+//! description into the repository itself; the GitHub forge pushes the
+//! branch and opens a pull request. Either way the rules are the same: never the default
 //! branch, never over a commit wattson did not make.
 
+pub mod github;
 pub mod local;
 
 use anyhow::Result;
@@ -23,6 +24,12 @@ pub struct Published {
 pub trait Forge {
     /// Publish a verified proposal whose commit already exists in the repository.
     fn publish(&self, proposal: &Proposal, commit: Oid) -> Result<Published>;
+
+    /// Why this proposal must not be made at all (a reviewer declined it
+    /// before, or it was merged), checked before it is measured.
+    fn declined(&self, _proposal: &Proposal) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// The name wattson commits under; a branch tip by anyone else is a human's.

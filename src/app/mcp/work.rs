@@ -501,6 +501,7 @@ pub fn propose(ctx: &Ctx, a: ProposeArgs, progress: &Progress) -> Result<Value, 
             profile_format: a.profile_format.map(Into::into),
             min_percent: a.min_percent,
             scan: walk_options(None),
+            only: None,
             progress: false,
         };
         progress.say("scanning, rewriting, building, testing and measuring each candidate");
