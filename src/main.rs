@@ -227,6 +227,10 @@ enum Command {
     },
     /// Serve the skills and the pipeline to AI agents: a Model Context Protocol server on stdio.
     Mcp(wattson::app::mcp::McpArgs),
+    /// Run the GitHub App: receive webhooks, propose on pushes, answer reviewers' commands.
+    Serve(wattson::app::server::ServeArgs),
+    /// Run as a step of a GitHub Actions workflow (see action.yml).
+    Action(wattson::app::action::ActionArgs),
     /// List, explain and test the skills.
     Skills {
         #[command(subcommand)]
@@ -683,6 +687,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             wattson::app::mcp::run(args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => wattson::app::server::run(args),
+        Command::Action(args) => wattson::app::action::run(args),
         Command::Skills { action } => match action {
             SkillsAction::List { format, skills } => {
                 let set = load_skills(&skills)?;

@@ -4,5 +4,8 @@
 //! `webhook` checks and reads GitHub webhook deliveries (the GitHub App's
 //! way in).
 
+pub mod action;
+pub mod github;
 pub mod mcp;
+pub mod server;
 pub mod webhook;

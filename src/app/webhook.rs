@@ -56,24 +56,38 @@ pub enum Incoming {
     /// Commits pushed to a branch; `to_default` when it is the default branch.
     Push {
         repo: String,
+        installation: Option<u64>,
         branch: String,
         to_default: bool,
+        /// The branch's tip before the push (zeros for a new branch).
+        before: String,
         after: String,
-        /// Paths added or modified by the pushed commits.
+        /// Paths added or modified by the pushed commits, as the payload
+        /// lists them (GitHub lists at most 20 commits).
         changed: Vec<String>,
     },
     PullRequestClosed {
         repo: String,
+        installation: Option<u64>,
         number: u64,
         merged: bool,
         head_ref: String,
     },
-    /// A comment on an issue or pull request (`on_pull_request` tells which).
+    /// A new comment on an issue or pull request (`on_pull_request` tells
+    /// which; `review` when it is on a line of the diff).
     Comment {
         repo: String,
+        installation: Option<u64>,
         number: u64,
         on_pull_request: bool,
+        review: bool,
+        comment_id: u64,
         author: String,
+        /// `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`…
+        association: String,
+        /// Sent by a bot (GitHub's `sender.type` or the comment author's
+        /// type is `Bot`), wattson included.
+        from_bot: bool,
         body: String,
     },
     Installation {
@@ -121,6 +135,10 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
         }
         cur.as_u64().ok_or_else(|| missing(field))
     };
+    let installation = v
+        .get("installation")
+        .and_then(|i| i.get("id"))
+        .and_then(Value::as_u64);
     Ok(match (event, action.as_deref()) {
         ("ping", _) => Incoming::Ping,
         ("push", _) => {
@@ -161,14 +179,17 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
             }
             Incoming::Push {
                 repo: text(&v, &["repository", "full_name"], "repository.full_name")?,
+                installation,
                 to_default: branch == default,
                 branch,
+                before: text(&v, &["before"], "before")?,
                 after: text(&v, &["after"], "after")?,
                 changed,
             }
         }
         ("pull_request", Some("closed")) => Incoming::PullRequestClosed {
             repo: text(&v, &["repository", "full_name"], "repository.full_name")?,
+            installation,
             number: number(&v, &["pull_request", "number"], "pull_request.number")?,
             merged: v
                 .get("pull_request")
@@ -182,6 +203,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
             )?,
         },
         ("issue_comment", Some("created")) | ("pull_request_review_comment", Some("created")) => {
+            let comment_id = number(&v, &["comment", "id"], "comment.id")?;
             let (number, on_pr) = if event == "issue_comment" {
                 (
                     number(&v, &["issue", "number"], "issue.number")?,
@@ -193,11 +215,34 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
                     true,
                 )
             };
+            let is_bot = |path: [&str; 2]| {
+                v.get(path[0])
+                    .and_then(|x| x.get(path[1]))
+                    .and_then(Value::as_str)
+                    == Some("Bot")
+            };
+            let author = text(&v, &["comment", "user", "login"], "comment.user.login")?;
             Incoming::Comment {
                 repo: text(&v, &["repository", "full_name"], "repository.full_name")?,
+                installation,
                 number,
                 on_pull_request: on_pr,
-                author: text(&v, &["comment", "user", "login"], "comment.user.login")?,
+                review: event == "pull_request_review_comment",
+                comment_id,
+                from_bot: is_bot(["sender", "type"])
+                    || v.get("comment")
+                        .and_then(|c| c.get("user"))
+                        .and_then(|u| u.get("type"))
+                        .and_then(Value::as_str)
+                        == Some("Bot")
+                    || author.ends_with("[bot]"),
+                author,
+                association: v
+                    .get("comment")
+                    .and_then(|c| c.get("author_association"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("NONE")
+                    .to_string(),
                 body: v
                     .get("comment")
                     .and_then(|c| c.get("body"))
