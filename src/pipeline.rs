@@ -140,59 +140,42 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
     if ignored > 0 {
         say(format!("{ignored} finding(s) left alone by [ignore] in the configuration"));
     }
+    // Declined and inapplicable candidates do not use up the budget of
+    // measured ones: rewriting is cheap, measuring is not.
     let max = opts.config.propose.max_proposals;
-    let not_measured = groups.len().saturating_sub(max);
-    groups.truncate(max);
+    let mut not_measured = 0;
+    let mut measured = 0;
 
     let forge_repo = root.clone();
     let mut candidates = Vec::new();
-    for (n, key) in groups.into_iter().enumerate() {
+    for key in groups {
         let (file, lang, skill_id) = &key;
         let repo_path = sub.join(file).to_string_lossy().replace('\\', "/");
-        say(format!("candidate {}: {skill_id} in {repo_path}", n + 1));
-        let skill = opts
-            .skills
-            .get(skill_id)
-            .context("a finding's skill is loaded")?;
-        let original = std::fs::read_to_string(scan_root.join(file))
-            .with_context(|| format!("reading {repo_path}"))?;
-        let fixed = opts.skills.only(skill_id)?.fix_source(*lang, &original);
-        let patch = similar::TextDiff::from_lines(&original, &fixed.text)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{repo_path}"), &format!("b/{repo_path}"))
-            .to_string();
-        let proposal = Proposal {
-            skill: skill_id.clone(),
-            title: skill.spec.title.clone(),
-            why: skill.spec.why.trim().to_string(),
-            path: repo_path.clone(),
-            sites: fixed
-                .applied
-                .iter()
-                .map(|f| Site {
-                    path: repo_path.clone(),
-                    line: f.start_line,
-                    function: f.function.clone(),
-                    message: f.message.clone(),
-                })
-                .collect(),
-            heat: heats.get(&key).cloned(),
-            fingerprint: Proposal::fingerprint_of(skill_id, &repo_path, &patch),
-            patch,
-            evidence: None,
-            sections: Vec::new(),
-        };
-        if fixed.text == original {
-            candidates.push(Candidate {
-                proposal,
-                outcome: Outcome::Rejected {
-                    rung: Rung::Rewrite,
-                    reason: format!("the rewrite did not apply: {}", fixed.notes.join("; ")),
-                },
-            });
-            continue;
+        if measured < max {
+            say(format!("candidate {}: {skill_id} in {repo_path}", measured + 1));
         }
+        let rewrite = rewrite_at(
+            &repo,
+            base_commit,
+            &repo_path,
+            *lang,
+            skill_id,
+            opts.skills,
+            heats.get(&key).cloned(),
+        )?;
+        let (proposal, commit) = match rewrite {
+            Rewrite::Applied { proposal, commit } => (proposal, commit),
+            Rewrite::DidNotApply { proposal, notes } => {
+                candidates.push(Candidate {
+                    proposal,
+                    outcome: Outcome::Rejected {
+                        rung: Rung::Rewrite,
+                        reason: format!("the rewrite did not apply: {}", notes.join("; ")),
+                    },
+                });
+                continue;
+            }
+        };
         if let Some(reason) = forge.declined(&proposal)? {
             candidates.push(Candidate {
                 proposal,
@@ -203,7 +186,11 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
             });
             continue;
         }
-        let commit = commit_change(&repo, base_commit, &repo_path, &fixed.text, &proposal)?;
+        if measured == max {
+            not_measured += 1;
+            continue;
+        }
+        measured += 1;
         let evidence = session.measure(&commit.to_string())?;
         candidates.push(judge_and_publish(proposal, evidence, commit, forge));
     }
@@ -216,9 +203,78 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
     })
 }
 
+/// One skill's rewrite of one file as committed in `base`.
+pub enum Rewrite {
+    /// The proposal and its commit on top of `base` (referenced by nothing
+    /// yet: the forge names it if the change survives).
+    Applied { proposal: Proposal, commit: Oid },
+    /// The skill changed nothing; `notes` say why.
+    DidNotApply { proposal: Proposal, notes: Vec<String> },
+}
+
+/// Rewrite `repo_path` of commit `base` with one skill. The first rung of the
+/// ladder, shared by `propose` and by reviewers' `rebase`.
+pub fn rewrite_at(
+    repo: &Repository,
+    base: Oid,
+    repo_path: &str,
+    lang: Lang,
+    skill_id: &str,
+    skills: &SkillSet,
+    heat: Option<crate::profile::index::Heat>,
+) -> Result<Rewrite> {
+    let skill = skills
+        .get(skill_id)
+        .with_context(|| format!("there is no skill `{skill_id}`"))?;
+    let tree = repo.find_commit(base)?.tree()?;
+    let blob = tree
+        .get_path(Path::new(repo_path))
+        .with_context(|| format!("{repo_path} is not in commit {base}"))?
+        .to_object(repo)?
+        .peel_to_blob()?;
+    let original = std::str::from_utf8(blob.content())
+        .with_context(|| format!("{repo_path} is not UTF-8"))?
+        .to_string();
+    let fixed = skills.only(skill_id)?.fix_source(lang, &original);
+    let patch = similar::TextDiff::from_lines(&original, &fixed.text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{repo_path}"), &format!("b/{repo_path}"))
+        .to_string();
+    let proposal = Proposal {
+        skill: skill_id.to_string(),
+        title: skill.spec.title.clone(),
+        why: skill.spec.why.trim().to_string(),
+        path: repo_path.to_string(),
+        sites: fixed
+            .applied
+            .iter()
+            .map(|f| Site {
+                path: repo_path.to_string(),
+                line: f.start_line,
+                function: f.function.clone(),
+                message: f.message.clone(),
+            })
+            .collect(),
+        heat,
+        fingerprint: Proposal::fingerprint_of(skill_id, repo_path, &patch),
+        patch,
+        evidence: None,
+        sections: Vec::new(),
+    };
+    if fixed.text == original {
+        return Ok(Rewrite::DidNotApply {
+            proposal,
+            notes: fixed.notes,
+        });
+    }
+    let commit = commit_change(repo, base, repo_path, &fixed.text, &proposal)?;
+    Ok(Rewrite::Applied { proposal, commit })
+}
+
 /// A commit on top of `base` that changes one file, referenced by nothing
 /// yet (the forge names it if the change survives).
-fn commit_change(
+pub fn commit_change(
     repo: &Repository,
     base: Oid,
     path: &str,
@@ -228,10 +284,23 @@ fn commit_change(
     let base_commit = repo.find_commit(base)?;
     let mut index = git2::Index::new()?;
     index.read_tree(&base_commit.tree()?)?;
+    // Same path and mode when the file exists; a new plain file otherwise.
     let mut entry = index
         .get_path(Path::new(path), 0)
-        .with_context(|| format!("{path} is not in the base commit"))?;
-    // Same path and mode; new content.
+        .unwrap_or_else(|| git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            file_size: 0,
+            id: Oid::ZERO_SHA1,
+            flags: path.len().min(0xfff) as u16,
+            flags_extended: 0,
+            path: path.as_bytes().to_vec(),
+        });
     entry.id = repo.blob(text.as_bytes())?;
     entry.file_size = text.len() as u32;
     index.add(&entry)?;

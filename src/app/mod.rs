@@ -6,6 +6,8 @@
 
 pub mod action;
 pub mod github;
+pub mod jobs;
+pub mod review;
 pub mod mcp;
 pub mod server;
 pub mod webhook;

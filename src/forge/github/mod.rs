@@ -29,6 +29,10 @@ use crate::config::GitHubConfig;
 use crate::proposal::{Proposal, FINGERPRINT_MARKER};
 use api::Api;
 
+/// The `skill` of a proposal that changes `.wattson.toml` on a reviewer's
+/// request (`@wattson ignore …`).
+pub const CONFIG_SKILL: &str = "config";
+
 /// What wattson needs to know about the repository, read once.
 #[derive(Clone, Debug)]
 pub struct RepoInfo {
@@ -181,7 +185,9 @@ impl GitHubForge {
             bail!("{reason}");
         }
         let open = prior.into_iter().find(is_open);
-        if open.is_none() {
+        // A configuration change a reviewer asked for is not a proposal
+        // competing for attention: the cap does not hold it back.
+        if open.is_none() && proposal.skill != CONFIG_SKILL {
             let cap = self.config.max_open_pull_requests;
             let count = self.open_wattson_pulls().await?.len();
             if count >= cap {

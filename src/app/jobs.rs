@@ -1,0 +1,314 @@
+//! What the App does with each delivery: the jobs behind the webhook queue.
+//!
+//! Every job is idempotent, because a delivery can run twice (GitHub
+//! redelivers; a job cut off by shutdown runs again): publishing looks the
+//! pull request up by fingerprint first, and replies to reviewers carry a
+//! marker naming the comment they answer.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+
+use anyhow::{Context, Result};
+use git2::Repository;
+use serde_json::Value;
+
+use super::github::Connector;
+use super::webhook::{self, Incoming};
+use crate::config::Config;
+use crate::forge::github::api::Api;
+use crate::forge::github::{git, GitHubForge};
+use crate::lang::Lang;
+use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
+use crate::skills::SkillSet;
+
+/// The event name of a feed posted to `/feed`.
+pub const FEED_EVENT: &str = "wattson_feed";
+
+/// One delivery, as received.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub id: String,
+    pub event: String,
+    pub body: Vec<u8>,
+    /// Its place in arrival order (set by the spool).
+    pub seq: u64,
+}
+
+pub struct Worker {
+    pub(super) connector: Connector,
+    pub(super) skills: SkillSet,
+    checkouts: PathBuf,
+    pub(super) runtime: tokio::runtime::Handle,
+    /// Repositories with an installation, as far as this process has seen.
+    watched: Mutex<BTreeSet<String>>,
+    /// Repositories whose working copy a job is using: one job at a time.
+    busy: Arc<(Mutex<HashSet<String>>, Condvar)>,
+}
+
+impl Worker {
+    pub fn new(connector: Connector, state_dir: &Path, runtime: tokio::runtime::Handle) -> Result<Worker> {
+        Ok(Worker {
+            connector,
+            skills: SkillSet::builtin().context("loading the built-in skills")?,
+            checkouts: state_dir.join("repos"),
+            runtime,
+            watched: Mutex::new(BTreeSet::new()),
+            busy: Arc::default(),
+        })
+    }
+
+    /// Run one delivery's job; the summary is logged.
+    pub fn handle(&self, delivery: &Delivery) -> Result<String> {
+        if delivery.event == FEED_EVENT {
+            return self.on_feed(&delivery.body);
+        }
+        let incoming = webhook::parse(&delivery.event, &delivery.body)
+            .with_context(|| format!("reading the {} delivery", delivery.event))?;
+        match incoming {
+            Incoming::Ping => Ok("pong".into()),
+            Incoming::Push { to_default: false, branch, .. } => {
+                Ok(format!("push to `{branch}`, not the default branch: nothing to do"))
+            }
+            Incoming::Push {
+                repo,
+                installation,
+                before,
+                after,
+                changed,
+                ..
+            } => self.on_push(&repo, installation, &before, &after, &changed),
+            Incoming::PullRequestClosed {
+                repo,
+                number,
+                merged,
+                head_ref,
+                ..
+            } => Ok(if !head_ref.starts_with("wattson/") {
+                format!("{repo}#{number} closed: not wattson's")
+            } else if merged {
+                format!("{repo}#{number} merged")
+            } else {
+                // GitHub keeps the record: the closed pull request is what
+                // stops the fingerprint from being proposed again.
+                format!("{repo}#{number} closed without merging: its change is declined for good")
+            }),
+            Incoming::Comment { .. } => super::review::on_comment(self, &incoming),
+            Incoming::Installation { action, repos } => Ok(self.on_installation(&action, &repos)),
+            Incoming::Ignored { event, action } => Ok(format!(
+                "{event}{} is not something wattson acts on",
+                action.map(|a| format!(" ({a})")).unwrap_or_default()
+            )),
+        }
+    }
+
+    pub(super) fn api(&self, repo: &str, installation: Option<u64>) -> Result<Arc<Api>> {
+        let defaults = Config::defaults();
+        self.runtime
+            .block_on(self.connector.api(repo, installation, &defaults.github))
+    }
+
+    /// The repository's working copy at `rev` (default: the default
+    /// branch's tip), held by this job until the checkout is dropped.
+    pub(super) fn checkout(&self, api: &Arc<Api>, rev: Option<&str>) -> Result<Checkout> {
+        let repo = api.full_name();
+        let lease = Lease::take(&self.busy, &repo);
+        let dir = self.checkouts.join(&repo);
+        let info_forge = GitHubForge::new(
+            api.clone(),
+            &dir,
+            &Config::defaults().github,
+            self.runtime.clone(),
+        );
+        let info = self.runtime.block_on(info_forge.info())?;
+        let token = self.runtime.block_on(api.git_token())?;
+        let git_repo = git::checkout(
+            &git::Remote {
+                url: &info.clone_url,
+                token: &token,
+            },
+            &dir,
+            rev.unwrap_or(&info.default_branch),
+        )?;
+        let config = Config::discover(&dir)?;
+        Ok(Checkout {
+            dir,
+            repo: git_repo,
+            config,
+            default_branch: info.default_branch,
+            _lease: lease,
+        })
+    }
+
+    pub(super) fn forge(&self, api: &Arc<Api>, checkout: &Checkout) -> GitHubForge {
+        GitHubForge::new(api.clone(), &checkout.dir, &checkout.config.github, self.runtime.clone())
+    }
+
+    fn on_push(
+        &self,
+        repo: &str,
+        installation: Option<u64>,
+        before: &str,
+        after: &str,
+        listed: &[String],
+    ) -> Result<String> {
+        let api = self.api(repo, installation)?;
+        let co = self.checkout(&api, Some(after))?;
+        let changed: Vec<String> = changed_paths(&co.repo, before, after, listed)
+            .into_iter()
+            .filter(|p| Lang::from_path(Path::new(p)).is_some())
+            .collect();
+        if changed.is_empty() {
+            return Ok(format!("push to {repo}: no C++ or Rust file changed"));
+        }
+        let profile = co
+            .config
+            .hotness
+            .profile
+            .as_ref()
+            .map(|p| co.dir.join(p))
+            .filter(|p| p.is_file());
+        let forge = self.forge(&api, &co);
+        let opts = ProposeOptions {
+            skills: &self.skills,
+            config: &co.config,
+            profile,
+            profile_format: None,
+            min_percent: None,
+            scan: Default::default(),
+            progress: false,
+            only: Some(changed.clone()),
+        };
+        let report = pipeline::propose(&co.dir, &opts, &forge)?;
+        Ok(format!(
+            "push to {repo} ({} changed source file(s)): {}",
+            changed.len(),
+            summarize(&report)
+        ))
+    }
+
+    /// Defense on a posted feed: find the regressions and propose reverts.
+    fn on_feed(&self, body: &[u8]) -> Result<String> {
+        let v: Value = serde_json::from_slice(body).context("reading a spooled feed")?;
+        let repo = v["repository"]["full_name"]
+            .as_str()
+            .context("the feed names no repository")?;
+        let installation = v["installation"]["id"].as_u64();
+        let format = match v["format"].as_str() {
+            Some(f) => Some(
+                <crate::regress::feed::FeedFormat as clap::ValueEnum>::from_str(f, true)
+                    .map_err(|e| anyhow::anyhow!("feed format `{f}`: {e}"))?,
+            ),
+            None => None,
+        };
+        let api = self.api(repo, installation)?;
+        let co = self.checkout(&api, None)?;
+        let feed = tempfile::NamedTempFile::new()?;
+        std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
+        let forge = self.forge(&api, &co);
+        let report = pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge, false)?;
+        Ok(format!("feed for {repo}: {}", summarize(&report)))
+    }
+
+    fn on_installation(&self, action: &str, repos: &[String]) -> String {
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        match action {
+            "created" | "added" | "unsuspend" | "new_permissions_accepted" => {
+                watched.extend(repos.iter().cloned());
+                format!("watching {}", repos.join(", "))
+            }
+            "deleted" | "removed" | "suspend" => {
+                for r in repos {
+                    watched.remove(r);
+                    // Stop watching: drop the working copy.
+                    let _ = std::fs::remove_dir_all(self.checkouts.join(r));
+                }
+                format!("stopped watching {}", repos.join(", "))
+            }
+            other => format!("installation {other}: nothing to do"),
+        }
+    }
+}
+
+/// A working copy held for one job.
+pub struct Checkout {
+    pub dir: PathBuf,
+    pub repo: Repository,
+    pub config: Config,
+    pub default_branch: String,
+    _lease: Lease,
+}
+
+/// A repository marked busy until dropped.
+struct Lease {
+    busy: Arc<(Mutex<HashSet<String>>, Condvar)>,
+    repo: String,
+}
+
+impl Lease {
+    fn take(busy: &Arc<(Mutex<HashSet<String>>, Condvar)>, repo: &str) -> Lease {
+        let (set, freed) = &**busy;
+        let mut set = set.lock().unwrap_or_else(|p| p.into_inner());
+        while set.contains(repo) {
+            set = freed.wait(set).unwrap_or_else(|p| p.into_inner());
+        }
+        set.insert(repo.to_string());
+        Lease {
+            busy: busy.clone(),
+            repo: repo.to_string(),
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let (set, freed) = &*self.busy;
+        set.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.repo);
+        freed.notify_all();
+    }
+}
+
+/// Paths added or modified between `before` and `after` (a push), from git
+/// when both commits are known, else as the payload lists them.
+fn changed_paths(repo: &Repository, before: &str, after: &str, listed: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = listed.to_vec();
+    let diffed = (|| -> Result<Vec<String>> {
+        let a = repo.find_commit(git2::Oid::from_str(before)?)?.tree()?;
+        let b = repo.find_commit(git2::Oid::from_str(after)?)?.tree()?;
+        let diff = repo.diff_tree_to_tree(Some(&a), Some(&b), None)?;
+        Ok(diff
+            .deltas()
+            .filter(|d| d.status() != git2::Delta::Deleted)
+            .filter_map(|d| d.new_file().path().map(|p| p.to_string_lossy().replace('\\', "/")))
+            .collect())
+    })();
+    if let Ok(paths) = diffed {
+        for p in paths {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `2 proposed (url, url), 1 rejected`.
+fn summarize(report: &ProposeReport) -> String {
+    let mut proposed = Vec::new();
+    let mut rejected = Vec::new();
+    for c in &report.candidates {
+        match &c.outcome {
+            Outcome::Proposed(p) => proposed.push(p.location.clone()),
+            Outcome::Rejected { reason, .. } => {
+                rejected.push(format!("{} in {}: {reason}", c.proposal.skill, c.proposal.path))
+            }
+        }
+    }
+    format!(
+        "{} proposed ({}), {} rejected ({})",
+        proposed.len(),
+        proposed.join(", "),
+        rejected.len(),
+        rejected.join("; ")
+    )
+}
