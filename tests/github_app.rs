@@ -1,0 +1,368 @@
+//! The GitHub App end to end: `wattson serve` as its own process, a fake
+//! GitHub (REST and git smart HTTP on loopback, `tests/common/github.rs`)
+//! with a real bare repository, and GitHub's own webhook payloads signed with
+//! a test secret.
+//!
+//! A signed push opens a pull request carrying measured evidence; the same
+//! delivery twice is one job; a forged one is refused and does nothing; a
+//! reviewer's `@wattson reject` closes the pull request, and the next push
+//! does not propose the change again.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::github::FakeGitHub;
+use git2::Repository;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+const SECRET: &str = "it's a secret to everybody";
+const REPO: &str = "octo/counter";
+const INSTALLATION: u64 = 42;
+const APP_ID: u64 = 7;
+
+const MAIN_CPP: &str = r#"#include <iostream>
+#include <string>
+#include <vector>
+
+static int count_commas(const std::vector<std::string>& lines) {
+    int n = 0;
+    for (const std::string& l : lines) {
+        if (l.find(",") != std::string::npos) {
+            n++;
+        }
+    }
+    return n;
+}
+
+int main() {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 20000; i++) {
+        lines.push_back(std::to_string(i) + (i % 2 ? ",x" : ";x"));
+    }
+    std::cout << count_commas(lines) << "\n";
+    return 0;
+}
+"#;
+
+const CONFIG: &str = r#"[evidence]
+build = "g++ -O2 -o prog main.cpp"
+test = "./prog | grep -qx 10000"
+bench = { prog = "./prog" }
+bench_format = "callgrind"
+runs = 2
+warmup = 0
+
+[evidence.thresholds]
+min_change_percent = 0.1
+"#;
+
+fn sign(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// One HTTP/1.1 request on a fresh connection: (status, body).
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn fixture(path: &str) -> Value {
+    let p = common::repo_root().join("tests/fixtures/github-webhooks").join(path);
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+/// `wattson serve` as a child process; its stderr is kept for assertions.
+struct Server {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<String>>,
+    _state: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(api: &str, key: &Path) -> Server {
+        let state = tempfile::tempdir().unwrap();
+        let mut child = common::wattson()
+            .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url", api])
+            .args(["--app-id", &APP_ID.to_string()])
+            .arg("--private-key")
+            .arg(key)
+            .arg("--state-dir")
+            .arg(state.path())
+            .env("WATTSON_WEBHOOK_SECRET", SECRET)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("wattson serve did not start: {}", log.lock().unwrap()));
+        Server {
+            child,
+            addr,
+            log,
+            _state: state,
+        }
+    }
+
+    fn deliver(&self, event: &str, id: &str, body: &Value) -> (u16, String) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.deliver_signed(event, id, &bytes, &sign(&bytes))
+    }
+
+    fn deliver_signed(&self, event: &str, id: &str, body: &[u8], signature: &str) -> (u16, String) {
+        http(
+            &self.addr,
+            "POST",
+            "/webhook",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-GitHub-Event", event),
+                ("X-GitHub-Delivery", id),
+                ("X-Hub-Signature-256", signature),
+            ],
+            body,
+        )
+    }
+
+    fn health(&self) -> Value {
+        let (status, body) = http(&self.addr, "GET", "/healthz", &[], b"");
+        assert_eq!(status, 200);
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Wait until `completed + failed` reaches `n` jobs.
+    fn wait_jobs(&self, n: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let h = self.health();
+            let done = h["completed"].as_u64().unwrap() + h["failed"].as_u64().unwrap();
+            if done >= n {
+                return h;
+            }
+            assert!(Instant::now() < deadline, "jobs did not finish: {h}\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct World {
+    fake: FakeGitHub,
+    _root: tempfile::TempDir,
+    work: PathBuf,
+    work_repo: Repository,
+    key: PathBuf,
+}
+
+/// A developer's clone, the bare repository GitHub serves, and the fake.
+fn world() -> World {
+    let root = tempfile::tempdir().unwrap();
+    let bare = root.path().join("counter.git");
+    Repository::init_bare(&bare).unwrap();
+    let fake = FakeGitHub::start();
+    fake.add_repo(REPO, &bare, "main");
+    let fixtures = common::repo_root().join("tests/fixtures/github-app");
+    let public = std::fs::read_to_string(fixtures.join("test-app-key.pub.pem")).unwrap();
+    fake.add_installation(INSTALLATION, APP_ID, &public);
+
+    let work = root.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let work_repo = Repository::init(&work).unwrap();
+    work_repo.set_head("refs/heads/main").unwrap();
+    std::fs::write(work.join("main.cpp"), MAIN_CPP).unwrap();
+    std::fs::write(work.join(".wattson.toml"), CONFIG).unwrap();
+    std::fs::write(work.join(".gitignore"), "prog\n").unwrap();
+    common::commit_all(&work_repo, "count commas");
+    World {
+        fake,
+        _root: root,
+        work,
+        work_repo,
+        key: fixtures.join("test-app-key.pem"),
+    }
+}
+
+impl World {
+    /// Push the developer's main to the bare repository directly (as if over
+    /// the network), returning (before, after).
+    fn push_main(&self, before: Option<&str>) -> (String, String) {
+        let bare = self._root.path().join("counter.git");
+        let after = self.work_repo.head().unwrap().target().unwrap();
+        let mut remote = self.work_repo.remote_anonymous(bare.to_str().unwrap()).unwrap();
+        remote.push(&["+refs/heads/main:refs/heads/main"], None).unwrap();
+        (
+            before.unwrap_or("0000000000000000000000000000000000000000").to_string(),
+            after.to_string(),
+        )
+    }
+
+    fn commit(&self, file: &str, text: &str, message: &str) {
+        std::fs::write(self.work.join(file), text).unwrap();
+        common::commit_all(&self.work_repo, message);
+    }
+}
+
+/// GitHub's own push payload, pointed at this repository's push.
+fn push_payload(before: &str, after: &str, changed: &[&str]) -> Value {
+    let mut p = fixture("push/with-installation.payload.json");
+    p["ref"] = json!("refs/heads/main");
+    p["before"] = json!(before);
+    p["after"] = json!(after);
+    p["repository"]["full_name"] = json!(REPO);
+    p["repository"]["name"] = json!("counter");
+    p["repository"]["default_branch"] = json!("main");
+    p["installation"]["id"] = json!(INSTALLATION);
+    p["commits"] = json!([{ "id": after, "added": [], "removed": [], "modified": changed }]);
+    p
+}
+
+/// GitHub's own issue_comment payload, as a comment on pull request `number`.
+fn comment_payload(number: u64, comment: &Value, author_type: &str) -> Value {
+    let mut p = fixture("issue_comment/created.with-installation.payload.json");
+    p["issue"]["number"] = json!(number);
+    p["issue"]["pull_request"] = json!({ "url": format!("https://api.github.com/repos/{REPO}/pulls/{number}") });
+    p["comment"] = comment.clone();
+    p["sender"]["login"] = comment["user"]["login"].clone();
+    p["sender"]["type"] = json!(author_type);
+    p["repository"]["full_name"] = json!(REPO);
+    p["installation"]["id"] = json!(INSTALLATION);
+    p
+}
+
+#[test]
+fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
+    let w = world();
+    let server = Server::start(&w.fake.url, &w.key);
+    let (_, first) = w.push_main(None);
+
+    // Forged: refused, nothing queued.
+    let body = serde_json::to_vec(&push_payload("0".repeat(40).as_str(), &first, &["main.cpp"])).unwrap();
+    let (status, _) = server.deliver_signed("push", "forged-1", &body, &sign(b"something else"));
+    assert_eq!(status, 401);
+    let (status, _) = server.deliver_signed("push", "forged-2", &body, "");
+    assert_eq!(status, 401);
+    let h = server.health();
+    assert_eq!((h["refused"].as_u64(), h["queued"].as_u64(), h["running"].as_u64()), (Some(2), Some(0), Some(0)));
+
+    // Signed: accepted fast; the same delivery again is one job.
+    let payload = push_payload(&"0".repeat(40), &first, &["main.cpp"]);
+    let (status, answer) = server.deliver("push", "delivery-1", &payload);
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = server.deliver("push", "delivery-1", &payload);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("duplicate"), "{answer}");
+    let h = server.wait_jobs(1);
+    assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
+    assert_eq!(h["duplicates"], 1);
+    assert_eq!(server.log().matches("delivery=delivery-1").count(), 1, "{}", server.log());
+
+    let pulls = w.fake.pulls(REPO);
+    assert!(!pulls.is_empty(), "no pull request opened:\n{}", server.log());
+    let find_single_char = pulls
+        .iter()
+        .find(|p| p["head"]["ref"].as_str().unwrap().starts_with("wattson/cpp-find-single-char/"))
+        .unwrap_or_else(|| panic!("{pulls:#?}\n{}", server.log()));
+    let body = find_single_char["body"].as_str().unwrap();
+    assert!(body.contains("### Evidence"), "{body}");
+    assert!(body.contains("| callgrind") || body.contains("instructions"), "{body}");
+    assert!(body.contains("wattson:fingerprint="), "{body}");
+    assert!(body.contains("@wattson reject"), "the command list: {body}");
+    let labels: Vec<&str> = find_single_char["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"wattson") && labels.contains(&"performance") && labels.contains(&"cpp/find-single-char"), "{labels:?}");
+    assert_eq!(find_single_char["base"]["ref"], "main");
+    let number = find_single_char["number"].as_u64().unwrap();
+    let opened = pulls.len();
+
+    // Not a writer: not obeyed. A bot: not even answered.
+    let stranger = w.fake.add_comment(REPO, number, "passerby", "NONE", "User", "@wattson reject");
+    server.deliver("issue_comment", "delivery-2", &comment_payload(number, &stranger, "User"));
+    let bot = w.fake.add_comment(REPO, number, "other[bot]", "NONE", "Bot", "@wattson reject");
+    server.deliver("issue_comment", "delivery-3", &comment_payload(number, &bot, "Bot"));
+    server.wait_jobs(3);
+    let pr = &w.fake.pulls(REPO)[(number - 1) as usize];
+    assert_eq!(pr["state"], "open", "{}", server.log());
+
+    // The owner rejects: closed, answered, remembered.
+    let owner = w.fake.add_comment(REPO, number, "octocat", "OWNER", "User", "@wattson reject not on this path");
+    let (status, _) = server.deliver("issue_comment", "delivery-4", &comment_payload(number, &owner, "User"));
+    assert_eq!(status, 202);
+    server.wait_jobs(4);
+    let pr = w.fake.pulls(REPO).into_iter().find(|p| p["number"] == number).unwrap();
+    assert_eq!(pr["state"], "closed", "{}", server.log());
+    let replies: Vec<String> = w
+        .fake
+        .comments(REPO, number)
+        .iter()
+        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replies.len(), 2, "one for the stranger, one for the owner: {replies:#?}");
+    assert!(replies.iter().any(|r| r.contains("write access")), "{replies:#?}");
+    assert!(replies.iter().any(|r| r.contains("will not propose")), "{replies:#?}");
+    assert!(
+        w.fake.reactions().iter().any(|r| r["comment_id"] == owner["id"] && r["content"] == "+1"),
+        "{:#?}",
+        w.fake.reactions()
+    );
+
+    // The next push touching the same file does not propose it again.
+    w.commit("main.cpp", &MAIN_CPP.replace("int main() {", "// Counts.\nint main() {"), "a comment");
+    let (before, second) = w.push_main(Some(&first));
+    server.deliver("push", "delivery-5", &push_payload(&before, &second, &["main.cpp"]));
+    server.wait_jobs(5);
+    let pulls = w.fake.pulls(REPO);
+    assert_eq!(pulls.len(), opened, "no new pull request: {pulls:#?}\n{}", server.log());
+    assert!(server.log().contains("declined"), "{}", server.log());
+    let h = server.health();
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+}
