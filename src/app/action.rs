@@ -41,9 +41,10 @@ use crate::skills::SkillSet;
 pub const SUMMARY_FINDINGS: usize = 50;
 
 /// What the step does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
     /// Find the places where a skill applies; write SARIF and a summary.
+    #[default]
     Scan,
     /// Rewrite, verify, measure, and open a pull request for each change that is faster.
     Propose,
@@ -52,9 +53,10 @@ pub enum Mode {
 }
 
 /// When the step fails (exit status 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
     /// Never for what was found (errors still fail the step).
+    #[default]
     None,
     /// When there are findings (scan), candidate changes (propose) or regressions (defend).
     Findings,
@@ -63,24 +65,25 @@ pub enum FailOn {
 }
 
 /// The step's inputs. Each flag also reads the `INPUT_*` variable that
-/// `action.yml` sets from the input of the same name; an empty variable (an
-/// input left unset) counts as absent.
+/// `action.yml` sets from the input of the same name. An input left unset
+/// arrives as an empty variable, which counts as absent (clap's own parsers
+/// would refuse it), hence the value parsers below.
 #[derive(clap::Args)]
 pub struct ActionArgs {
     /// What to do.
-    #[arg(long, value_enum, env = "INPUT_MODE", default_value_t = Mode::Scan)]
+    #[arg(long, env = "INPUT_MODE", default_value = "scan", value_parser = OrDefault::<Mode>::new())]
     pub mode: Mode,
     /// The checkout to work on (a directory inside it limits the scan to it).
-    #[arg(long, value_name = "DIR", env = "INPUT_PATH", default_value = ".")]
+    #[arg(long, value_name = "DIR", env = "INPUT_PATH", default_value = ".", value_parser = path_parser())]
     pub path: PathBuf,
     /// A profile of the code (folded stacks, `perf script`, callgrind, pprof)
     /// to rank findings by (default: `hotness.profile` from `.wattson.toml`,
     /// relative to the repository's root).
-    #[arg(long, value_name = "FILE", env = "INPUT_PROFILE")]
+    #[arg(long, value_name = "FILE", env = "INPUT_PROFILE", value_parser = path_parser())]
     pub profile: Option<PathBuf>,
     /// The benchmark results to watch for regressions (needed by `defend`):
     /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV.
-    #[arg(long, value_name = "FILE", env = "INPUT_FEED")]
+    #[arg(long, value_name = "FILE", env = "INPUT_FEED", value_parser = path_parser())]
     pub feed: Option<PathBuf>,
     /// A GitHub token that may push branches and open pull requests (needed
     /// by `propose` and `defend`; default: the GITHUB_TOKEN variable).
@@ -92,15 +95,10 @@ pub struct ActionArgs {
     )]
     pub token: Option<String>,
     /// Where `scan` writes its SARIF.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "INPUT_SARIF",
-        default_value = "wattson.sarif"
-    )]
+    #[arg(long, value_name = "FILE", env = "INPUT_SARIF", default_value = "wattson.sarif", value_parser = path_parser())]
     pub sarif: PathBuf,
     /// When to fail the step.
-    #[arg(long, value_enum, env = "INPUT_FAIL_ON", default_value_t = FailOn::None)]
+    #[arg(long, env = "INPUT_FAIL_ON", default_value = "none", value_parser = OrDefault::<FailOn>::new())]
     pub fail_on: FailOn,
     /// The REST API root (GitHub Enterprise Server: `https://HOST/api/v3`).
     #[arg(long, value_name = "URL", env = "GITHUB_API_URL", default_value = GITHUB_API_URL)]
@@ -108,6 +106,57 @@ pub struct ActionArgs {
     /// The repository, as `owner/name` (default: from the event payload).
     #[arg(long, value_name = "OWNER/NAME", env = "GITHUB_REPOSITORY")]
     pub repository: Option<String>,
+}
+
+/// A path that may be empty (clap's `PathBuf` parser refuses empty values).
+fn path_parser() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
+/// One of an enum's values, or its default for an empty value.
+#[derive(Clone)]
+pub struct OrDefault<E>(std::marker::PhantomData<E>);
+
+impl<E> OrDefault<E> {
+    pub fn new() -> Self {
+        OrDefault(std::marker::PhantomData)
+    }
+}
+
+impl<E> Default for OrDefault<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> clap::builder::TypedValueParser for OrDefault<E>
+where
+    E: clap::ValueEnum + Default + Clone + Send + Sync + 'static,
+{
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<E, clap::Error> {
+        if value.is_empty() {
+            return Ok(E::default());
+        }
+        clap::builder::EnumValueParser::<E>::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(clap::ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 /// By hand, so that the token never reaches a log.
@@ -300,6 +349,15 @@ fn check(args: ActionArgs) -> Result<Inputs> {
              file (JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV)"
         );
     }
+    if let Some(feed) = inputs.feed.as_ref().filter(|_| inputs.mode == Mode::Defend) {
+        if !feed.is_file() {
+            bail!(
+                "feed {} does not exist: set the action's `feed` input to the benchmark results \
+                 file, produced by an earlier step or committed to the repository",
+                feed.display()
+            );
+        }
+    }
     if inputs.mode != Mode::Scan && inputs.token.is_none() {
         bail!(
             "{} needs a token: pass `token: ${{{{ secrets.GITHUB_TOKEN }}}}` to the action (or a token \
@@ -451,7 +509,7 @@ fn scan_step(inputs: &Inputs) -> Result<StepResult> {
                 n + 1,
                 code(&location),
                 code(&f.skill),
-                md(&f.message)
+                message_md(&f.message)
             );
         }
         if count > SUMMARY_FINDINGS {
@@ -560,13 +618,20 @@ fn github_step(inputs: &Inputs, repository: &str) -> Result<StepResult> {
                 progress: true,
                 only: None,
             };
-            let report = pipeline::propose(&inputs.path, &opts, &forge)?;
+            let report = pipeline::propose(&inputs.path, &opts, &forge)
+                .with_context(|| format!("proposing changes to {repository}"))?;
             let found = report.candidates.len() + report.not_measured;
             Ok(pipeline_result(&report, found, 0, "candidate change(s)"))
         }
         Mode::Defend => {
             let feed = inputs.feed.as_deref().context("a feed (checked before)")?;
-            let report = pipeline::propose_defense(&root, feed, None, &config, &forge, true)?;
+            let report = pipeline::propose_defense(&root, feed, None, &config, &forge, true)
+                .with_context(|| {
+                    format!(
+                        "defending {repository} against the regressions in {}",
+                        feed.display()
+                    )
+                })?;
             // One candidate per culprit, plus those beyond the proposal cap.
             let regressions = report.candidates.len() + report.not_measured;
             Ok(pipeline_result(
@@ -863,6 +928,28 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// A finding's message for a table cell: its `code` spans kept (skills
+/// write them), everything else escaped as by [`md`].
+pub fn message_md(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return md(s); // an unpaired backtick: no spans at all
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(&md(part));
+        } else {
+            // Inside a span nothing is markup or HTML, but `|` still ends a
+            // table cell and a line break still ends the row.
+            out.push('`');
+            out.push_str(&part.replace('|', "\\|").replace(['\n', '\r'], " "));
+            out.push('`');
+        }
+    }
+    out
+}
+
 /// `s` as inline code, or escaped text when it cannot be one.
 fn code(s: &str) -> String {
     if s.is_empty() || s.contains(['`', '\n', '\r', '|']) {
@@ -914,6 +1001,12 @@ mod tests {
     fn table_cells_cannot_break_the_table_or_inject_html() {
         assert_eq!(md("a|b\n<img>"), "a\\|b &lt;img&gt;");
         assert_eq!(code("x`y"), "x\\`y");
+        assert_eq!(
+            message_md("call `v.reserve(n > 0 ? n : 0);` <b>|</b>"),
+            "call `v.reserve(n > 0 ? n : 0);` &lt;b&gt;\\|&lt;/b&gt;"
+        );
+        assert_eq!(message_md("`a|b`"), "`a\\|b`");
+        assert_eq!(message_md("odd ` one"), "odd \\` one");
         assert_eq!(code("src/a.cpp:3"), "`src/a.cpp:3`");
         assert_eq!(
             link("https://github.com/o/r/pull/7"),
