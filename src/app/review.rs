@@ -141,8 +141,8 @@ impl Ctx<'_> {
     /// already (a redelivery).
     fn answer(&self, index: usize, reaction: &str, text: &str) -> Result<()> {
         let marker = format!("<!-- wattson:reply-to={}/{index} -->", self.comment_id);
+        self.react(reaction);
         self.block_on(async {
-            self.api.react(self.kind, self.comment_id, reaction).await?;
             let answered = self
                 .api
                 .comments(self.pr.number)
@@ -156,6 +156,14 @@ impl Ctx<'_> {
             }
             Ok(())
         })
+    }
+
+    /// Reactions are a courtesy: a server without them does not stop the
+    /// command or its reply.
+    fn react(&self, reaction: &str) {
+        if let Err(e) = self.block_on(self.api.react(self.kind, self.comment_id, reaction)) {
+            tracing::warn!("reacting to comment {}: {e:#}", self.comment_id);
+        }
     }
 
     fn marker(&self) -> Result<Marker> {
@@ -231,7 +239,7 @@ impl Ctx<'_> {
 
     /// The pull request's head commit and its parent, in a checkout.
     fn head_checkout(&self) -> Result<(Checkout, Oid, Oid)> {
-        self.block_on(self.api.react(self.kind, self.comment_id, "eyes"))?;
+        self.react("eyes");
         let co = self.worker.checkout(&self.api, Some(&self.pr.head.sha))?;
         let head = Oid::from_str(&self.pr.head.sha)?;
         let parent = co.repo.find_commit(head)?.parent_id(0)?;
@@ -260,7 +268,7 @@ impl Ctx<'_> {
                 format!("`rebase` redoes a rewrite; this pull request is a `{}`. Close it and wattson proposes it afresh when it applies.", m.skill),
             ));
         }
-        self.block_on(self.api.react(self.kind, self.comment_id, "eyes"))?;
+        self.react("eyes");
         let co = self.worker.checkout(&self.api, None)?;
         let base = co.repo.head()?.peel_to_commit()?.id();
         let lang = Lang::from_path(Path::new(&m.path)).with_context(|| format!("`{}` is not C++ or Rust", m.path))?;
