@@ -29,7 +29,10 @@ fn sign(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET).expect("any key length");
     mac.update(body);
     let bytes = mac.finalize().into_bytes();
-    format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 fn post(addr: &str, event: &str, id: &str, body: &[u8]) -> std::io::Result<u16> {
@@ -46,15 +49,25 @@ fn post(addr: &str, event: &str, id: &str, body: &[u8]) -> std::io::Result<u16> 
     let mut out = Vec::new();
     s.read_to_end(&mut out)?;
     let text = String::from_utf8_lossy(&out);
-    Ok(text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
+    Ok(text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
 }
 
 fn get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("server up");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("write");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -76,8 +89,10 @@ fn main() {
     let senders = 8;
 
     let root = env!("CARGO_MANIFEST_DIR");
-    let ping = std::fs::read(format!("{root}/tests/fixtures/github-webhooks/ping/payload.json"))
-        .expect("ping fixture");
+    let ping = std::fs::read(format!(
+        "{root}/tests/fixtures/github-webhooks/ping/payload.json"
+    ))
+    .expect("ping fixture");
     let repos = std::fs::read(format!(
         "{root}/tests/fixtures/github-webhooks/installation_repositories/added.payload.json"
     ))
@@ -88,7 +103,10 @@ fn main() {
         .args(["--github-api-url", "http://127.0.0.1:9"])
         .arg("--state-dir")
         .arg(state.path())
-        .env("WATTSON_WEBHOOK_SECRET", String::from_utf8_lossy(SECRET).as_ref())
+        .env(
+            "WATTSON_WEBHOOK_SECRET",
+            String::from_utf8_lossy(SECRET).as_ref(),
+        )
         .stderr(Stdio::piped())
         .spawn()
         .expect("wattson serve starts");
@@ -101,10 +119,14 @@ fn main() {
             if let Some(addr) = line.split("listening on http://").nth(1) {
                 let _ = tx.send(addr.trim().to_string());
             }
-            sink.lock().unwrap_or_else(|p| p.into_inner()).push_str(&(line + "\n"));
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_str(&(line + "\n"));
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the server prints its address");
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server prints its address");
 
     // A steady schedule: delivery i leaves at start + i/rate.
     let start = Instant::now() + Duration::from_millis(200);
@@ -112,19 +134,27 @@ fn main() {
     let results = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let mut threads = Vec::new();
     for t in 0..senders {
-        let (addr, ping, repos, results) = (addr.clone(), ping.clone(), repos.clone(), results.clone());
+        let (addr, ping, repos, results) =
+            (addr.clone(), ping.clone(), repos.clone(), results.clone());
         threads.push(std::thread::spawn(move || {
             for i in (t..count).step_by(senders) {
                 let due = start + interval * i as u32;
                 if let Some(wait) = due.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
-                let (event, body) = if i % 2 == 0 { ("ping", &ping) } else { ("installation_repositories", &repos) };
+                let (event, body) = if i % 2 == 0 {
+                    ("ping", &ping)
+                } else {
+                    ("installation_repositories", &repos)
+                };
                 let id = format!("bench-{i:05}");
                 let sent = Instant::now();
                 let status = post(&addr, event, &id, body).unwrap_or(0);
                 let ms = sent.elapsed().as_secs_f64() * 1000.0;
-                results.lock().unwrap_or_else(|p| p.into_inner()).push((id, status, ms));
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((id, status, ms));
             }
         }));
     }
@@ -137,7 +167,8 @@ fn main() {
     // Let the queue drain, then check nothing was lost or run twice.
     let deadline = Instant::now() + Duration::from_secs(30);
     let health = loop {
-        let h: serde_json::Value = serde_json::from_str(&get(&addr, "/healthz")).unwrap_or_default();
+        let h: serde_json::Value =
+            serde_json::from_str(&get(&addr, "/healthz")).unwrap_or_default();
         let done = h["completed"].as_u64().unwrap_or(0) + h["failed"].as_u64().unwrap_or(0);
         if done >= count as u64 || Instant::now() > deadline {
             break h;
@@ -162,7 +193,10 @@ fn main() {
     let mut ms: Vec<f64> = results.iter().map(|r| r.2).collect();
     ms.sort_by(f64::total_cmp);
     println!("webhook answer time, {count} signed deliveries at {rate}/s over loopback, sent from this process to `wattson serve`:");
-    println!("  sent in {:.2} s; answered 202: {accepted}/{count}", elapsed.as_secs_f64());
+    println!(
+        "  sent in {:.2} s; answered 202: {accepted}/{count}",
+        elapsed.as_secs_f64()
+    );
     println!(
         "  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
         percentile(&ms, 0.5),
@@ -176,7 +210,9 @@ fn main() {
     );
     let p99 = percentile(&ms, 0.99);
     if accepted != count || lost > 0 || ran_twice > 0 || p99 >= 100.0 {
-        eprintln!("FAILED: every delivery must be accepted, run once, and answered under 100 ms at p99");
+        eprintln!(
+            "FAILED: every delivery must be accepted, run once, and answered under 100 ms at p99"
+        );
         std::process::exit(1);
     }
 }

@@ -10,31 +10,70 @@ pub const MENTION: &str = "@wattson";
 
 /// Every command, as (usage, what it does), in the order help shows them.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("reject [reason]", "close this pull request; wattson never proposes this change again"),
-    ("refine drop <path>", "rebuild the proposal without the changes to <path>"),
-    ("refine only <skill>", "rebuild the proposal with only the rewrites of <skill>"),
-    ("refine variant <name>", "rebuild the proposal with another variant of its rewrite"),
-    ("rebench", "measure the proposal again and post the new evidence"),
-    ("rebase", "redo the proposal on the current default branch and measure it again"),
-    ("ignore skill <id>", "propose a `.wattson.toml` change that turns the skill off here"),
-    ("ignore path <glob>", "propose a `.wattson.toml` change that keeps wattson out of those files"),
+    (
+        "reject [reason]",
+        "close this pull request; wattson never proposes this change again",
+    ),
+    (
+        "refine drop <path>",
+        "rebuild the proposal without the changes to <path>",
+    ),
+    (
+        "refine only <skill>",
+        "rebuild the proposal with only the rewrites of <skill>",
+    ),
+    (
+        "refine variant <name>",
+        "rebuild the proposal with another variant of its rewrite",
+    ),
+    (
+        "rebench",
+        "measure the proposal again and post the new evidence",
+    ),
+    (
+        "rebase",
+        "redo the proposal on the current default branch and measure it again",
+    ),
+    (
+        "ignore skill <id>",
+        "propose a `.wattson.toml` change that turns the skill off here",
+    ),
+    (
+        "ignore path <glob>",
+        "propose a `.wattson.toml` change that keeps wattson out of those files",
+    ),
     ("help", "list these commands"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Reject { reason: Option<String> },
-    RefineDrop { path: String },
-    RefineOnly { skill: String },
-    RefineVariant { name: String },
+    Reject {
+        reason: Option<String>,
+    },
+    RefineDrop {
+        path: String,
+    },
+    RefineOnly {
+        skill: String,
+    },
+    RefineVariant {
+        name: String,
+    },
     Rebench,
     Rebase,
-    IgnoreSkill { id: String },
-    IgnorePath { glob: String },
+    IgnoreSkill {
+        id: String,
+    },
+    IgnorePath {
+        glob: String,
+    },
     Help,
     /// Addressed to wattson but not a command it knows; `problem` says what
     /// was wrong, for the reply.
-    Unknown { text: String, problem: String },
+    Unknown {
+        text: String,
+        problem: String,
+    },
 }
 
 /// The commands in a comment: every line that starts with the mention,
@@ -68,7 +107,9 @@ fn strip_mention(line: &str) -> Option<&str> {
     // `@wattsonbot` is somebody else.
     match rest.chars().next() {
         None => Some(rest),
-        Some(c) if c.is_whitespace() || c == ':' || c == ',' => Some(rest.trim_start_matches([':', ','])),
+        Some(c) if c.is_whitespace() || c == ':' || c == ',' => {
+            Some(rest.trim_start_matches([':', ',']))
+        }
         Some(_) => None,
     }
 }
@@ -81,12 +122,18 @@ fn parse_one(text: &str) -> Command {
         text: text.to_string(),
         problem: problem.to_string(),
     };
-    let one_arg = |n: usize, what: &str, make: &dyn Fn(String) -> Command| match (arg(n), words.len()) {
-        (Some(a), len) if len == n + 1 && !a.is_empty() => make(a),
-        (None, _) => unknown(&format!("it needs {what}")),
-        _ => unknown(&format!("it takes exactly one {what}")),
-    };
-    match lower.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let one_arg =
+        |n: usize, what: &str, make: &dyn Fn(String) -> Command| match (arg(n), words.len()) {
+            (Some(a), len) if len == n + 1 && !a.is_empty() => make(a),
+            (None, _) => unknown(&format!("it needs {what}")),
+            _ => unknown(&format!("it takes exactly one {what}")),
+        };
+    match lower
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] => unknown("there is no command after the mention"),
         ["help", ..] => Command::Help,
         ["reject", ..] => {
@@ -100,8 +147,12 @@ fn parse_one(text: &str) -> Command {
         ["rebench" | "rebase", ..] => unknown("it takes no arguments"),
         ["refine", "drop", ..] => one_arg(2, "path", &|path| Command::RefineDrop { path }),
         ["refine", "only", ..] => one_arg(2, "skill id", &|skill| Command::RefineOnly { skill }),
-        ["refine", "variant", ..] => one_arg(2, "variant name", &|name| Command::RefineVariant { name }),
-        ["refine", ..] => unknown("`refine` is followed by `drop <path>`, `only <skill>` or `variant <name>`"),
+        ["refine", "variant", ..] => {
+            one_arg(2, "variant name", &|name| Command::RefineVariant { name })
+        }
+        ["refine", ..] => {
+            unknown("`refine` is followed by `drop <path>`, `only <skill>` or `variant <name>`")
+        }
         ["ignore", "skill", ..] => one_arg(2, "skill id", &|id| Command::IgnoreSkill { id }),
         ["ignore", "path", ..] => one_arg(2, "glob", &|glob| match globset::Glob::new(&glob) {
             Ok(_) => Command::IgnorePath { glob },
@@ -145,18 +196,38 @@ mod tests {
                     reason: Some("too risky for the hot path".into()),
                 },
             ),
-            ("@wattson refine drop src/a.cpp", Command::RefineDrop { path: "src/a.cpp".into() }),
+            (
+                "@wattson refine drop src/a.cpp",
+                Command::RefineDrop {
+                    path: "src/a.cpp".into(),
+                },
+            ),
             (
                 "@wattson refine only `cpp/endl-in-loop`",
                 Command::RefineOnly {
                     skill: "cpp/endl-in-loop".into(),
                 },
             ),
-            ("@wattson refine variant auto-ref", Command::RefineVariant { name: "auto-ref".into() }),
+            (
+                "@wattson refine variant auto-ref",
+                Command::RefineVariant {
+                    name: "auto-ref".into(),
+                },
+            ),
             ("@Wattson: rebench", Command::Rebench),
             ("@wattson rebase", Command::Rebase),
-            ("@wattson ignore skill rust/vec-with-capacity", Command::IgnoreSkill { id: "rust/vec-with-capacity".into() }),
-            ("@wattson ignore path third_party/**", Command::IgnorePath { glob: "third_party/**".into() }),
+            (
+                "@wattson ignore skill rust/vec-with-capacity",
+                Command::IgnoreSkill {
+                    id: "rust/vec-with-capacity".into(),
+                },
+            ),
+            (
+                "@wattson ignore path third_party/**",
+                Command::IgnorePath {
+                    glob: "third_party/**".into(),
+                },
+            ),
             ("@wattson help", Command::Help),
         ];
         for (text, want) in cases {
@@ -172,7 +243,10 @@ mod tests {
                 .replace("<id>", "cpp/x")
                 .replace("<glob>", "src/**");
             let got = parse(&format!("@wattson {filled}"));
-            assert!(!matches!(got[0], Command::Unknown { .. }), "{usage}: {got:?}");
+            assert!(
+                !matches!(got[0], Command::Unknown { .. }),
+                "{usage}: {got:?}"
+            );
         }
     }
 
@@ -188,7 +262,9 @@ mod tests {
             ("@wattson rebench now", "no arguments"),
         ] {
             match &parse(text)[..] {
-                [Command::Unknown { problem: p, .. }] => assert!(p.contains(problem), "{text}: {p}"),
+                [Command::Unknown { problem: p, .. }] => {
+                    assert!(p.contains(problem), "{text}: {p}")
+                }
                 other => panic!("{text}: {other:?}"),
             }
         }

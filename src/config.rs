@@ -322,7 +322,8 @@ impl Config {
             }
             if let Some(v) = h.profile {
                 ensure!(
-                    v.is_relative() && !v.components().any(|c| c == std::path::Component::ParentDir),
+                    v.is_relative()
+                        && !v.components().any(|c| c == std::path::Component::ParentDir),
                     "{file}: hotness.profile must be a path inside the repository, not {}",
                     v.display()
                 );
@@ -529,9 +530,14 @@ mod tests {
         let c = Config::load(&file).unwrap();
         assert_eq!(c.github.max_open_pull_requests, 2);
         assert!(c.ignore.ignores("cpp/endl-in-loop", "src/a.cpp"));
-        assert!(c.ignore.ignores("cpp/find-single-char", "third_party/x/y.cpp"));
+        assert!(c
+            .ignore
+            .ignores("cpp/find-single-char", "third_party/x/y.cpp"));
         assert!(!c.ignore.ignores("cpp/find-single-char", "src/a.cpp"));
-        assert_eq!(c.hotness.profile.as_deref(), Some(Path::new("perf/demo.folded")));
+        assert_eq!(
+            c.hotness.profile.as_deref(),
+            Some(Path::new("perf/demo.folded"))
+        );
         for bad in [
             "[github]\nmax_attempts = 0\n",
             "[github]\nlabel = []\n",

@@ -138,7 +138,9 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
         }
     }
     if ignored > 0 {
-        say(format!("{ignored} finding(s) left alone by [ignore] in the configuration"));
+        say(format!(
+            "{ignored} finding(s) left alone by [ignore] in the configuration"
+        ));
     }
     // Declined and inapplicable candidates do not use up the budget of
     // measured ones: rewriting is cheap, measuring is not.
@@ -152,7 +154,10 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
         let (file, lang, skill_id) = &key;
         let repo_path = sub.join(file).to_string_lossy().replace('\\', "/");
         if measured < max {
-            say(format!("candidate {}: {skill_id} in {repo_path}", measured + 1));
+            say(format!(
+                "candidate {}: {skill_id} in {repo_path}",
+                measured + 1
+            ));
         }
         let rewrite = rewrite_at(
             &repo,
@@ -209,7 +214,10 @@ pub enum Rewrite {
     /// yet: the forge names it if the change survives).
     Applied { proposal: Proposal, commit: Oid },
     /// The skill changed nothing; `notes` say why.
-    DidNotApply { proposal: Proposal, notes: Vec<String> },
+    DidNotApply {
+        proposal: Proposal,
+        notes: Vec<String>,
+    },
 }
 
 /// Rewrite `repo_path` of commit `base` with one skill. The first rung of the

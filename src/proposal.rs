@@ -140,7 +140,9 @@ impl Proposal {
         out.push_str(&crate::commands::footer());
         out.push_str(&format!(
             "\n<!-- {FINGERPRINT_MARKER}{} skill={} path={} -->\n",
-            self.fingerprint, self.skill, self.path.replace(' ', "%20")
+            self.fingerprint,
+            self.skill,
+            self.path.replace(' ', "%20")
         ));
         out
     }

@@ -68,14 +68,26 @@ fn sign(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body);
     let bytes = mac.finalize().into_bytes();
-    format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256={}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 /// One HTTP/1.1 request on a fresh connection: (status, body).
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -84,13 +96,22 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[
     s.write_all(body).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
 fn fixture(path: &str) -> Value {
-    let p = common::repo_root().join("tests/fixtures/github-webhooks").join(path);
+    let p = common::repo_root()
+        .join("tests/fixtures/github-webhooks")
+        .join(path);
     serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
 }
 
@@ -174,7 +195,11 @@ impl Server {
             if done >= n {
                 return h;
             }
-            assert!(Instant::now() < deadline, "jobs did not finish: {h}\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "jobs did not finish: {h}\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -233,10 +258,17 @@ impl World {
     fn push_main(&self, before: Option<&str>) -> (String, String) {
         let bare = self._root.path().join("counter.git");
         let after = self.work_repo.head().unwrap().target().unwrap();
-        let mut remote = self.work_repo.remote_anonymous(bare.to_str().unwrap()).unwrap();
-        remote.push(&["+refs/heads/main:refs/heads/main"], None).unwrap();
+        let mut remote = self
+            .work_repo
+            .remote_anonymous(bare.to_str().unwrap())
+            .unwrap();
+        remote
+            .push(&["+refs/heads/main:refs/heads/main"], None)
+            .unwrap();
         (
-            before.unwrap_or("0000000000000000000000000000000000000000").to_string(),
+            before
+                .unwrap_or("0000000000000000000000000000000000000000")
+                .to_string(),
             after.to_string(),
         )
     }
@@ -265,7 +297,8 @@ fn push_payload(before: &str, after: &str, changed: &[&str]) -> Value {
 fn comment_payload(number: u64, comment: &Value, author_type: &str) -> Value {
     let mut p = fixture("issue_comment/created.with-installation.payload.json");
     p["issue"]["number"] = json!(number);
-    p["issue"]["pull_request"] = json!({ "url": format!("https://api.github.com/repos/{REPO}/pulls/{number}") });
+    p["issue"]["pull_request"] =
+        json!({ "url": format!("https://api.github.com/repos/{REPO}/pulls/{number}") });
     p["comment"] = comment.clone();
     p["sender"]["login"] = comment["user"]["login"].clone();
     p["sender"]["type"] = json!(author_type);
@@ -281,13 +314,25 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
     let (_, first) = w.push_main(None);
 
     // Forged: refused, nothing queued.
-    let body = serde_json::to_vec(&push_payload("0".repeat(40).as_str(), &first, &["main.cpp"])).unwrap();
+    let body = serde_json::to_vec(&push_payload(
+        "0".repeat(40).as_str(),
+        &first,
+        &["main.cpp"],
+    ))
+    .unwrap();
     let (status, _) = server.deliver_signed("push", "forged-1", &body, &sign(b"something else"));
     assert_eq!(status, 401);
     let (status, _) = server.deliver_signed("push", "forged-2", &body, "");
     assert_eq!(status, 401);
     let h = server.health();
-    assert_eq!((h["refused"].as_u64(), h["queued"].as_u64(), h["running"].as_u64()), (Some(2), Some(0), Some(0)));
+    assert_eq!(
+        (
+            h["refused"].as_u64(),
+            h["queued"].as_u64(),
+            h["running"].as_u64()
+        ),
+        (Some(2), Some(0), Some(0))
+    );
 
     // Signed: accepted fast; the same delivery again is one job.
     let payload = push_payload(&"0".repeat(40), &first, &["main.cpp"]);
@@ -299,17 +344,34 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
     let h = server.wait_jobs(1);
     assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
     assert_eq!(h["duplicates"], 1);
-    assert_eq!(server.log().matches("delivery=delivery-1").count(), 1, "{}", server.log());
+    assert_eq!(
+        server.log().matches("delivery=delivery-1").count(),
+        1,
+        "{}",
+        server.log()
+    );
 
     let pulls = w.fake.pulls(REPO);
-    assert!(!pulls.is_empty(), "no pull request opened:\n{}", server.log());
+    assert!(
+        !pulls.is_empty(),
+        "no pull request opened:\n{}",
+        server.log()
+    );
     let find_single_char = pulls
         .iter()
-        .find(|p| p["head"]["ref"].as_str().unwrap().starts_with("wattson/cpp-find-single-char/"))
+        .find(|p| {
+            p["head"]["ref"]
+                .as_str()
+                .unwrap()
+                .starts_with("wattson/cpp-find-single-char/")
+        })
         .unwrap_or_else(|| panic!("{pulls:#?}\n{}", server.log()));
     let body = find_single_char["body"].as_str().unwrap();
     assert!(body.contains("### Evidence"), "{body}");
-    assert!(body.contains("| callgrind") || body.contains("instructions"), "{body}");
+    assert!(
+        body.contains("| callgrind") || body.contains("instructions"),
+        "{body}"
+    );
     assert!(body.contains("wattson:fingerprint="), "{body}");
     assert!(body.contains("@wattson reject"), "the command list: {body}");
     let labels: Vec<&str> = find_single_char["labels"]
@@ -318,26 +380,59 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         .iter()
         .map(|l| l["name"].as_str().unwrap())
         .collect();
-    assert!(labels.contains(&"wattson") && labels.contains(&"performance") && labels.contains(&"cpp/find-single-char"), "{labels:?}");
+    assert!(
+        labels.contains(&"wattson")
+            && labels.contains(&"performance")
+            && labels.contains(&"cpp/find-single-char"),
+        "{labels:?}"
+    );
     assert_eq!(find_single_char["base"]["ref"], "main");
     let number = find_single_char["number"].as_u64().unwrap();
     let opened = pulls.len();
 
     // Not a writer: not obeyed. A bot: not even answered.
-    let stranger = w.fake.add_comment(REPO, number, "passerby", "NONE", "User", "@wattson reject");
-    server.deliver("issue_comment", "delivery-2", &comment_payload(number, &stranger, "User"));
-    let bot = w.fake.add_comment(REPO, number, "other[bot]", "NONE", "Bot", "@wattson reject");
-    server.deliver("issue_comment", "delivery-3", &comment_payload(number, &bot, "Bot"));
+    let stranger = w
+        .fake
+        .add_comment(REPO, number, "passerby", "NONE", "User", "@wattson reject");
+    server.deliver(
+        "issue_comment",
+        "delivery-2",
+        &comment_payload(number, &stranger, "User"),
+    );
+    let bot = w
+        .fake
+        .add_comment(REPO, number, "other[bot]", "NONE", "Bot", "@wattson reject");
+    server.deliver(
+        "issue_comment",
+        "delivery-3",
+        &comment_payload(number, &bot, "Bot"),
+    );
     server.wait_jobs(3);
     let pr = &w.fake.pulls(REPO)[(number - 1) as usize];
     assert_eq!(pr["state"], "open", "{}", server.log());
 
     // The owner rejects: closed, answered, remembered.
-    let owner = w.fake.add_comment(REPO, number, "octocat", "OWNER", "User", "@wattson reject not on this path");
-    let (status, _) = server.deliver("issue_comment", "delivery-4", &comment_payload(number, &owner, "User"));
+    let owner = w.fake.add_comment(
+        REPO,
+        number,
+        "octocat",
+        "OWNER",
+        "User",
+        "@wattson reject not on this path",
+    );
+    let (status, _) = server.deliver(
+        "issue_comment",
+        "delivery-4",
+        &comment_payload(number, &owner, "User"),
+    );
     assert_eq!(status, 202);
     server.wait_jobs(4);
-    let pr = w.fake.pulls(REPO).into_iter().find(|p| p["number"] == number).unwrap();
+    let pr = w
+        .fake
+        .pulls(REPO)
+        .into_iter()
+        .find(|p| p["number"] == number)
+        .unwrap();
     assert_eq!(pr["state"], "closed", "{}", server.log());
     let replies: Vec<String> = w
         .fake
@@ -346,23 +441,86 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
         .map(|c| c["body"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(replies.len(), 2, "one for the stranger, one for the owner: {replies:#?}");
-    assert!(replies.iter().any(|r| r.contains("write access")), "{replies:#?}");
-    assert!(replies.iter().any(|r| r.contains("will not propose")), "{replies:#?}");
+    assert_eq!(
+        replies.len(),
+        2,
+        "one for the stranger, one for the owner: {replies:#?}"
+    );
     assert!(
-        w.fake.reactions().iter().any(|r| r["comment_id"] == owner["id"] && r["content"] == "+1"),
+        replies.iter().any(|r| r.contains("write access")),
+        "{replies:#?}"
+    );
+    assert!(
+        replies.iter().any(|r| r.contains("will not propose")),
+        "{replies:#?}"
+    );
+    assert!(
+        w.fake
+            .reactions()
+            .iter()
+            .any(|r| r["comment_id"] == owner["id"] && r["content"] == "+1"),
         "{:#?}",
         w.fake.reactions()
     );
 
     // The next push touching the same file does not propose it again.
-    w.commit("main.cpp", &MAIN_CPP.replace("int main() {", "// Counts.\nint main() {"), "a comment");
+    w.commit(
+        "main.cpp",
+        &MAIN_CPP.replace("int main() {", "// Counts.\nint main() {"),
+        "a comment",
+    );
     let (before, second) = w.push_main(Some(&first));
-    server.deliver("push", "delivery-5", &push_payload(&before, &second, &["main.cpp"]));
+    server.deliver(
+        "push",
+        "delivery-5",
+        &push_payload(&before, &second, &["main.cpp"]),
+    );
     server.wait_jobs(5);
     let pulls = w.fake.pulls(REPO);
-    assert_eq!(pulls.len(), opened, "no new pull request: {pulls:#?}\n{}", server.log());
+    assert_eq!(
+        pulls.len(),
+        opened,
+        "no new pull request: {pulls:#?}\n{}",
+        server.log()
+    );
     assert!(server.log().contains("declined"), "{}", server.log());
     let h = server.health();
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+}
+
+#[test]
+fn the_app_manifest_asks_for_what_the_server_uses() {
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(common::repo_root().join("github/app-manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let perms = manifest["default_permissions"].as_object().unwrap();
+    for (name, access) in [
+        ("contents", "write"),
+        ("pull_requests", "write"),
+        ("issues", "write"),
+        ("metadata", "read"),
+    ] {
+        assert_eq!(perms[name], access, "{name}");
+    }
+    // Every event the App subscribes to is one the server reads (a real
+    // payload of it parses to something other than "ignored").
+    for event in manifest["default_events"].as_array().unwrap() {
+        let event = event.as_str().unwrap();
+        let dir = common::repo_root()
+            .join("tests/fixtures/github-webhooks")
+            .join(event);
+        let acted_on = std::fs::read_dir(&dir).unwrap().any(|f| {
+            let body = std::fs::read(f.unwrap().path()).unwrap();
+            !matches!(
+                wattson::app::webhook::parse(event, &body),
+                Ok(wattson::app::webhook::Incoming::Ignored { .. }) | Err(_)
+            )
+        });
+        assert!(acted_on, "{event}: subscribed but never acted on");
+    }
+    assert!(manifest["hook_attributes"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/webhook"));
 }

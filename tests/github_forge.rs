@@ -69,7 +69,10 @@ impl Setup {
     fn forge(&self, config: &GitHubConfig) -> GitHubForge {
         let _entered = self.runtime.enter();
         let connector = Connector::new(&self.fake.url, Credentials::Token(TOKEN.into())).unwrap();
-        let api = self.runtime.block_on(connector.api(REPO, None, config)).unwrap();
+        let api = self
+            .runtime
+            .block_on(connector.api(REPO, None, config))
+            .unwrap();
         GitHubForge::new(api, &self.local, config, self.runtime.handle().clone())
     }
 
@@ -78,7 +81,17 @@ impl Setup {
         let repo = Repository::open(&self.local).unwrap();
         let head = repo.head().unwrap().target().unwrap();
         let skills = SkillSet::builtin().unwrap();
-        match rewrite_at(&repo, head, file, Lang::Cpp, "cpp/find-single-char", &skills, None).unwrap() {
+        match rewrite_at(
+            &repo,
+            head,
+            file,
+            Lang::Cpp,
+            "cpp/find-single-char",
+            &skills,
+            None,
+        )
+        .unwrap()
+        {
             Rewrite::Applied { proposal, commit } => (proposal, commit),
             Rewrite::DidNotApply { notes, .. } => panic!("{notes:?}"),
         }
@@ -112,19 +125,34 @@ fn the_same_fingerprint_updates_one_pull_request_and_a_declined_one_never_return
     assert!(again.updated);
     let pulls = s.fake.pulls(REPO);
     assert_eq!(pulls.len(), 1, "{pulls:#?}");
-    let labels: Vec<&str> = pulls[0]["labels"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = pulls[0]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["wattson", "performance", "cpp/find-single-char"]);
     // The branch on the remote is wattson's commit.
     let bare = Repository::open(&s.bare).unwrap();
-    let tip = bare.find_reference(&format!("refs/heads/{}", proposal.branch_name())).unwrap().target().unwrap();
+    let tip = bare
+        .find_reference(&format!("refs/heads/{}", proposal.branch_name()))
+        .unwrap()
+        .target()
+        .unwrap();
     assert_eq!(tip, commit);
 
     assert_eq!(forge.declined(&proposal).unwrap(), None);
     s.fake.close_pull(REPO, 1, false);
-    let reason = forge.declined(&proposal).unwrap().expect("declined after closing");
+    let reason = forge
+        .declined(&proposal)
+        .unwrap()
+        .expect("declined after closing");
     assert!(reason.contains("#1"), "{reason}");
     let err = forge.publish(&proposal, commit).unwrap_err();
-    assert!(format!("{err:#}").contains("closed without merging"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("closed without merging"),
+        "{err:#}"
+    );
     assert_eq!(s.fake.pulls(REPO).len(), 1);
 }
 
@@ -133,16 +161,21 @@ fn a_rate_limited_create_is_waited_out_and_opens_one_pull_request() {
     let s = setup();
     let forge = s.forge(&config());
     let (proposal, commit) = s.proposal("a.cpp");
-    s.fake.rate_limit_next("POST", &format!("/repos/{REPO}/pulls"), 1, true);
+    s.fake
+        .rate_limit_next("POST", &format!("/repos/{REPO}/pulls"), 1, true);
     let started = std::time::Instant::now();
     forge.publish(&proposal, commit).unwrap();
-    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "Retry-After was honoured"
+    );
     assert_eq!(s.posts_to_pulls(), [403, 201]);
     assert_eq!(s.fake.pulls(REPO).len(), 1);
 
     // A limit longer than the configured wait fails clearly, creating nothing.
     let (other, commit) = s.proposal("b.cpp");
-    s.fake.rate_limit_next("POST", &format!("/repos/{REPO}/pulls"), 10, false);
+    s.fake
+        .rate_limit_next("POST", &format!("/repos/{REPO}/pulls"), 10, false);
     let mut impatient = config();
     impatient.max_attempts = 2;
     let err = s.forge(&impatient).publish(&other, commit).unwrap_err();
@@ -160,7 +193,10 @@ fn the_open_pull_request_cap_holds_further_proposals_back() {
     let (b, cb) = s.proposal("b.cpp");
     forge.publish(&a, ca).unwrap();
     let err = forge.publish(&b, cb).unwrap_err();
-    assert!(format!("{err:#}").contains("max_open_pull_requests"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("max_open_pull_requests"),
+        "{err:#}"
+    );
     assert_eq!(s.fake.pulls(REPO).len(), 1);
     // The open one can still be updated.
     assert!(forge.publish(&a, ca).unwrap().updated);
@@ -175,14 +211,32 @@ fn a_branch_a_person_pushed_to_is_left_alone() {
     // A person commits on wattson's branch.
     let branch = proposal.branch_name();
     let bare = Repository::open(&s.bare).unwrap();
-    let tip = bare.find_commit(bare.find_reference(&format!("refs/heads/{branch}")).unwrap().target().unwrap()).unwrap();
+    let tip = bare
+        .find_commit(
+            bare.find_reference(&format!("refs/heads/{branch}"))
+                .unwrap()
+                .target()
+                .unwrap(),
+        )
+        .unwrap();
     let sig = git2::Signature::now("Dev", "dev@example.com").unwrap();
     let human = bare
-        .commit(Some(&format!("refs/heads/{branch}")), &sig, &sig, "my tweak", &tip.tree().unwrap(), &[&tip])
+        .commit(
+            Some(&format!("refs/heads/{branch}")),
+            &sig,
+            &sig,
+            "my tweak",
+            &tip.tree().unwrap(),
+            &[&tip],
+        )
         .unwrap();
     let err = forge.publish(&proposal, commit).unwrap_err();
     assert!(format!("{err:#}").contains("did not make"), "{err:#}");
-    let now = bare.find_reference(&format!("refs/heads/{branch}")).unwrap().target().unwrap();
+    let now = bare
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .target()
+        .unwrap();
     assert_eq!(now, human, "the person's commit is still the tip");
     // And the default branch is never pushed.
     let repo = Repository::open(&s.local).unwrap();
@@ -190,5 +244,8 @@ fn a_branch_a_person_pushed_to_is_left_alone() {
         .runtime
         .block_on(forge.push_own_branch(&repo, commit, "main"))
         .unwrap_err();
-    assert!(format!("{err:#}").contains("never the default branch"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("never the default branch"),
+        "{err:#}"
+    );
 }

@@ -15,7 +15,10 @@ use crate::forge::github::api::{split_full_name, Api, Auth};
 
 /// Who wattson is on GitHub.
 pub enum Credentials {
-    App { app_id: u64, private_key_pem: String },
+    App {
+        app_id: u64,
+        private_key_pem: String,
+    },
     Token(String),
 }
 
@@ -62,10 +65,17 @@ impl Connector {
 
     /// The API of one repository. As an App, `installation` comes from the
     /// webhook payload; without it the repository's installation is looked up.
-    pub async fn api(&self, full_name: &str, installation: Option<u64>, config: &GitHubConfig) -> Result<Arc<Api>> {
+    pub async fn api(
+        &self,
+        full_name: &str,
+        installation: Option<u64>,
+        config: &GitHubConfig,
+    ) -> Result<Arc<Api>> {
         let (owner, name) = split_full_name(full_name)?;
         let api = match &self.kind {
-            Kind::Token(crab, token) => Api::new(crab.clone(), Auth::Token(token.clone()), full_name, config)?,
+            Kind::Token(crab, token) => {
+                Api::new(crab.clone(), Auth::Token(token.clone()), full_name, config)?
+            }
             Kind::App(app) => {
                 let id = match installation {
                     Some(id) => id,
@@ -73,7 +83,9 @@ impl Connector {
                         let inst: octocrab::models::Installation = app
                             .get(format!("/repos/{owner}/{name}/installation"), None::<&()>)
                             .await
-                            .with_context(|| format!("finding the App's installation on {full_name}"))?;
+                            .with_context(|| {
+                                format!("finding the App's installation on {full_name}")
+                            })?;
                         inst.id.0
                     }
                 };

@@ -47,7 +47,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(connector: Connector, state_dir: &Path, runtime: tokio::runtime::Handle) -> Result<Worker> {
+    pub fn new(
+        connector: Connector,
+        state_dir: &Path,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Worker> {
         Ok(Worker {
             connector,
             skills: SkillSet::builtin().context("loading the built-in skills")?,
@@ -67,9 +71,13 @@ impl Worker {
             .with_context(|| format!("reading the {} delivery", delivery.event))?;
         match incoming {
             Incoming::Ping => Ok("pong".into()),
-            Incoming::Push { to_default: false, branch, .. } => {
-                Ok(format!("push to `{branch}`, not the default branch: nothing to do"))
-            }
+            Incoming::Push {
+                to_default: false,
+                branch,
+                ..
+            } => Ok(format!(
+                "push to `{branch}`, not the default branch: nothing to do"
+            )),
             Incoming::Push {
                 repo,
                 installation,
@@ -141,7 +149,12 @@ impl Worker {
     }
 
     pub(super) fn forge(&self, api: &Arc<Api>, checkout: &Checkout) -> GitHubForge {
-        GitHubForge::new(api.clone(), &checkout.dir, &checkout.config.github, self.runtime.clone())
+        GitHubForge::new(
+            api.clone(),
+            &checkout.dir,
+            &checkout.config.github,
+            self.runtime.clone(),
+        )
     }
 
     fn on_push(
@@ -206,7 +219,8 @@ impl Worker {
         let feed = tempfile::NamedTempFile::new()?;
         std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
         let forge = self.forge(&api, &co);
-        let report = pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge, false)?;
+        let report =
+            pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge, false)?;
         Ok(format!("feed for {repo}: {}", summarize(&report)))
     }
 
@@ -263,7 +277,9 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let (set, freed) = &*self.busy;
-        set.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.repo);
+        set.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.repo);
         freed.notify_all();
     }
 }
@@ -279,7 +295,11 @@ fn changed_paths(repo: &Repository, before: &str, after: &str, listed: &[String]
         Ok(diff
             .deltas()
             .filter(|d| d.status() != git2::Delta::Deleted)
-            .filter_map(|d| d.new_file().path().map(|p| p.to_string_lossy().replace('\\', "/")))
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+            })
             .collect())
     })();
     if let Ok(paths) = diffed {
@@ -299,9 +319,10 @@ fn summarize(report: &ProposeReport) -> String {
     for c in &report.candidates {
         match &c.outcome {
             Outcome::Proposed(p) => proposed.push(p.location.clone()),
-            Outcome::Rejected { reason, .. } => {
-                rejected.push(format!("{} in {}: {reason}", c.proposal.skill, c.proposal.path))
-            }
+            Outcome::Rejected { reason, .. } => rejected.push(format!(
+                "{} in {}: {reason}",
+                c.proposal.skill, c.proposal.path
+            )),
         }
     }
     format!(

@@ -7,7 +7,7 @@
 pub mod action;
 pub mod github;
 pub mod jobs;
-pub mod review;
 pub mod mcp;
+pub mod review;
 pub mod server;
 pub mod webhook;

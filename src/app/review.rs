@@ -95,7 +95,9 @@ pub fn on_comment(worker: &Worker, incoming: &Incoming) -> Result<String> {
         return Ok("a comment without a command".into());
     }
     if !on_pull_request {
-        return Ok(format!("{repo}#{number} is an issue, not a wattson pull request"));
+        return Ok(format!(
+            "{repo}#{number} is an issue, not a wattson pull request"
+        ));
     }
     let api = worker.api(repo, *installation)?;
     let pr = worker.runtime.block_on(api.pull(*number))?;
@@ -107,7 +109,11 @@ pub fn on_comment(worker: &Worker, incoming: &Incoming) -> Result<String> {
         api,
         pr,
         comment_id: *comment_id,
-        kind: if *review { CommentKind::Review } else { CommentKind::Issue },
+        kind: if *review {
+            CommentKind::Review
+        } else {
+            CommentKind::Issue
+        },
         author: author.clone(),
     };
     if !WRITERS.contains(&association.as_str()) {
@@ -118,7 +124,9 @@ pub fn on_comment(worker: &Worker, incoming: &Incoming) -> Result<String> {
                 "@{author} only people with write access to this repository can steer wattson (your association is {association})."
             ),
         )?;
-        return Ok(format!("{repo}#{number}: {author} ({association}) may not command"));
+        return Ok(format!(
+            "{repo}#{number}: {author} ({association}) may not command"
+        ));
     }
     let mut done = Vec::new();
     for (i, command) in commands.iter().enumerate() {
@@ -167,7 +175,8 @@ impl Ctx<'_> {
     }
 
     fn marker(&self) -> Result<Marker> {
-        read_marker(self.pr.body.as_deref().unwrap_or("")).context("the pull request lost its wattson marker")
+        read_marker(self.pr.body.as_deref().unwrap_or(""))
+            .context("the pull request lost its wattson marker")
     }
 
     /// Carry out one command: (reaction, reply).
@@ -188,7 +197,13 @@ impl Ctx<'_> {
             Command::RefineOnly { skill } => {
                 let m = self.marker()?;
                 if *skill == m.skill {
-                    ("+1", format!("This pull request already holds only `{}` rewrites.", m.skill))
+                    (
+                        "+1",
+                        format!(
+                            "This pull request already holds only `{}` rewrites.",
+                            m.skill
+                        ),
+                    )
                 } else {
                     (
                         "confused",
@@ -224,7 +239,10 @@ impl Ctx<'_> {
 
     fn reject(&self, reason: Option<&str>) -> Result<(&'static str, String)> {
         if is_open(&self.pr) {
-            self.block_on(self.api.update_pull(self.pr.number, &json!({ "state": "closed" })))?;
+            self.block_on(
+                self.api
+                    .update_pull(self.pr.number, &json!({ "state": "closed" })),
+            )?;
         }
         let m = self.marker()?;
         let because = reason.map(|r| format!(" ({r})")).unwrap_or_default();
@@ -256,7 +274,10 @@ impl Ctx<'_> {
         };
         Ok((
             "rocket",
-            format!("Measured again. {verdict}\n\n{}", report::markdown(&evidence)),
+            format!(
+                "Measured again. {verdict}\n\n{}",
+                report::markdown(&evidence)
+            ),
         ))
     }
 
@@ -271,7 +292,8 @@ impl Ctx<'_> {
         self.react("eyes");
         let co = self.worker.checkout(&self.api, None)?;
         let base = co.repo.head()?.peel_to_commit()?.id();
-        let lang = Lang::from_path(Path::new(&m.path)).with_context(|| format!("`{}` is not C++ or Rust", m.path))?;
+        let lang = Lang::from_path(Path::new(&m.path))
+            .with_context(|| format!("`{}` is not C++ or Rust", m.path))?;
         let short = &base.to_string()[..10];
         let (mut proposal, commit) = match pipeline::rewrite_at(&co.repo, base, &m.path, lang, &m.skill, &self.worker.skills, None)? {
             Rewrite::DidNotApply { notes, .. } => {
@@ -304,16 +326,28 @@ impl Ctx<'_> {
         proposal.evidence = Some(evidence);
         let forge = self.worker.forge(&self.api, &co);
         self.block_on(async {
-            forge.push_own_branch(&co.repo, commit, &self.pr.head.ref_field).await?;
+            forge
+                .push_own_branch(&co.repo, commit, &self.pr.head.ref_field)
+                .await?;
             self.api
-                .update_pull(self.pr.number, &json!({ "title": proposal.pr_title(), "body": proposal.pr_body() }))
+                .update_pull(
+                    self.pr.number,
+                    &json!({ "title": proposal.pr_title(), "body": proposal.pr_body() }),
+                )
                 .await?;
             Ok(())
         })?;
-        let summary = proposal.evidence.as_ref().map(|e| e.summary()).unwrap_or_default();
+        let summary = proposal
+            .evidence
+            .as_ref()
+            .map(|e| e.summary())
+            .unwrap_or_default();
         Ok((
             "rocket",
-            format!("Rebased onto `{}` ({short}) and measured again: {summary}.", co.default_branch),
+            format!(
+                "Rebased onto `{}` ({short}) and measured again: {summary}.",
+                co.default_branch
+            ),
         ))
     }
 
@@ -325,12 +359,20 @@ impl Ctx<'_> {
         let diff = repo.diff_tree_to_tree(Some(&parent_tree), Some(&head_commit.tree()?), None)?;
         let changed: Vec<String> = diff
             .deltas()
-            .filter_map(|d| d.new_file().path().or(d.old_file().path()).map(|p| p.to_string_lossy().into_owned()))
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or(d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
             .collect();
         if !changed.iter().any(|c| c == path) {
             return Ok((
                 "confused",
-                format!("`{path}` is not part of this proposal; it changes {}.", quote_list(&changed)),
+                format!(
+                    "`{path}` is not part of this proposal; it changes {}.",
+                    quote_list(&changed)
+                ),
             ));
         }
         if changed.len() == 1 {
@@ -356,7 +398,14 @@ impl Ctx<'_> {
         let tree = repo.find_tree(index.write_tree_to(repo)?)?;
         let sig = git2::Signature::now(crate::forge::BOT_NAME, crate::forge::BOT_EMAIL)?;
         let message = head_commit.message().unwrap_or_default().to_string();
-        let commit = repo.commit(None, &sig, &sig, &message, &tree, &[&repo.find_commit(parent)?])?;
+        let commit = repo.commit(
+            None,
+            &sig,
+            &sig,
+            &message,
+            &tree,
+            &[&repo.find_commit(parent)?],
+        )?;
         let session = Session::start(&co.dir, &parent.to_string(), &co.config.evidence, false)?;
         let evidence = session.measure(&commit.to_string())?;
         if let Some(reason) = evidence.rejection() {
@@ -388,12 +437,16 @@ impl Ctx<'_> {
         let old = match base.tree()?.get_path(Path::new(REPO_CONFIG)) {
             Ok(e) => {
                 let blob = e.to_object(&co.repo)?.peel_to_blob()?;
-                String::from_utf8(blob.content().to_vec()).with_context(|| format!("{REPO_CONFIG} is not UTF-8"))?
+                String::from_utf8(blob.content().to_vec())
+                    .with_context(|| format!("{REPO_CONFIG} is not UTF-8"))?
             }
             Err(_) => String::new(),
         };
         let Some(new) = add_ignore(&old, key, value)? else {
-            return Ok(("+1", format!("`{value}` is already in `[ignore] {key}` of `{REPO_CONFIG}`.")));
+            return Ok((
+                "+1",
+                format!("`{value}` is already in `[ignore] {key}` of `{REPO_CONFIG}`."),
+            ));
         };
         let patch = similar::TextDiff::from_lines(&old, &new)
             .unified_diff()
@@ -427,7 +480,10 @@ impl Ctx<'_> {
         let published = forge.publish(&proposal, commit)?;
         Ok((
             "+1",
-            format!("Proposed in {}: it adds `{value}` to `[ignore] {key}` in `{REPO_CONFIG}`.", published.location),
+            format!(
+                "Proposed in {}: it adds `{value}` to `[ignore] {key}` in `{REPO_CONFIG}`.",
+                published.location
+            ),
         ))
     }
 }
@@ -435,7 +491,9 @@ impl Ctx<'_> {
 /// `.wattson.toml` text with `value` added to `[ignore] key`, comments and
 /// layout kept; `None` when it is there already.
 pub fn add_ignore(text: &str, key: &str, value: &str) -> Result<Option<String>> {
-    let mut doc: toml_edit::DocumentMut = text.parse().with_context(|| format!("{REPO_CONFIG} does not parse"))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{REPO_CONFIG} does not parse"))?;
     let table = doc
         .entry("ignore")
         .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
@@ -454,7 +512,11 @@ pub fn add_ignore(text: &str, key: &str, value: &str) -> Result<Option<String>> 
 }
 
 fn quote_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -478,13 +540,26 @@ mod tests {
     #[test]
     fn ignore_lists_are_extended_keeping_comments() {
         let old = "# ours\n[evidence]\nbench = \"make bench\" # the suite\n";
-        let new = add_ignore(old, "skills", "cpp/endl-in-loop").unwrap().unwrap();
-        assert!(new.contains("# ours") && new.contains("# the suite"), "{new}");
-        let again = add_ignore(&new, "paths", "third_party/**").unwrap().unwrap();
+        let new = add_ignore(old, "skills", "cpp/endl-in-loop")
+            .unwrap()
+            .unwrap();
+        assert!(
+            new.contains("# ours") && new.contains("# the suite"),
+            "{new}"
+        );
+        let again = add_ignore(&new, "paths", "third_party/**")
+            .unwrap()
+            .unwrap();
         let cfg: toml::Value = toml::from_str(&again).unwrap();
-        assert_eq!(cfg["ignore"]["skills"][0].as_str(), Some("cpp/endl-in-loop"));
+        assert_eq!(
+            cfg["ignore"]["skills"][0].as_str(),
+            Some("cpp/endl-in-loop")
+        );
         assert_eq!(cfg["ignore"]["paths"][0].as_str(), Some("third_party/**"));
-        assert_eq!(add_ignore(&again, "skills", "cpp/endl-in-loop").unwrap(), None);
+        assert_eq!(
+            add_ignore(&again, "skills", "cpp/endl-in-loop").unwrap(),
+            None
+        );
         assert!(add_ignore("ignore = 3\n", "skills", "x").is_err());
         assert!(add_ignore("[[oops\n", "skills", "x").is_err());
     }

@@ -46,7 +46,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WATTSON_PRIVATE_KEY", hide_env_values = true)]
     pub private_key: Option<String>,
     /// Instead of an App: one token for every repository.
-    #[arg(long, env = "WATTSON_GITHUB_TOKEN", hide_env_values = true, conflicts_with = "app_id")]
+    #[arg(
+        long,
+        env = "WATTSON_GITHUB_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "app_id"
+    )]
     pub token: Option<String>,
     /// The secret GitHub signs deliveries with (the App's "Webhook secret").
     #[arg(long, env = "WATTSON_WEBHOOK_SECRET", hide_env_values = true)]
@@ -165,7 +170,10 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
     // Deliveries left from the last run go first.
     let left = shared.spool.load()?;
     if !left.is_empty() {
-        tracing::info!(count = left.len(), "running deliveries left from the last run");
+        tracing::info!(
+            count = left.len(),
+            "running deliveries left from the last run"
+        );
     }
     let (backlog_tx, backlog_rx) = mpsc::unbounded_channel::<Delivery>();
     for d in left {
@@ -219,7 +227,10 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
     }
     let waiting = shared.stats.queued.load(Ordering::Relaxed);
     if waiting > 0 {
-        tracing::info!(waiting, "deliveries not started stay in the spool for the next start");
+        tracing::info!(
+            waiting,
+            "deliveries not started stay in the spool for the next start"
+        );
     }
     Ok(())
 }
@@ -299,7 +310,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     shared.stats.received.fetch_add(1, Ordering::Relaxed);
     // The signature first: nothing about an unproven delivery is looked at.
-    if let Err(e) = verify_signature(&shared.secret, &body, header(&headers, "x-hub-signature-256")) {
+    if let Err(e) = verify_signature(
+        &shared.secret,
+        &body,
+        header(&headers, "x-hub-signature-256"),
+    ) {
         shared.stats.refused.fetch_add(1, Ordering::Relaxed);
         return error(StatusCode::UNAUTHORIZED, e);
     }
@@ -309,12 +324,15 @@ async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     let Some(id) = header(&headers, "x-github-delivery") else {
         return error(StatusCode::BAD_REQUEST, "no X-GitHub-Delivery header");
     };
-    enqueue(&shared, Delivery {
-        id: id.to_string(),
-        event: event.to_string(),
-        body: body.to_vec(),
-        seq: 0,
-    })
+    enqueue(
+        &shared,
+        Delivery {
+            id: id.to_string(),
+            event: event.to_string(),
+            body: body.to_vec(),
+            seq: 0,
+        },
+    )
 }
 
 /// A performance feed pushed by a CI system: `POST /feed?repo=owner/name`,
@@ -333,7 +351,11 @@ async fn feed(
     body: Bytes,
 ) -> Response {
     shared.stats.received.fetch_add(1, Ordering::Relaxed);
-    if let Err(e) = verify_signature(&shared.secret, &body, header(&headers, "x-hub-signature-256")) {
+    if let Err(e) = verify_signature(
+        &shared.secret,
+        &body,
+        header(&headers, "x-hub-signature-256"),
+    ) {
         shared.stats.refused.fetch_add(1, Ordering::Relaxed);
         return error(StatusCode::UNAUTHORIZED, e);
     }
@@ -349,7 +371,14 @@ async fn feed(
         .unwrap_or_else(|| {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(&body);
-            format!("feed-{}", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
+            format!(
+                "feed-{}",
+                digest
+                    .iter()
+                    .take(12)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )
         });
     let payload = json!({
         "repository": { "full_name": q.repo },
@@ -357,12 +386,15 @@ async fn feed(
         "format": q.format,
         "feed": text,
     });
-    enqueue(&shared, Delivery {
-        id,
-        event: FEED_EVENT.to_string(),
-        body: payload.to_string().into_bytes(),
-        seq: 0,
-    })
+    enqueue(
+        &shared,
+        Delivery {
+            id,
+            event: FEED_EVENT.to_string(),
+            body: payload.to_string().into_bytes(),
+            seq: 0,
+        },
+    )
 }
 
 fn enqueue(shared: &Shared, mut delivery: Delivery) -> Response {
@@ -377,7 +409,10 @@ fn enqueue(shared: &Shared, mut delivery: Delivery) -> Response {
     if let Err(e) = shared.spool.store(&mut delivery) {
         lock(&shared.seen).forget(&delivery.id);
         tracing::error!("spooling delivery {}: {e:#}", delivery.id);
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "could not store the delivery");
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not store the delivery",
+        );
     }
     let id = delivery.id.clone();
     shared.stats.queued.fetch_add(1, Ordering::Relaxed);
@@ -394,7 +429,10 @@ fn enqueue(shared: &Shared, mut delivery: Delivery) -> Response {
             shared.stats.queued.fetch_sub(1, Ordering::Relaxed);
             shared.spool.remove(&d);
             lock(&shared.seen).forget(&d.id);
-            error(StatusCode::SERVICE_UNAVAILABLE, "the job queue is full; redeliver later")
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the job queue is full; redeliver later",
+            )
         }
     }
 }
@@ -440,7 +478,8 @@ fn read_private_key(value: &str) -> Result<String> {
     if value.trim_start().starts_with("-----BEGIN") {
         return Ok(value.to_string());
     }
-    std::fs::read_to_string(value).with_context(|| format!("reading the App's private key from {value}"))
+    std::fs::read_to_string(value)
+        .with_context(|| format!("reading the App's private key from {value}"))
 }
 
 fn init_logging() {
@@ -474,7 +513,8 @@ impl Spool {
     }
 
     fn file(&self, d: &Delivery) -> PathBuf {
-        self.dir.join(format!("{:020}-{}.delivery", d.seq, safe_name(&d.id)))
+        self.dir
+            .join(format!("{:020}-{}.delivery", d.seq, safe_name(&d.id)))
     }
 
     /// Write `d` and give it its place in the order.
@@ -529,7 +569,13 @@ impl Spool {
 /// reduced to safe characters.
 fn safe_name(id: &str) -> String {
     id.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect()
 }

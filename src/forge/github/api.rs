@@ -107,7 +107,12 @@ impl Api {
 
     /// Send one request; rate-limit refusals are waited out and sent again
     /// (GitHub did not act on them), everything else is returned as is.
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, String)> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, String)> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -166,7 +171,12 @@ impl Api {
 
     /// Send and decode a 2xx answer into `T`; any other status is an
     /// [`ApiError`] with GitHub's message.
-    async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<&Value>) -> Result<T> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T> {
         let (status, text) = self.send(method.clone(), path, body).await?;
         if !(200..300).contains(&status) {
             let message = serde_json::from_str::<Value>(&text)
@@ -174,7 +184,12 @@ impl Api {
                 .and_then(|v| {
                     let mut m = v.get("message")?.as_str()?.to_string();
                     // Validation failures carry the reason in `errors`.
-                    for e in v.get("errors").and_then(Value::as_array).into_iter().flatten() {
+                    for e in v
+                        .get("errors")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         if let Some(more) = e.get("message").and_then(Value::as_str) {
                             m.push_str(&format!(": {more}"));
                         } else if let (Some(f), Some(c)) = (e.get("field"), e.get("code")) {
@@ -192,7 +207,11 @@ impl Api {
             }
             .into());
         }
-        let text = if text.trim().is_empty() { "null" } else { &text };
+        let text = if text.trim().is_empty() {
+            "null"
+        } else {
+            &text
+        };
         serde_json::from_str(text).with_context(|| {
             format!(
                 "decoding GitHub's answer to {method} {path} as {}",
@@ -218,7 +237,10 @@ impl Api {
                 "/pulls?state={state}&sort=created&direction=desc&per_page=100&page={page}"
             ));
             if let Some(b) = head_branch {
-                path.push_str(&format!("&head={}", query_escape(&format!("{}:{b}", self.owner))));
+                path.push_str(&format!(
+                    "&head={}",
+                    query_escape(&format!("{}:{b}", self.owner))
+                ));
             }
             let batch: Vec<PullRequest> = self.call(Method::GET, &path, None).await?;
             let last = batch.len() < 100;
@@ -231,19 +253,34 @@ impl Api {
     }
 
     pub async fn pull(&self, number: u64) -> Result<PullRequest> {
-        self.call(Method::GET, &self.repo_path(&format!("/pulls/{number}")), None)
-            .await
+        self.call(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )
+        .await
     }
 
-    pub async fn create_pull(&self, title: &str, head: &str, base: &str, body: &str) -> Result<PullRequest> {
+    pub async fn create_pull(
+        &self,
+        title: &str,
+        head: &str,
+        base: &str,
+        body: &str,
+    ) -> Result<PullRequest> {
         let req = json!({ "title": title, "head": head, "base": base, "body": body });
-        self.call(Method::POST, &self.repo_path("/pulls"), Some(&req)).await
+        self.call(Method::POST, &self.repo_path("/pulls"), Some(&req))
+            .await
     }
 
     /// Change a pull request's `title`, `body` or `state`.
     pub async fn update_pull(&self, number: u64, changes: &Value) -> Result<PullRequest> {
-        self.call(Method::PATCH, &self.repo_path(&format!("/pulls/{number}")), Some(changes))
-            .await
+        self.call(
+            Method::PATCH,
+            &self.repo_path(&format!("/pulls/{number}")),
+            Some(changes),
+        )
+        .await
     }
 
     /// Add labels (GitHub creates missing ones; adding twice is harmless).
@@ -260,7 +297,9 @@ impl Api {
     pub async fn comments(&self, number: u64) -> Result<Vec<Comment>> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
-            let path = self.repo_path(&format!("/issues/{number}/comments?per_page=100&page={page}"));
+            let path = self.repo_path(&format!(
+                "/issues/{number}/comments?per_page=100&page={page}"
+            ));
             let batch: Vec<Comment> = self.call(Method::GET, &path, None).await?;
             let last = batch.len() < 100;
             all.extend(batch);
@@ -285,8 +324,12 @@ impl Api {
     /// when the same one is added twice, so this is idempotent).
     pub async fn react(&self, kind: CommentKind, comment_id: u64, content: &str) -> Result<()> {
         let path = match kind {
-            CommentKind::Issue => self.repo_path(&format!("/issues/comments/{comment_id}/reactions")),
-            CommentKind::Review => self.repo_path(&format!("/pulls/comments/{comment_id}/reactions")),
+            CommentKind::Issue => {
+                self.repo_path(&format!("/issues/comments/{comment_id}/reactions"))
+            }
+            CommentKind::Review => {
+                self.repo_path(&format!("/pulls/comments/{comment_id}/reactions"))
+            }
         };
         let _: Value = self
             .call(Method::POST, &path, Some(&json!({ "content": content })))

@@ -35,7 +35,11 @@ pub fn remote_branches(repo: &Repository, remote: &Remote) -> Result<Vec<(String
     let mut r = repo.remote_anonymous(remote.url)?;
     let tries = Cell::new(0);
     let conn = r
-        .connect_auth(Direction::Fetch, Some(callbacks(remote.token, &tries)), None)
+        .connect_auth(
+            Direction::Fetch,
+            Some(callbacks(remote.token, &tries)),
+            None,
+        )
         .with_context(|| format!("connecting to {}", redact(remote.url)))?;
     let heads = conn
         .list()?
@@ -55,13 +59,24 @@ pub fn fetch(repo: &Repository, remote: &Remote, refspecs: &[&str]) -> Result<()
     let tries = Cell::new(0);
     let mut opts = FetchOptions::new();
     opts.remote_callbacks(callbacks(remote.token, &tries));
-    r.fetch(refspecs, Some(&mut opts), None)
-        .with_context(|| format!("fetching {} from {}", refspecs.join(" "), redact(remote.url)))
+    r.fetch(refspecs, Some(&mut opts), None).with_context(|| {
+        format!(
+            "fetching {} from {}",
+            refspecs.join(" "),
+            redact(remote.url)
+        )
+    })
 }
 
 /// Push `commit` to `refs/heads/<branch>` on the remote; `force` replaces
 /// whatever is there (the caller has checked it is wattson's own).
-pub fn push(repo: &Repository, remote: &Remote, commit: Oid, branch: &str, force: bool) -> Result<()> {
+pub fn push(
+    repo: &Repository,
+    remote: &Remote,
+    commit: Oid,
+    branch: &str,
+    force: bool,
+) -> Result<()> {
     // libgit2 pushes references, not bare commits: a scratch reference names
     // the commit for the push and is removed after it.
     let scratch = format!("refs/wattson/push/{branch}");
@@ -79,7 +94,10 @@ pub fn push(repo: &Repository, remote: &Remote, commit: Oid, branch: &str, force
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cb);
-        let spec = format!("{}{scratch}:refs/heads/{branch}", if force { "+" } else { "" });
+        let spec = format!(
+            "{}{scratch}:refs/heads/{branch}",
+            if force { "+" } else { "" }
+        );
         r.push(&[spec.as_str()], Some(&mut opts))
             .with_context(|| format!("pushing {branch} to {}", redact(remote.url)))?;
         drop(opts);
@@ -103,7 +121,8 @@ pub fn checkout(remote: &Remote, dest: &Path, rev: &str) -> Result<Repository> {
         Repository::open(dest).with_context(|| format!("opening {}", dest.display()))?
     } else {
         std::fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-        Repository::init(dest).with_context(|| format!("creating a repository in {}", dest.display()))?
+        Repository::init(dest)
+            .with_context(|| format!("creating a repository in {}", dest.display()))?
     };
     fetch(&repo, remote, &["+refs/heads/*:refs/remotes/origin/*"])?;
     let target = match Oid::from_str(rev) {
@@ -117,7 +136,14 @@ pub fn checkout(remote: &Remote, dest: &Path, rev: &str) -> Result<Repository> {
     let object = repo
         .find_object(target, None)
         .with_context(|| format!("the remote has no commit {target}"))?;
-    repo.checkout_tree(&object, Some(git2::build::CheckoutBuilder::new().force().remove_untracked(true)))?;
+    repo.checkout_tree(
+        &object,
+        Some(
+            git2::build::CheckoutBuilder::new()
+                .force()
+                .remove_untracked(true),
+        ),
+    )?;
     repo.set_head_detached(target)?;
     drop(object);
     Ok(repo)
@@ -141,6 +167,9 @@ mod tests {
             redact("https://x-access-token:ghs_1@github.com/o/r.git"),
             "https://github.com/o/r.git"
         );
-        assert_eq!(redact("https://github.com/o/r.git"), "https://github.com/o/r.git");
+        assert_eq!(
+            redact("https://github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
     }
 }

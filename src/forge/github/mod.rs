@@ -86,7 +86,12 @@ pub fn declined_reason(prior: &[PullRequest]) -> Option<String> {
 impl GitHubForge {
     /// `runtime` runs the API calls; `publish` blocks on it, so it must be
     /// called from outside the runtime (a blocking thread or plain `main`).
-    pub fn new(api: Arc<Api>, local: &Path, config: &GitHubConfig, runtime: tokio::runtime::Handle) -> GitHubForge {
+    pub fn new(
+        api: Arc<Api>,
+        local: &Path,
+        config: &GitHubConfig,
+        runtime: tokio::runtime::Handle,
+    ) -> GitHubForge {
         GitHubForge {
             api,
             local: local.to_path_buf(),
@@ -144,7 +149,12 @@ impl GitHubForge {
 
     /// Push `commit` to wattson's own `branch`: a new branch, or one whose
     /// tip wattson made. A branch a human pushed to is left alone.
-    pub async fn push_own_branch(&self, repo: &Repository, commit: Oid, branch: &str) -> Result<()> {
+    pub async fn push_own_branch(
+        &self,
+        repo: &Repository,
+        commit: Oid,
+        branch: &str,
+    ) -> Result<()> {
         let info = self.info().await?;
         ensure!(
             branch != info.default_branch && branch.starts_with("wattson/"),
@@ -162,7 +172,13 @@ impl GitHubForge {
         match tip {
             Some(tip) if tip == commit => Ok(()),
             Some(tip) => {
-                git::fetch(repo, &remote, &[&format!("+refs/heads/{branch}:refs/wattson/remote/{branch}")])?;
+                git::fetch(
+                    repo,
+                    &remote,
+                    &[&format!(
+                        "+refs/heads/{branch}:refs/wattson/remote/{branch}"
+                    )],
+                )?;
                 let theirs = repo
                     .find_commit(tip)
                     .with_context(|| format!("reading the tip {tip} of `{branch}`"))?;
@@ -209,11 +225,25 @@ impl GitHubForge {
                     .update_pull(pr.number, &json!({ "title": title, "body": body }))
                     .await?
             }
-            None => self.create_pull_once(&branch, &info.default_branch, &title, &body, &proposal.fingerprint).await?,
+            None => {
+                self.create_pull_once(
+                    &branch,
+                    &info.default_branch,
+                    &title,
+                    &body,
+                    &proposal.fingerprint,
+                )
+                .await?
+            }
         };
         let mut labels = self.config.labels.clone();
         labels.push(proposal.skill.clone());
-        let have: Vec<&str> = pr.labels.iter().flatten().map(|l| l.name.as_str()).collect();
+        let have: Vec<&str> = pr
+            .labels
+            .iter()
+            .flatten()
+            .map(|l| l.name.as_str())
+            .collect();
         if labels.iter().any(|l| !have.contains(&l.as_str())) {
             self.api.add_labels(pr.number, &labels).await?;
         }
@@ -240,7 +270,10 @@ impl GitHubForge {
         match self.api.create_pull(title, branch, base, body).await {
             Ok(pr) => Ok(pr),
             Err(e) => {
-                let existing = self.pulls_for(branch, fingerprint).await.unwrap_or_default();
+                let existing = self
+                    .pulls_for(branch, fingerprint)
+                    .await
+                    .unwrap_or_default();
                 existing
                     .into_iter()
                     .find(is_open)

@@ -15,7 +15,12 @@ use http::HeaderMap;
 
 /// How long GitHub asks to wait when it refused a request as rate limited;
 /// `None` when the response is not a rate-limit refusal.
-pub fn refusal_wait(status: u16, headers: &HeaderMap, body: &str, now_epoch: u64) -> Option<Duration> {
+pub fn refusal_wait(
+    status: u16,
+    headers: &HeaderMap,
+    body: &str,
+    now_epoch: u64,
+) -> Option<Duration> {
     if status != 403 && status != 429 {
         return None;
     }
@@ -70,11 +75,23 @@ mod tests {
 
     #[test]
     fn primary_limit_waits_until_the_reset() {
-        let h = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1010")]);
-        assert_eq!(refusal_wait(403, &h, "", 1000), Some(Duration::from_secs(11)));
-        assert_eq!(refusal_wait(429, &h, "", 1000), Some(Duration::from_secs(11)));
+        let h = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1010"),
+        ]);
+        assert_eq!(
+            refusal_wait(403, &h, "", 1000),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(
+            refusal_wait(429, &h, "", 1000),
+            Some(Duration::from_secs(11))
+        );
         // A reset already past still waits a moment rather than hammering.
-        assert_eq!(refusal_wait(403, &h, "", 2000), Some(Duration::from_secs(1)));
+        assert_eq!(
+            refusal_wait(403, &h, "", 2000),
+            Some(Duration::from_secs(1))
+        );
     }
 
     #[test]
@@ -91,16 +108,33 @@ mod tests {
     #[test]
     fn other_failures_are_not_rate_limits() {
         let h = headers(&[("x-ratelimit-remaining", "4999")]);
-        assert_eq!(refusal_wait(403, &h, r#"{"message":"Resource not accessible by integration"}"#, 0), None);
+        assert_eq!(
+            refusal_wait(
+                403,
+                &h,
+                r#"{"message":"Resource not accessible by integration"}"#,
+                0
+            ),
+            None
+        );
         assert_eq!(refusal_wait(422, &h, "", 0), None);
-        assert_eq!(refusal_wait(500, &headers(&[("retry-after", "1")]), "", 0), None);
+        assert_eq!(
+            refusal_wait(500, &headers(&[("retry-after", "1")]), "", 0),
+            None
+        );
         assert_eq!(refusal_wait(200, &h, "", 0), None);
     }
 
     #[test]
     fn a_spent_budget_is_noticed_on_success() {
-        let h = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1234")]);
+        let h = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1234"),
+        ]);
         assert_eq!(exhausted_until(&h), Some(1234));
-        assert_eq!(exhausted_until(&headers(&[("x-ratelimit-remaining", "3")])), None);
+        assert_eq!(
+            exhausted_until(&headers(&[("x-ratelimit-remaining", "3")])),
+            None
+        );
     }
 }
