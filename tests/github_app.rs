@@ -125,7 +125,10 @@ struct Server {
 
 impl Server {
     fn start(api: &str, key: &Path) -> Server {
-        let state = tempfile::tempdir().unwrap();
+        Server::start_in(api, key, tempfile::tempdir().unwrap())
+    }
+
+    fn start_in(api: &str, key: &Path, state: tempfile::TempDir) -> Server {
         let mut child = common::wattson()
             .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url", api])
             .args(["--app-id", &APP_ID.to_string()])
@@ -523,4 +526,151 @@ fn the_app_manifest_asks_for_what_the_server_uses() {
         .as_str()
         .unwrap()
         .ends_with("/webhook"));
+}
+
+#[test]
+fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pull_request() {
+    let w = world();
+    let server = Server::start(&w.fake.url, &w.key);
+    let (_, first) = w.push_main(None);
+    server.deliver(
+        "push",
+        "d-1",
+        &push_payload(&"0".repeat(40), &first, &["main.cpp"]),
+    );
+    server.wait_jobs(1);
+    let pulls = w.fake.pulls(REPO);
+    let number = pulls.first().unwrap_or_else(|| panic!("{}", server.log()))["number"]
+        .as_u64()
+        .unwrap();
+    let opened = pulls.len();
+
+    let comment = w.fake.add_comment(
+        REPO,
+        number,
+        "octocat",
+        "MEMBER",
+        "User",
+        "Thanks!\n@wattson help\n@wattson frobnicate\n@wattson ignore skill cpp/find-single-char",
+    );
+    server.deliver(
+        "issue_comment",
+        "d-2",
+        &comment_payload(number, &comment, "User"),
+    );
+    server.wait_jobs(2);
+    // The same comment delivered again (a new delivery id) is not answered twice.
+    server.deliver(
+        "issue_comment",
+        "d-3",
+        &comment_payload(number, &comment, "User"),
+    );
+    let h = server.wait_jobs(3);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+
+    let replies: Vec<String> = w
+        .fake
+        .comments(REPO, number)
+        .iter()
+        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replies.len(), 3, "{replies:#?}");
+    assert!(
+        replies[0].contains("@wattson rebench"),
+        "help lists the commands: {}",
+        replies[0]
+    );
+    assert!(
+        replies[1].contains("frobnicate") && replies[1].contains("@wattson help"),
+        "{}",
+        replies[1]
+    );
+    assert!(replies[2].contains("Proposed in"), "{}", replies[2]);
+
+    let pulls = w.fake.pulls(REPO);
+    assert_eq!(pulls.len(), opened + 1, "{pulls:#?}");
+    let config_pr = pulls.last().unwrap();
+    let branch = config_pr["head"]["ref"].as_str().unwrap();
+    assert!(branch.starts_with("wattson/config/"), "{branch}");
+    // The branch holds the configuration change, comments and all.
+    let bare = Repository::open(w._root.path().join("counter.git")).unwrap();
+    let tip = bare
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let entry = tip
+        .tree()
+        .unwrap()
+        .get_path(Path::new(".wattson.toml"))
+        .unwrap();
+    let text = String::from_utf8(
+        entry
+            .to_object(&bare)
+            .unwrap()
+            .peel_to_blob()
+            .unwrap()
+            .content()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(text.starts_with("[evidence]"), "{text}");
+    assert!(
+        text.contains("[ignore]") && text.contains("\"cpp/find-single-char\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn deliveries_left_in_the_spool_run_at_the_next_start_and_sigterm_stops_cleanly() {
+    let w = world();
+    let state = tempfile::tempdir().unwrap();
+    let spool = state.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let ping =
+        std::fs::read(common::repo_root().join("tests/fixtures/github-webhooks/ping/payload.json"))
+            .unwrap();
+    let mut left = b"ping\nleft-over-1\n".to_vec();
+    left.extend_from_slice(&ping);
+    std::fs::write(
+        spool.join("00000000000000000001-left-over-1.delivery"),
+        left,
+    )
+    .unwrap();
+    let mut server = Server::start_in(&w.fake.url, &w.key, state);
+    let h = server.wait_jobs(1);
+    assert_eq!(h["completed"], 1, "{h}");
+    assert!(
+        server.log().contains("delivery=left-over-1"),
+        "{}",
+        server.log()
+    );
+    // It is taken as seen: redelivering it is a duplicate.
+    let (status, _) = server.deliver(
+        "ping",
+        "left-over-1",
+        &serde_json::from_slice(&ping).unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        std::fs::read_dir(&spool).unwrap().next().is_none(),
+        "the spool is empty once done"
+    );
+
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no exit after SIGTERM: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}\n{}", server.log());
+    assert!(server.log().contains("shutting down"), "{}", server.log());
 }
