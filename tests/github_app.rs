@@ -620,6 +620,63 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
         text.contains("[ignore]") && text.contains("\"cpp/find-single-char\""),
         "{text}"
     );
+
+    // Measuring again, and redoing the rewrite on the default branch's tip.
+    w.commit("README", "counts commas\n", "docs");
+    w.push_main(Some(&first));
+    let comment = w.fake.add_comment(
+        REPO,
+        number,
+        "octocat",
+        "OWNER",
+        "User",
+        "@wattson rebench\n@wattson rebase",
+    );
+    server.deliver(
+        "issue_comment",
+        "d-4",
+        &comment_payload(number, &comment, "User"),
+    );
+    let h = server.wait_jobs(4);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    let replies: Vec<String> = w
+        .fake
+        .comments(REPO, number)
+        .iter()
+        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replies.len(), 5, "{replies:#?}");
+    assert!(
+        replies[3].contains("Measured again") && replies[3].contains("callgrind"),
+        "{}",
+        replies[3]
+    );
+    assert!(replies[4].contains("Rebased onto `main`"), "{}", replies[4]);
+    let pr = w
+        .fake
+        .pulls(REPO)
+        .into_iter()
+        .find(|p| p["number"] == number)
+        .unwrap();
+    let tip = bare
+        .find_reference(&format!(
+            "refs/heads/{}",
+            pr["head"]["ref"].as_str().unwrap()
+        ))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let main = bare
+        .find_reference("refs/heads/main")
+        .unwrap()
+        .target()
+        .unwrap();
+    assert_eq!(
+        tip.parent_id(0).unwrap(),
+        main,
+        "the branch sits on main's new tip"
+    );
 }
 
 #[test]
@@ -657,6 +714,25 @@ fn deliveries_left_in_the_spool_run_at_the_next_start_and_sigterm_stops_cleanly(
         std::fs::read_dir(&spool).unwrap().next().is_none(),
         "the spool is empty once done"
     );
+
+    // The feed endpoint is signed like a webhook.
+    let feed = b"{\"commit\":\"abc\",\"series\":\"t\",\"value\":1}\n";
+    let (status, _) = http(
+        &server.addr,
+        "POST",
+        &format!("/feed?repo={REPO}"),
+        &[],
+        feed,
+    );
+    assert_eq!(status, 401);
+    let (status, _) = http(
+        &server.addr,
+        "POST",
+        "/feed?repo=not-a-repo",
+        &[("X-Hub-Signature-256", &sign(feed))],
+        feed,
+    );
+    assert_eq!(status, 400);
 
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
     let deadline = Instant::now() + Duration::from_secs(20);
