@@ -750,3 +750,80 @@ fn deliveries_left_in_the_spool_run_at_the_next_start_and_sigterm_stops_cleanly(
     assert!(status.success(), "{status:?}\n{}", server.log());
     assert!(server.log().contains("shutting down"), "{}", server.log());
 }
+
+const MAIN_C: &str = "#include <stdio.h>\nunsigned long checksum(unsigned long rounds);\nunsigned long banner(void);\nint main(void) {\n    printf(\"%lu %lu\\n\", checksum(300000UL), banner());\n    return 0;\n}\n";
+const HOT_FAST: &str = "unsigned long checksum(unsigned long rounds) {\n    unsigned long x = 1;\n    for (unsigned long i = 0; i < rounds; ++i) {\n        x = x * 6364136223846793005UL + i;\n    }\n    return x;\n}\n";
+const HOT_SLOW: &str = "unsigned long checksum(unsigned long rounds) {\n    unsigned long x = 1;\n    for (unsigned long i = 0; i < rounds; ++i) {\n        volatile unsigned long again = x * 6364136223846793005UL + i;\n        x = x * 6364136223846793005UL + i;\n        (void)again;\n    }\n    return x;\n}\n";
+
+#[test]
+fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
+    let w = world();
+    let config = "[evidence]\nbuild = \"cc -O1 -o prog main.c hot.c util.c\"\ntest = \"./prog | grep -q ' '\"\n\
+                  bench = { prog = \"./prog\" }\nbench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n\
+                  [regression]\nmax_p_value = 0.01\n";
+    let banner = |v: u32| format!("unsigned long banner(void) {{\n    return {v}UL;\n}}\n");
+    std::fs::remove_file(w.work.join("main.cpp")).unwrap();
+    std::fs::write(w.work.join("main.c"), MAIN_C).unwrap();
+    std::fs::write(w.work.join("hot.c"), HOT_FAST).unwrap();
+    std::fs::write(w.work.join(".wattson.toml"), config).unwrap();
+    w.commit("util.c", &banner(0), "a C program");
+    // A history as CI would record it: a step up at the culprit, with the
+    // small wobble of a real series.
+    let mut feed = String::new();
+    let mut culprit = String::new();
+    for v in 1..16u32 {
+        if v == 8 {
+            w.commit("hot.c", HOT_SLOW, "checksum: keep a copy");
+        } else {
+            w.commit("util.c", &banner(v), &format!("banner v{v}"));
+        }
+        let id = w.work_repo.head().unwrap().target().unwrap().to_string();
+        if v == 8 {
+            culprit = id.clone();
+        }
+        let base = if v >= 8 { 1_500_000.0 } else { 1_200_000.0 };
+        let wobble = [0.0, 310.0, -270.0, 120.0, -80.0, 450.0, -390.0, 60.0][v as usize % 8];
+        feed.push_str(&format!(
+            "{{\"series\": \"prog/instructions\", \"commit\": \"{id}\", \"value\": {}, \"unit\": \"instructions\"}}\n",
+            base + wobble
+        ));
+    }
+    w.push_main(None);
+    let server = Server::start(&w.fake.url, &w.key);
+    let path = format!("/feed?repo={REPO}&installation={INSTALLATION}&format=jsonl");
+    let signature = sign(feed.as_bytes());
+    let (status, answer) = http(
+        &server.addr,
+        "POST",
+        &path,
+        &[("X-Hub-Signature-256", &signature)],
+        feed.as_bytes(),
+    );
+    assert_eq!(status, 202, "{answer}");
+    let h = server.wait_jobs(1);
+    assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
+    let pulls = w.fake.pulls(REPO);
+    let revert = pulls
+        .iter()
+        .find(|p| {
+            p["head"]["ref"]
+                .as_str()
+                .unwrap()
+                .starts_with("wattson/revert/")
+        })
+        .unwrap_or_else(|| panic!("{pulls:#?}\n{}", server.log()));
+    let body = revert["body"].as_str().unwrap();
+    for part in [
+        "### Regression",
+        "### Chart",
+        "### Attribution",
+        "### Evidence",
+        &culprit[..10],
+    ] {
+        assert!(body.contains(part), "{part}: {body}");
+    }
+    assert!(
+        revert["title"].as_str().unwrap().contains("Revert"),
+        "{revert:#}"
+    );
+}
