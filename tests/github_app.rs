@@ -489,6 +489,14 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
     assert!(server.log().contains("declined"), "{}", server.log());
     let h = server.health();
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    // Five jobs, one installation token: it is cached until it expires.
+    let minted = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && p.contains("/access_tokens"))
+        .count();
+    assert_eq!(minted, 1);
 }
 
 #[test]
@@ -677,6 +685,52 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
         main,
         "the branch sits on main's new tip"
     );
+
+    // Refinements that would leave nothing say so instead of acting.
+    let comment = w.fake.add_comment(
+        REPO,
+        number,
+        "octocat",
+        "COLLABORATOR",
+        "User",
+        "@wattson refine drop main.cpp\n@wattson refine drop other.cpp\n@wattson refine only rust/borrow-instead-of-clone\n@wattson refine variant fast",
+    );
+    server.deliver(
+        "issue_comment",
+        "d-5",
+        &comment_payload(number, &comment, "User"),
+    );
+    let h = server.wait_jobs(5);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    let replies: Vec<String> = w
+        .fake
+        .comments(REPO, number)
+        .iter()
+        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replies.len(), 9, "{replies:#?}");
+    assert!(replies[5].contains("nothing is left"), "{}", replies[5]);
+    assert!(
+        replies[6].contains("not part of this proposal") && replies[6].contains("`main.cpp`"),
+        "{}",
+        replies[6]
+    );
+    assert!(
+        replies[7].contains("none of `rust/borrow-instead-of-clone`"),
+        "{}",
+        replies[7]
+    );
+    assert!(replies[8].contains("no variant `fast`"), "{}", replies[8]);
+    let now = bare
+        .find_reference(&format!(
+            "refs/heads/{}",
+            pr["head"]["ref"].as_str().unwrap()
+        ))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(now.id(), tip.id(), "the branch is untouched");
 }
 
 #[test]
@@ -826,4 +880,44 @@ fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
         revert["title"].as_str().unwrap().contains("Revert"),
         "{revert:#}"
     );
+}
+
+#[test]
+fn the_action_in_propose_mode_opens_a_pull_request_with_the_workflow_token() {
+    let w = world();
+    w.push_main(None);
+    w.fake.add_token("ghs_actions_token");
+    let summary = w._root.path().join("summary.md");
+    let outputs = w._root.path().join("outputs.txt");
+    let out = common::wattson()
+        .args(["action", "--mode", "propose"])
+        .current_dir(&w.work)
+        .env("GITHUB_TOKEN", "ghs_actions_token")
+        .env("GITHUB_API_URL", &w.fake.url)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let pulls = w.fake.pulls(REPO);
+    assert!(!pulls.is_empty(), "{}", common::stderr(&out));
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    let urls: Vec<String> = pulls
+        .iter()
+        .map(|p| p["html_url"].as_str().unwrap().to_string())
+        .collect();
+    for url in &urls {
+        assert!(outputs.contains(url.as_str()), "{outputs}");
+    }
+    assert!(
+        outputs.contains(&format!("proposed={}", pulls.len())),
+        "{outputs}"
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains(&urls[0]), "{summary}");
+    // The developer's checkout is as it was: HEAD, branch and files.
+    assert_eq!(w.work_repo.head().unwrap().shorthand().unwrap(), "main");
+    assert!(w.work_repo.statuses(None).unwrap().is_empty());
 }

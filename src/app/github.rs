@@ -25,12 +25,12 @@ pub enum Credentials {
 pub struct Connector {
     kind: Kind,
     /// One client per installation, each caching its own token.
-    installations: Mutex<HashMap<u64, Octocrab>>,
+    installations: Mutex<HashMap<u64, Arc<Octocrab>>>,
 }
 
 enum Kind {
     App(Octocrab),
-    Token(Octocrab, String),
+    Token(Arc<Octocrab>, String),
 }
 
 /// The default API root, as `--github-api-url` documents it.
@@ -53,7 +53,7 @@ impl Connector {
                 Kind::App(builder.app(AppId(app_id), key).build()?)
             }
             Credentials::Token(token) => {
-                let crab = builder.personal_token(token.clone()).build()?;
+                let crab = Arc::new(builder.personal_token(token.clone()).build()?);
                 Kind::Token(crab, token)
             }
         };
@@ -94,7 +94,7 @@ impl Connector {
                     match cache.get(&id) {
                         Some(c) => c.clone(),
                         None => {
-                            let c = app.installation(InstallationId(id))?;
+                            let c = Arc::new(app.installation(InstallationId(id))?);
                             cache.insert(id, c.clone());
                             c
                         }

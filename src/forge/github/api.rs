@@ -9,7 +9,7 @@
 //! with a bounded wait; every other failure is returned, and the callers make
 //! their writes idempotent by looking the item up first.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -55,7 +55,9 @@ pub enum CommentKind {
 
 /// One repository's API.
 pub struct Api {
-    crab: Octocrab,
+    /// Shared: octocrab's token cache lives in the instance, and a clone
+    /// would start with a copy of it and mint its own tokens.
+    crab: Arc<Octocrab>,
     auth: Auth,
     pub owner: String,
     pub name: String,
@@ -70,7 +72,7 @@ const MAX_PAGES: usize = 50;
 
 impl Api {
     pub fn new(
-        crab: Octocrab,
+        crab: Arc<Octocrab>,
         auth: Auth,
         full_name: &str,
         config: &crate::config::GitHubConfig,
