@@ -72,6 +72,9 @@ pub struct ServeArgs {
     pub shutdown_grace: u64,
 }
 
+/// The largest delivery or feed taken (GitHub's own cap on payloads).
+const MAX_BODY: usize = 25 * 1024 * 1024;
+
 /// Counters shown by `/healthz`.
 #[derive(Default)]
 struct Stats {
@@ -202,6 +205,8 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
         .route("/webhook", post(webhook))
         .route("/feed", post(feed))
         .route("/healthz", get(healthz))
+        // GitHub caps a delivery at 25 MB; feeds get the same room.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
