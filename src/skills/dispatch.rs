@@ -15,10 +15,20 @@
 use memchr::memmem::Finder;
 use tree_sitter::{Language, Query};
 
+use super::prefilter::{self, TypeNeed};
+
 /// What must hold at a node for some pattern to start there.
 struct Start {
     /// Every inner list must have at least one literal inside the node's text.
     needles: Vec<Vec<Finder<'static>>>,
+}
+
+/// What a file must hold for one pattern to match in it.
+struct FileNeeds {
+    /// Needle sets (indexes into `literals`), each one met by any of its literals.
+    literals: Vec<Vec<usize>>,
+    /// Type evidence its skill's guards need (see `prefilter`).
+    types: Vec<TypeNeed>,
 }
 
 pub struct Dispatch {
@@ -26,16 +36,22 @@ pub struct Dispatch {
     by_kind: Vec<Vec<Start>>,
     /// Every distinct literal some pattern requires.
     literals: Vec<Finder<'static>>,
-    /// Per pattern, its needle sets as indexes into `literals`; `None` when
-    /// some pattern requires no literal (then every file must be parsed).
-    file_filter: Option<Vec<Vec<Vec<usize>>>>,
+    /// Per pattern, what a file must hold for it to match anywhere; `None`
+    /// when some pattern needs nothing (then every file must be parsed).
+    file_filter: Option<Vec<FileNeeds>>,
     /// Some pattern could not be analysed: use the whole-tree cursor.
     pub whole_tree: bool,
 }
 
 impl Dispatch {
-    /// Analyse the patterns of `query`, whose source text is `source`.
-    pub fn new(language: &Language, query: &Query, source: &str) -> Dispatch {
+    /// Analyse the patterns of `query`, whose source text is `source`;
+    /// `type_needs[p]` is what the guards of pattern `p`'s skill need.
+    pub fn new(
+        language: &Language,
+        query: &Query,
+        source: &str,
+        type_needs: &[Vec<TypeNeed>],
+    ) -> Dispatch {
         let mut by_kind: Vec<Vec<Start>> = (0..language.node_kind_count())
             .map(|_| Vec::new())
             .collect();
@@ -55,10 +71,11 @@ impl Dispatch {
                 continue;
             };
             let needles = needles(text);
-            match (&mut file_filter, needles.is_empty()) {
-                (Some(_), true) => file_filter = None,
-                (Some(filter), false) => filter.push(
-                    needles
+            let types = type_needs.get(i).cloned().unwrap_or_default();
+            match &mut file_filter {
+                Some(_) if needles.is_empty() && types.is_empty() => file_filter = None,
+                Some(filter) => filter.push(FileNeeds {
+                    literals: needles
                         .iter()
                         .map(|set| {
                             set.iter()
@@ -72,8 +89,9 @@ impl Dispatch {
                                 .collect()
                         })
                         .collect(),
-                ),
-                (None, _) => {}
+                    types,
+                }),
+                None => {}
             }
             for kind in kinds {
                 let id = language.id_for_node_kind(&kind, true);
@@ -116,8 +134,10 @@ impl Dispatch {
     }
 
     /// Whether any pattern can match somewhere in this file, judged from the
-    /// literals its predicates require. A file that fails is not even parsed:
-    /// most files of a large tree contain none of the skills' literals.
+    /// literals its predicates require and the type evidence its guards
+    /// need. A file that fails is not even parsed: most files of a large
+    /// tree contain none of the skills' literals, and most C++ headers name
+    /// none of the standard types the C++ skills act on.
     pub fn may_match_file(&self, src: &[u8]) -> bool {
         let Some(patterns) = &self.file_filter else {
             return true;
@@ -125,9 +145,14 @@ impl Dispatch {
         let mut present: Vec<Option<bool>> = vec![None; self.literals.len()];
         let mut has =
             |i: usize| *present[i].get_or_insert_with(|| self.literals[i].find(src).is_some());
-        patterns
-            .iter()
-            .any(|sets| sets.iter().all(|set| set.iter().any(|&i| has(i))))
+        let mut facts = None;
+        patterns.iter().any(|p| {
+            p.literals.iter().all(|set| set.iter().any(|&i| has(i)))
+                && (p.types.is_empty() || {
+                    let facts = facts.get_or_insert_with(|| prefilter::code_facts(src));
+                    p.types.iter().all(|t| t.met(facts))
+                })
+        })
     }
 
     /// Whether some pattern may start at a node of this kind with this text.
@@ -342,14 +367,14 @@ mod tests {
         let lang: Language = tree_sitter_rust::LANGUAGE.into();
         let src = "(call_expression (field_expression (field_identifier) @m) (#eq? @m \"clone\"))\n((macro_invocation (identifier) @n) (#any-of? @n \"format\" \"print\"))";
         let q = Query::new(&lang, src).unwrap();
-        let d = Dispatch::new(&lang, &q, src);
+        let d = Dispatch::new(&lang, &q, src, &[]);
         assert!(d.may_match_file(b"fn f() { x.clone(); }"));
         assert!(d.may_match_file(b"fn f() { print!(); }"));
         assert!(!d.may_match_file(b"fn f() { x.len(); }"));
         let open = format!("{src}\n(block) @b");
         let q2 = Query::new(&lang, &open).unwrap();
         assert!(
-            Dispatch::new(&lang, &q2, &open).may_match_file(b"fn f() {}"),
+            Dispatch::new(&lang, &q2, &open, &[]).may_match_file(b"fn f() {}"),
             "a pattern without literals needs every file"
         );
     }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod examples;
 pub mod guard;
 mod guards;
+mod prefilter;
 pub mod spec;
 pub mod syntax;
 pub mod types;
@@ -147,7 +148,7 @@ impl SkillSet {
         // compiled when a finding needs its idempotence check.
         let built: Vec<Result<Option<(Lang, Combined)>>> = Lang::ALL
             .par_iter()
-            .map(|&lang| Self::combine(&skills, lang))
+            .map(|&lang| Self::combine(&skills, lang, &types))
             .collect();
         let mut combined = HashMap::new();
         for b in built {
@@ -162,7 +163,11 @@ impl SkillSet {
         })
     }
 
-    fn combine(skills: &[Skill], lang: Lang) -> Result<Option<(Lang, Combined)>> {
+    fn combine(
+        skills: &[Skill],
+        lang: Lang,
+        types: &TypeFamilies,
+    ) -> Result<Option<(Lang, Combined)>> {
         let mut source = String::new();
         let mut spans: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
         for (i, s) in skills.iter().enumerate().filter(|(_, s)| s.lang == lang) {
@@ -204,7 +209,25 @@ impl SkillSet {
                 bail!("{}: the query has no pattern", skills[*i].origin);
             }
         }
-        let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source);
+        // What each pattern's guards need to see named in a file's code.
+        let type_needs: Vec<Vec<prefilter::TypeNeed>> = pattern_skill
+            .iter()
+            .map(|&i| match lang {
+                Lang::Cpp => skills[i]
+                    .guards
+                    .iter()
+                    .filter_map(|(call, _)| {
+                        let family = call.args.iter().find_map(|a| match a {
+                            call::Arg::Word(w) => Some(w.as_str()),
+                            _ => None,
+                        });
+                        prefilter::guard_needs(&call.name, call.negated, family, types)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let dispatch = dispatch::Dispatch::new(&lang.grammar(), &query, &source, &type_needs);
         Ok(Some((
             lang,
             Combined {

@@ -42,6 +42,13 @@ impl TypeFamilies {
         Ok(out)
     }
 
+    /// The members of one family, its `@` inclusions expanded.
+    pub fn members(&self, lang: Lang, family: &str) -> Option<&[String]> {
+        self.families
+            .get(&(lang, family.to_string()))
+            .map(Vec::as_slice)
+    }
+
     pub fn has_family(&self, lang: Lang, family: &str) -> bool {
         family
             .split('|')
