@@ -473,11 +473,10 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         "a comment",
     );
     let (before, second) = w.push_main(Some(&first));
-    server.deliver(
-        "push",
-        "delivery-5",
-        &push_payload(&before, &second, &["main.cpp"]),
-    );
+    // GitHub's plain push example has no `installation`: the App looks it up.
+    let mut payload = push_payload(&before, &second, &["main.cpp"]);
+    payload.as_object_mut().unwrap().remove("installation");
+    server.deliver("push", "delivery-5", &payload);
     server.wait_jobs(5);
     let pulls = w.fake.pulls(REPO);
     assert_eq!(
@@ -497,6 +496,13 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         .filter(|(m, p, _)| m == "POST" && p.contains("/access_tokens"))
         .count();
     assert_eq!(minted, 1);
+    let looked_up = w.fake.requests().iter().any(|(m, p, status)| {
+        m == "GET" && p == &format!("/repos/{REPO}/installation") && *status == 200
+    });
+    assert!(
+        looked_up,
+        "the push without `installation` found it through the API"
+    );
 }
 
 #[test]

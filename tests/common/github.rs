@@ -946,6 +946,26 @@ fn route(
             Ok(id) => access_token(state, id, headers),
             Err(_) => not_found(),
         },
+        // As the App (JWT): the installation that covers a repository. The
+        // fake's installations cover every repository.
+        ("GET", ["repos", owner, name, "installation"]) => {
+            let key = format!("{owner}/{name}").to_ascii_lowercase();
+            if !state.repos.contains_key(&key) {
+                return not_found();
+            }
+            let mut ids: Vec<u64> = state.installations.keys().copied().collect();
+            ids.sort();
+            match ids
+                .into_iter()
+                .find(|&id| app_jwt(state, id, headers).is_ok())
+            {
+                Some(id) => reply(
+                    200,
+                    installation_json(&state.url, id, state.installations[&id].app_id, owner),
+                ),
+                None => error(401, "A JSON web token could not be decoded"),
+            }
+        }
         (_, ["repos", owner, name, rest @ ..]) => {
             if !bearer(headers).is_some_and(|t| state.tokens.contains(t)) {
                 return error(401, "Bad credentials");
@@ -978,44 +998,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// `POST /app/installations/{id}/access_tokens`, authenticated by the App's JWT.
 fn access_token(state: &mut State, installation_id: u64, headers: &HeaderMap) -> Reply {
-    use octocrab::jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
-    let Some(installation) = state.installations.get(&installation_id) else {
+    if !state.installations.contains_key(&installation_id) {
         return not_found();
-    };
-    let Some(jwt) = bearer(headers) else {
-        return error(401, "A JSON web token could not be decoded");
-    };
-    let key = DecodingKey::from_rsa_pem(installation.public_pem.as_bytes()).unwrap();
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.validate_aud = false;
-    // `iss` is checked below: jsonwebtoken only reads string issuers, and
-    // octocrab sends the App id as a number.
-    validation.set_required_spec_claims(&["exp", "iat"]);
-    let claims = match decode::<Value>(jwt, &key, &validation) {
-        Ok(data) => data.claims,
-        Err(e) => {
-            // GitHub does not say why; the test's output does.
-            eprintln!("fake GitHub: installation {installation_id}: JWT refused: {e}");
-            return error(401, "A JSON web token could not be decoded");
-        }
-    };
-    let iss_ok = match &claims["iss"] {
-        Value::Number(n) => n.as_u64() == Some(installation.app_id),
-        Value::String(s) => s == &installation.app_id.to_string(),
-        _ => false,
-    };
-    if !iss_ok {
-        eprintln!(
-            "fake GitHub: installation {installation_id}: JWT refused: iss {} is not App {}",
-            claims["iss"], installation.app_id
-        );
-        return error(401, "A JSON web token could not be decoded");
     }
-    if claims["exp"].as_u64().unwrap_or(0) > now() + 660 {
-        return error(
-            401,
-            "'Expiration time' claim ('exp') is too far in the future",
-        );
+    if let Err(refused) = app_jwt(state, installation_id, headers) {
+        return refused;
     }
     let token = format!("ghs_{}", random_alnum(36));
     state.tokens.insert(token.clone());
@@ -1033,6 +1020,72 @@ fn access_token(state: &mut State, installation_id: u64, headers: &HeaderMap) ->
             "repository_selection": "all",
         }),
     )
+}
+
+/// GitHub's installation object, as `GET /repos/{o}/{r}/installation` gives it.
+fn installation_json(base: &str, id: u64, app_id: u64, account: &str) -> Value {
+    json!({
+        "id": id,
+        "account": user_json(base, account, "Organization"),
+        "access_tokens_url": format!("{base}/app/installations/{id}/access_tokens"),
+        "repositories_url": format!("{base}/installation/repositories"),
+        "html_url": format!("{base}/organizations/{account}/settings/installations/{id}"),
+        "app_id": app_id,
+        "app_slug": "wattson",
+        "target_id": user_id(account),
+        "target_type": "Organization",
+        "permissions": { "contents": "write", "issues": "write", "metadata": "read", "pull_requests": "write" },
+        "events": ["push", "pull_request", "issue_comment", "pull_request_review_comment"],
+        "single_file_name": null,
+        "repository_selection": "all",
+        "created_at": rfc3339(now()),
+        "updated_at": rfc3339(now()),
+    })
+}
+
+/// Check the App's JWT (RS256 under the installation's App key, `iss` the
+/// App id, expiring within GitHub's ten minutes).
+fn app_jwt(state: &State, installation_id: u64, headers: &HeaderMap) -> Result<(), Reply> {
+    use octocrab::jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+    let Some(installation) = state.installations.get(&installation_id) else {
+        return Err(not_found());
+    };
+    let Some(jwt) = bearer(headers) else {
+        return Err(error(401, "A JSON web token could not be decoded"));
+    };
+    let key = DecodingKey::from_rsa_pem(installation.public_pem.as_bytes()).unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    // `iss` is checked below: jsonwebtoken only reads string issuers, and
+    // octocrab sends the App id as a number.
+    validation.set_required_spec_claims(&["exp", "iat"]);
+    let claims = match decode::<Value>(jwt, &key, &validation) {
+        Ok(data) => data.claims,
+        Err(e) => {
+            // GitHub does not say why; the test's output does.
+            eprintln!("fake GitHub: installation {installation_id}: JWT refused: {e}");
+            return Err(error(401, "A JSON web token could not be decoded"));
+        }
+    };
+    let iss_ok = match &claims["iss"] {
+        Value::Number(n) => n.as_u64() == Some(installation.app_id),
+        Value::String(s) => s == &installation.app_id.to_string(),
+        _ => false,
+    };
+    if !iss_ok {
+        eprintln!(
+            "fake GitHub: installation {installation_id}: JWT refused: iss {} is not App {}",
+            claims["iss"], installation.app_id
+        );
+        return Err(error(401, "A JSON web token could not be decoded"));
+    }
+    if claims["exp"].as_u64().unwrap_or(0) > now() + 660 {
+        return Err(error(
+            401,
+            "'Expiration time' claim ('exp') is too far in the future",
+        ));
+    }
+    Ok(())
 }
 
 fn repo_route(
