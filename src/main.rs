@@ -796,6 +796,17 @@ fn explain(skill: &wattson::skills::Skill) -> String {
             la.code.trim_end()
         ));
     }
+    for v in &s.variants {
+        out.push_str(&format!(
+            "\nVariant `{}` (`@wattson refine variant {}`): {}\nEdit:\n",
+            v.name,
+            v.name,
+            v.description.trim()
+        ));
+        for e in &v.edit {
+            out.push_str(&format!("  {e}\n"));
+        }
+    }
     out
 }
 

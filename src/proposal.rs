@@ -36,6 +36,9 @@ pub struct Proposal {
     /// carries its regression, chart and attribution here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<(String, String)>,
+    /// The skill's variant a reviewer picked, when not its main rewrite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 /// The marker a proposal's description carries, so a forge can find the
@@ -139,10 +142,14 @@ impl Proposal {
         out.push_str("```\n\n</details>\n\n");
         out.push_str(&crate::commands::footer());
         out.push_str(&format!(
-            "\n<!-- {FINGERPRINT_MARKER}{} skill={} path={} -->\n",
+            "\n<!-- {FINGERPRINT_MARKER}{} skill={} path={}{} -->\n",
             self.fingerprint,
             self.skill,
-            self.path.replace(' ', "%20")
+            self.path.replace(' ', "%20"),
+            self.variant
+                .as_deref()
+                .map(|v| format!(" variant={v}"))
+                .unwrap_or_default()
         ));
         out
     }

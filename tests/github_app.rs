@@ -229,6 +229,10 @@ struct World {
 
 /// A developer's clone, the bare repository GitHub serves, and the fake.
 fn world() -> World {
+    world_with(MAIN_CPP, CONFIG)
+}
+
+fn world_with(main_cpp: &str, config: &str) -> World {
     let root = tempfile::tempdir().unwrap();
     let bare = root.path().join("counter.git");
     Repository::init_bare(&bare).unwrap();
@@ -242,8 +246,8 @@ fn world() -> World {
     std::fs::create_dir(&work).unwrap();
     let work_repo = Repository::init(&work).unwrap();
     work_repo.set_head("refs/heads/main").unwrap();
-    std::fs::write(work.join("main.cpp"), MAIN_CPP).unwrap();
-    std::fs::write(work.join(".wattson.toml"), CONFIG).unwrap();
+    std::fs::write(work.join("main.cpp"), main_cpp).unwrap();
+    std::fs::write(work.join(".wattson.toml"), config).unwrap();
     std::fs::write(work.join(".gitignore"), "prog\n").unwrap();
     common::commit_all(&work_repo, "count commas");
     World {
@@ -926,4 +930,107 @@ fn the_action_in_propose_mode_opens_a_pull_request_with_the_workflow_token() {
     // The developer's checkout is as it was: HEAD, branch and files.
     assert_eq!(w.work_repo.head().unwrap().shorthand().unwrap(), "main");
     assert!(w.work_repo.statuses(None).unwrap().is_empty());
+}
+
+#[test]
+fn refine_variant_rebuilds_the_proposal_in_the_chosen_form_and_rebase_keeps_it() {
+    let lines = "#include <iostream>\nint main() {\n    for (int i = 0; i < 2000; i++) {\n        std::cout << i << std::endl;\n    }\n    return 0;\n}\n";
+    let config = CONFIG.replace("grep -qx 10000", "tail -1 | grep -qx 1999");
+    let w = world_with(lines, &config);
+    let server = Server::start(&w.fake.url, &w.key);
+    let (_, first) = w.push_main(None);
+    server.deliver(
+        "push",
+        "v-1",
+        &push_payload(&"0".repeat(40), &first, &["main.cpp"]),
+    );
+    server.wait_jobs(1);
+    let pulls = w.fake.pulls(REPO);
+    assert_eq!(pulls.len(), 1, "{pulls:#?}\n{}", server.log());
+    let number = pulls[0]["number"].as_u64().unwrap();
+    let branch = pulls[0]["head"]["ref"].as_str().unwrap().to_string();
+    assert!(branch.starts_with("wattson/cpp-endl-in-loop/"), "{branch}");
+    let bare = Repository::open(w._root.path().join("counter.git")).unwrap();
+    let main_cpp_at_tip = || {
+        let tip = bare
+            .find_reference(&format!("refs/heads/{branch}"))
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
+        let blob = tip
+            .tree()
+            .unwrap()
+            .get_path(Path::new("main.cpp"))
+            .unwrap()
+            .to_object(&bare)
+            .unwrap()
+            .peel_to_blob()
+            .unwrap();
+        (
+            tip.id(),
+            String::from_utf8(blob.content().to_vec()).unwrap(),
+        )
+    };
+    assert!(main_cpp_at_tip().1.contains("<< i << '\\n';"));
+
+    let comment = w.fake.add_comment(
+        REPO,
+        number,
+        "octocat",
+        "OWNER",
+        "User",
+        "@wattson refine variant string-newline",
+    );
+    server.deliver(
+        "issue_comment",
+        "v-2",
+        &comment_payload(number, &comment, "User"),
+    );
+    let h = server.wait_jobs(2);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    let (variant_tip, text) = main_cpp_at_tip();
+    assert!(
+        text.contains("<< i << \"\\n\";"),
+        "{text}\n{}",
+        server.log()
+    );
+    let pr = &w.fake.pulls(REPO)[0];
+    let body = pr["body"].as_str().unwrap();
+    assert!(
+        body.contains("### Variant") && body.contains("variant=string-newline"),
+        "{body}"
+    );
+    assert!(body.contains("### Evidence"), "{body}");
+
+    // A rebase onto a newer main keeps the chosen form.
+    w.commit("README", "lines\n", "docs");
+    w.push_main(Some(&first));
+    let comment = w
+        .fake
+        .add_comment(REPO, number, "octocat", "OWNER", "User", "@wattson rebase");
+    server.deliver(
+        "issue_comment",
+        "v-3",
+        &comment_payload(number, &comment, "User"),
+    );
+    let h = server.wait_jobs(3);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    let (rebased_tip, text) = main_cpp_at_tip();
+    assert_ne!(rebased_tip, variant_tip);
+    assert!(text.contains("<< i << \"\\n\";"), "{text}");
+    let replies: Vec<String> = w
+        .fake
+        .comments(REPO, number)
+        .iter()
+        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        replies[0].contains("Rebuilt as variant `string-newline`"),
+        "{replies:#?}"
+    );
+    assert!(
+        replies[1].contains("as variant `string-newline`"),
+        "{replies:#?}"
+    );
 }

@@ -37,6 +37,8 @@ pub struct Marker {
     pub fingerprint: String,
     pub skill: String,
     pub path: String,
+    /// The variant a reviewer picked, if any.
+    pub variant: Option<String>,
 }
 
 /// Read `<!-- wattson:fingerprint=… skill=… path=… -->` from a body.
@@ -48,17 +50,21 @@ pub fn read_marker(body: &str) -> Option<Marker> {
     let fingerprint = words.next()?.to_string();
     let mut skill = String::new();
     let mut path = String::new();
+    let mut variant = None;
     for w in words {
         if let Some(v) = w.strip_prefix("skill=") {
             skill = v.to_string();
         } else if let Some(v) = w.strip_prefix("path=") {
             path = v.replace("%20", " ");
+        } else if let Some(v) = w.strip_prefix("variant=") {
+            variant = Some(v.to_string());
         }
     }
     Some(Marker {
         fingerprint,
         skill,
         path,
+        variant,
     })
 }
 
@@ -192,7 +198,7 @@ impl Ctx<'_> {
             ),
             Command::Reject { reason } => self.reject(reason.as_deref())?,
             Command::Rebench => self.rebench()?,
-            Command::Rebase => self.rebase()?,
+            Command::Rebase => self.redo(None)?,
             Command::RefineDrop { path } => self.refine_drop(path)?,
             Command::RefineOnly { skill } => {
                 let m = self.marker()?;
@@ -214,16 +220,7 @@ impl Ctx<'_> {
                     )
                 }
             }
-            Command::RefineVariant { name } => {
-                let m = self.marker()?;
-                (
-                    "confused",
-                    format!(
-                        "`{}` has one form of its rewrite, so there is no variant `{name}` to choose. `{MENTION} refine drop <path>` or `{MENTION} reject` may be what you want.",
-                        m.skill
-                    ),
-                )
-            }
+            Command::RefineVariant { name } => self.redo(Some(name))?,
             Command::IgnoreSkill { id } => {
                 if self.worker.skills.get(id).is_none() {
                     return Ok((
@@ -281,44 +278,91 @@ impl Ctx<'_> {
         ))
     }
 
-    fn rebase(&self) -> Result<(&'static str, String)> {
+    /// Redo the rewrite and measure it: `rebase` (on the default branch's
+    /// tip, in the variant already chosen) or `refine variant` (on the same
+    /// base, in the variant named). The branch moves only when the evidence
+    /// still holds.
+    fn redo(&self, variant: Option<&str>) -> Result<(&'static str, String)> {
         let m = self.marker()?;
         if m.skill == "revert" || m.skill == CONFIG_SKILL {
             return Ok((
                 "confused",
-                format!("`rebase` redoes a rewrite; this pull request is a `{}`. Close it and wattson proposes it afresh when it applies.", m.skill),
+                format!(
+                    "That redoes a rewrite; this pull request is a `{}`. Close it and wattson proposes it afresh when it applies.",
+                    m.skill
+                ),
             ));
         }
+        let chosen = variant.map(str::to_string).or(m.variant.clone());
+        let skills = match &chosen {
+            Some(v) => match self.worker.skills.variant(&m.skill, v) {
+                Ok(set) => set,
+                Err(e) => return Ok(("confused", format!("{e:#}."))),
+            },
+            None => self.worker.skills.only(&m.skill)?,
+        };
         self.react("eyes");
-        let co = self.worker.checkout(&self.api, None)?;
-        let base = co.repo.head()?.peel_to_commit()?.id();
+        // `refine variant` keeps the base; `rebase` takes the default branch's tip.
+        let (co, base) = if variant.is_some() {
+            let (co, _, parent) = self.head_checkout()?;
+            (co, parent)
+        } else {
+            let co = self.worker.checkout(&self.api, None)?;
+            let tip = co.repo.head()?.peel_to_commit()?.id();
+            (co, tip)
+        };
         let lang = Lang::from_path(Path::new(&m.path))
             .with_context(|| format!("`{}` is not C++ or Rust", m.path))?;
         let short = &base.to_string()[..10];
-        let (mut proposal, commit) = match pipeline::rewrite_at(&co.repo, base, &m.path, lang, &m.skill, &self.worker.skills, None)? {
-            Rewrite::DidNotApply { notes, .. } => {
-                return Ok((
-                    "confused",
-                    format!(
-                        "On `{}` ({short}) the rewrite no longer applies to `{}`{}; the branch is unchanged. `{MENTION} reject` closes this.",
-                        co.default_branch,
-                        m.path,
-                        if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) }
-                    ),
-                ))
-            }
-            Rewrite::Applied { proposal, commit } => (proposal, commit),
+        let what = match (variant, &chosen) {
+            (Some(v), _) => format!("Rebuilt as variant `{v}`"),
+            (None, Some(v)) => format!(
+                "Rebased onto `{}` ({short}), as variant `{v}`",
+                co.default_branch
+            ),
+            (None, None) => format!("Rebased onto `{}` ({short})", co.default_branch),
         };
+        let (mut proposal, commit) =
+            match pipeline::rewrite_at(&co.repo, base, &m.path, lang, &m.skill, &skills, None)? {
+                Rewrite::DidNotApply { notes, .. } => {
+                    return Ok((
+                        "confused",
+                        format!(
+                            "{what}: the rewrite no longer applies to `{}`{}; the branch is unchanged. `{MENTION} reject` closes this.",
+                            m.path,
+                            if notes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", notes.join("; "))
+                            }
+                        ),
+                    ))
+                }
+                Rewrite::Applied { proposal, commit } => (proposal, commit),
+            };
         // This pull request keeps its identity (branch and marker).
         proposal.fingerprint = m.fingerprint.clone();
+        proposal.variant = chosen.clone();
+        if let Some(v) = &chosen {
+            let skill = self
+                .worker
+                .skills
+                .get(&m.skill)
+                .context("the skill is loaded")?;
+            if let Some(spec) = skill.spec.variants.iter().find(|s| s.name == *v) {
+                proposal.sections.push((
+                    "Variant".into(),
+                    format!("`{v}`: {}", spec.description.trim()),
+                ));
+            }
+        }
         let session = Session::start(&co.dir, &base.to_string(), &co.config.evidence, false)?;
         let evidence = session.measure(&commit.to_string())?;
         if let Some(reason) = evidence.rejection() {
             return Ok((
                 "confused",
                 format!(
-                    "Rebased onto `{}` ({short}), the change no longer holds up: {reason}. The branch is unchanged.\n\n{}",
-                    co.default_branch,
+                    "{what}, the change no longer holds up: {reason}. The branch is unchanged.\n\n{}",
                     report::markdown(&evidence)
                 ),
             ));
@@ -342,13 +386,7 @@ impl Ctx<'_> {
             .as_ref()
             .map(|e| e.summary())
             .unwrap_or_default();
-        Ok((
-            "rocket",
-            format!(
-                "Rebased onto `{}` ({short}) and measured again: {summary}.",
-                co.default_branch
-            ),
-        ))
+        Ok(("rocket", format!("{what} and measured again: {summary}.")))
     }
 
     fn refine_drop(&self, path: &str) -> Result<(&'static str, String)> {
@@ -474,6 +512,7 @@ impl Ctx<'_> {
             patch,
             evidence: None,
             sections: Vec::new(),
+            variant: None,
         };
         let commit = pipeline::commit_change(&co.repo, base.id(), REPO_CONFIG, &new, &proposal)?;
         let forge = self.worker.forge(&self.api, &co);

@@ -83,6 +83,43 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
             ));
         }
     }
+    for v in &skill.spec.variants {
+        let variant = match set.variant(skill.id(), &v.name) {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(fail("load", 0, format!("{e:#}")));
+                continue;
+            }
+        };
+        for (i, ex) in v.examples.iter().enumerate() {
+            let out = variant.fix_source(skill.lang, &ex.before);
+            if out.text.trim_end() != ex.after.trim_end() {
+                let diff = similar::TextDiff::from_lines(ex.after.trim_end(), out.text.trim_end())
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
+                failures.push(fail(
+                    "variant",
+                    i + 1,
+                    format!(
+                        "variant `{}` example {} was not rewritten as expected:\n{diff}",
+                        v.name,
+                        i + 1
+                    ),
+                ));
+            } else if variant.fix_source(skill.lang, &out.text).text != out.text {
+                failures.push(fail(
+                    "idempotence",
+                    i + 1,
+                    format!(
+                        "variant `{}` example {}: a second fix changed the result again",
+                        v.name,
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
     for (i, la) in skill.spec.leave_alone.iter().enumerate() {
         // Checked alone and inside the combined query of the whole set: the
         // two must agree (a predicate that binds to the wrong pattern once
@@ -136,5 +173,50 @@ mod tests {
         assert!(checked >= 7, "only {checked} Rust skills");
         let details: Vec<&str> = failures.iter().map(|f| f.detail.as_str()).collect();
         assert!(failures.is_empty(), "{}", details.join("\n"));
+    }
+    #[test]
+    fn variants_rewrite_their_own_way_and_unknown_ones_are_named() {
+        let set = SkillSet::builtin().expect("built-in skills load");
+        let src = "#include <iostream>\nvoid f(int n) {\n    for (int i = 0; i < n; ++i) {\n        std::cout << i << std::endl;\n    }\n}\n";
+        let main = set
+            .only("cpp/endl-in-loop")
+            .unwrap()
+            .fix_source(crate::lang::Lang::Cpp, src);
+        assert!(main.text.contains("<< '\\n';"), "{}", main.text);
+        let variant = set
+            .variant("cpp/endl-in-loop", "string-newline")
+            .unwrap()
+            .fix_source(crate::lang::Lang::Cpp, src);
+        assert!(variant.text.contains("<< \"\\n\";"), "{}", variant.text);
+        let err = set
+            .variant("cpp/endl-in-loop", "nope")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("string-newline"), "{err}");
+        let none = set
+            .variant("cpp/find-single-char", "x")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(none.contains("it has none"), "{none}");
+        // A variant whose example is wrong is reported.
+        let mut broken = set.get("cpp/endl-in-loop").unwrap().source_text.clone();
+        broken = broken.replacen("<< \"\\n\";", "<< \"\\r\\n\";", 1);
+        let files = vec![
+            ("x/rewrites/cpp/endl-in-loop.toml".to_string(), broken),
+            (
+                "x/rewrites/types.toml".to_string(),
+                crate::skills::embedded::EMBEDDED
+                    .iter()
+                    .find(|(p, _)| *p == "types.toml")
+                    .expect("types.toml is embedded")
+                    .1
+                    .to_string(),
+            ),
+        ];
+        let set = SkillSet::from_files(files).unwrap();
+        let failures = check_skill(&set, set.get("cpp/endl-in-loop").unwrap());
+        assert!(failures.iter().any(|f| f.kind == "variant"), "{failures:?}");
     }
 }

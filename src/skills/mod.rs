@@ -44,6 +44,8 @@ pub struct Skill {
     pub origin: String,
     pub guards: Vec<(Call, &'static guard::GuardDef)>,
     pub edits: Vec<Call>,
+    /// The variants' edits, by name, in the file's order.
+    pub variants: Vec<(String, Vec<Call>)>,
     /// The skill file's text, kept to rebuild single-skill sets.
     pub source_text: String,
     /// This skill's query alone, compiled on first use (only the idempotence
@@ -272,6 +274,26 @@ impl SkillSet {
         Self::assemble(vec![reloaded], self.types.clone())
     }
 
+    /// A set holding only the skill `id`, rewriting with its variant `name`
+    /// instead of its main edit.
+    pub fn variant(&self, id: &str, name: &str) -> Result<SkillSet> {
+        let skill = self.get(id).with_context(|| format!("no skill `{id}`"))?;
+        let mut reloaded = load_skill(&skill.origin, &skill.source_text, &self.types)?;
+        let Some((_, edits)) = reloaded.variants.iter().find(|(n, _)| n == name).cloned() else {
+            let known: Vec<&str> = reloaded.variants.iter().map(|(n, _)| n.as_str()).collect();
+            bail!(
+                "`{id}` has no variant `{name}` ({})",
+                if known.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    format!("it has {}", known.join(", "))
+                }
+            );
+        };
+        reloaded.edits = edits;
+        Self::assemble(vec![reloaded], self.types.clone())
+    }
+
     pub fn skills(&self) -> &[Skill] {
         &self.skills
     }
@@ -335,22 +357,30 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
         provided.extend(def.binds.iter().map(|b| b.to_string()));
         guards.push((call, def));
     }
-    let mut edits = Vec::new();
-    for e in &spec.edit {
-        let call = parse_call(e).map_err(|e| anyhow::anyhow!("{origin}: edit: {e}"))?;
-        edit::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-        check_captures(origin, &call, &provided)?;
-        if let Some(call::Arg::Text(t)) = call.args.get(1) {
-            for name in edit::template_names(t) {
-                if !provided.contains(&name) {
-                    bail!("{origin}: edit `{call}` uses `{{{name}}}`, which no capture or guard provides");
-                }
-            }
+    let edits = parse_edits(origin, &spec.edit, &provided)?;
+    let mut variants: Vec<(String, Vec<Call>)> = Vec::new();
+    for v in &spec.variants {
+        let named = !v.name.is_empty()
+            && v.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !named {
+            bail!(
+                "{origin}: variant name `{}` must be kebab-case (a-z, 0-9, -)",
+                v.name
+            );
         }
-        edits.push(call);
-    }
-    if edits.is_empty() {
-        bail!("{origin}: a skill needs at least one edit");
+        if variants.iter().any(|(n, _)| *n == v.name) {
+            bail!("{origin}: two variants are named `{}`", v.name);
+        }
+        if v.examples.is_empty() {
+            bail!(
+                "{origin}: variant `{}` needs at least one before/after example",
+                v.name
+            );
+        }
+        let where_ = format!("{origin}: variant `{}`", v.name);
+        variants.push((v.name.clone(), parse_edits(&where_, &v.edit, &provided)?));
     }
     for name in edit::template_names(&spec.message) {
         if !provided.contains(&name) {
@@ -363,9 +393,33 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
         origin: origin.to_string(),
         guards,
         edits,
+        variants,
         source_text: text.to_string(),
         query: std::sync::OnceLock::new(),
     })
+}
+
+/// Parse and check a list of edits against the names captures and guards
+/// provide.
+fn parse_edits(origin: &str, texts: &[String], provided: &BTreeSet<String>) -> Result<Vec<Call>> {
+    let mut edits = Vec::new();
+    for e in texts {
+        let call = parse_call(e).map_err(|e| anyhow::anyhow!("{origin}: edit: {e}"))?;
+        edit::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        check_captures(origin, &call, provided)?;
+        if let Some(call::Arg::Text(t)) = call.args.get(1) {
+            for name in edit::template_names(t) {
+                if !provided.contains(&name) {
+                    bail!("{origin}: edit `{call}` uses `{{{name}}}`, which no capture or guard provides");
+                }
+            }
+        }
+        edits.push(call);
+    }
+    if edits.is_empty() {
+        bail!("{origin}: a skill needs at least one edit");
+    }
+    Ok(edits)
 }
 
 /// The capture names a query defines (`@name` outside strings and comments).

@@ -42,6 +42,24 @@ pub struct SkillSpec {
     pub examples: Vec<Example>,
     #[serde(default, rename = "leave-alone")]
     pub leave_alone: Vec<LeaveAlone>,
+    /// Other forms of the same rewrite a reviewer may prefer, picked with
+    /// `@wattson refine variant <name>`; the guards stay the same.
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// Another form of a skill's rewrite: the same finding, a different edit.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// A short kebab-case name, as reviewers type it.
+    pub name: String,
+    /// What this form writes instead, and when a reviewer would want it.
+    pub description: String,
+    pub edit: Vec<String>,
+    /// At least one `before`/`after` pair, rewritten exactly so.
+    #[serde(default, rename = "example")]
+    pub examples: Vec<Example>,
 }
 
 /// Code that must be rewritten exactly to `after`.
