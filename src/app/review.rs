@@ -571,7 +571,13 @@ mod tests {
                 fingerprint: "ab12cd34ef56".into(),
                 skill: "cpp/endl-in-loop".into(),
                 path: "src/a b.cpp".into(),
+                variant: None,
             })
+        );
+        let chosen = body.replace(" -->", " variant=string-newline -->");
+        assert_eq!(
+            read_marker(&chosen).unwrap().variant.as_deref(),
+            Some("string-newline")
         );
         assert_eq!(read_marker("no marker"), None);
     }
