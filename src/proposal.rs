@@ -41,6 +41,10 @@ pub struct Proposal {
     pub variant: Option<String>,
 }
 
+/// The name wattson commits under; a branch tip by anyone else is a human's.
+pub const BOT_NAME: &str = "wattson";
+pub const BOT_EMAIL: &str = "wattson@users.noreply.localhost";
+
 /// The marker a proposal's description carries, so a forge can find the
 /// proposal again without a database.
 pub const FINGERPRINT_MARKER: &str = "wattson:fingerprint=";

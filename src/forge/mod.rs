@@ -32,6 +32,4 @@ pub trait Forge {
     }
 }
 
-/// The name wattson commits under; a branch tip by anyone else is a human's.
-pub const BOT_NAME: &str = "wattson";
-pub const BOT_EMAIL: &str = "wattson@users.noreply.localhost";
+pub use crate::proposal::{BOT_EMAIL, BOT_NAME};

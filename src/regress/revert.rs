@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository, Signature};
 
 use super::attribute::resolve;
-use crate::forge::{BOT_EMAIL, BOT_NAME};
 use crate::proposal::FINGERPRINT_MARKER;
+use crate::proposal::{BOT_EMAIL, BOT_NAME};
 
 #[derive(Debug)]
 pub enum Revert {
