@@ -4,7 +4,12 @@
 //! it lives.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
+
+/// Set as the handler starts: from then on the handler decides how the
+/// process ends.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 #[derive(Default)]
 struct Live {
@@ -22,6 +27,7 @@ static INSTALL: Once = Once::new();
 pub fn install() {
     INSTALL.call_once(|| {
         let installed = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
             eprintln!("\nwattson: interrupted; stopping commands and removing worktrees");
             clean_up();
             std::process::exit(130);
@@ -30,6 +36,17 @@ pub fn install() {
             eprintln!("wattson: warning: cannot handle Ctrl-C ({e}); worktrees may be left behind");
         }
     });
+}
+
+/// Called by a thread whose command just ended: when that was the handler
+/// killing it, wait here for the handler to clean up and exit with 130,
+/// rather than race it to an exit of our own (code 2, worktrees left).
+pub fn hold_if_interrupted() {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
 }
 
 /// Kill every live process group and remove every live worktree.

@@ -82,6 +82,7 @@ pub fn shell(script: &str, dir: &Path, env: &[(&str, &str)], timeout: Duration) 
         std::thread::sleep(Duration::from_millis(5));
     };
     let seconds = started.elapsed().as_secs_f64();
+    interrupt::hold_if_interrupted();
     // Whatever the command left running in the background goes too.
     interrupt::kill_group(pgid);
     interrupt::unregister_group(pgid);
