@@ -245,7 +245,11 @@ impl GitHubForge {
             .map(|l| l.name.as_str())
             .collect();
         if labels.iter().any(|l| !have.contains(&l.as_str())) {
-            self.api.add_labels(pr.number, &labels).await?;
+            // The pull request stands without its labels; a refusal here
+            // (a token without `issues: write`) is reported, not fatal.
+            if let Err(e) = self.api.add_labels(pr.number, &labels).await {
+                tracing::warn!(number = pr.number, "labelling the pull request: {e:#}");
+            }
         }
         Ok(Published {
             branch,
