@@ -396,6 +396,16 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
     assert_eq!(find_single_char["base"]["ref"], "main");
     let number = find_single_char["number"].as_u64().unwrap();
     let opened = pulls.len();
+    // The pushed commit carries a check run that says what came of it.
+    let checks = w.fake.check_runs(REPO);
+    assert_eq!(checks.len(), 1, "{checks:#?}");
+    assert_eq!(checks[0]["head_sha"], first.as_str());
+    assert_eq!(checks[0]["status"], "completed");
+    let summary = checks[0]["output"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(find_single_char["html_url"].as_str().unwrap()),
+        "{summary}"
+    );
 
     // Not a writer: not obeyed. A bot: not even answered.
     let stranger = w
@@ -490,6 +500,18 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         server.log()
     );
     assert!(server.log().contains("declined"), "{}", server.log());
+    let checks = w.fake.check_runs(REPO);
+    let on_second = checks
+        .iter()
+        .find(|c| c["head_sha"] == second.as_str())
+        .expect("a check run on the second push");
+    assert!(
+        on_second["output"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("declined"),
+        "{on_second:#}"
+    );
     let h = server.health();
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
     // Five jobs, one installation token: it is cached until it expires.

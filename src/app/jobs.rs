@@ -192,7 +192,38 @@ impl Worker {
             progress: false,
             only: Some(changed.clone()),
         };
-        let report = pipeline::propose(&co.dir, &opts, &forge)?;
+        let result = pipeline::propose(&co.dir, &opts, &forge);
+        // The commit says what wattson made of it (the App's Checks
+        // permission): proposals, rejections and why, or what stopped it.
+        let (conclusion, title, summary) = match &result {
+            Ok(report) => {
+                let proposed = report
+                    .candidates
+                    .iter()
+                    .filter(|c| matches!(c.outcome, Outcome::Proposed(_)))
+                    .count();
+                (
+                    "neutral",
+                    format!(
+                        "{proposed} proposal(s) from {} candidate(s)",
+                        report.candidates.len()
+                    ),
+                    check_summary(report),
+                )
+            }
+            Err(e) => (
+                "neutral",
+                "wattson could not propose on this commit".to_string(),
+                format!("```text\n{e:#}\n```\n"),
+            ),
+        };
+        let check = self
+            .runtime
+            .block_on(api.report_check("wattson", after, conclusion, &title, &summary));
+        if let Err(e) = check {
+            tracing::warn!("reporting on {after}: {e:#}");
+        }
+        let report = result?;
         Ok(format!(
             "push to {repo} ({} changed source file(s)): {}",
             changed.len(),
@@ -308,6 +339,39 @@ fn changed_paths(repo: &Repository, before: &str, after: &str, listed: &[String]
                 out.push(p);
             }
         }
+    }
+    out
+}
+
+/// A check run's summary: one line per candidate, in markdown.
+fn check_summary(report: &ProposeReport) -> String {
+    let mut out = String::new();
+    for c in &report.candidates {
+        let p = &c.proposal;
+        match &c.outcome {
+            Outcome::Proposed(published) => out.push_str(&format!(
+                "- **proposed** `{}` in `{}`: {}\n",
+                p.skill, p.path, published.location
+            )),
+            Outcome::Rejected { rung, reason } => out.push_str(&format!(
+                "- not proposed `{}` in `{}` ({} rung): {reason}\n",
+                p.skill,
+                p.path,
+                serde_json::to_value(rung)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+    if report.candidates.is_empty() {
+        out.push_str("No rewrite applies to the changed files.\n");
+    }
+    if report.not_measured > 0 {
+        out.push_str(&format!(
+            "\n{} more candidate(s) wait for the next push (propose.max_proposals).\n",
+            report.not_measured
+        ));
     }
     out
 }

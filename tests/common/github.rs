@@ -248,6 +248,17 @@ impl FakeGitHub {
     /// Every reaction created, oldest first: the reaction as served plus
     /// `repository` ("owner/name"), `comment_id` and `subject`
     /// (`"issue_comment"` or `"pull_request_review_comment"`).
+    /// Every check run on `full_name`, as GitHub would serve it.
+    pub fn check_runs(&self, full_name: &str) -> Vec<Value> {
+        let state = self.lock();
+        state
+            .check_runs
+            .iter()
+            .filter(|c| c["repository"] == full_name)
+            .cloned()
+            .collect()
+    }
+
     pub fn reactions(&self) -> Vec<Value> {
         let state = self.lock();
         state
@@ -345,6 +356,8 @@ struct State {
     tokens: HashSet<String>,
     installations: HashMap<u64, Installation>,
     reactions: Vec<ReactionRecord>,
+    /// Check runs as created and updated (with `repository`).
+    check_runs: Vec<Value>,
     requests: Vec<(String, String, u16)>,
     rate_limits: Vec<RateLimitRule>,
     /// One counter for every id (repositories, pull requests, comments, labels, reactions).
@@ -459,6 +472,7 @@ impl State {
             tokens: HashSet::new(),
             installations: HashMap::new(),
             reactions: Vec::new(),
+            check_runs: Vec::new(),
             requests: Vec::new(),
             rate_limits: Vec::new(),
             last_id: 1_000,
@@ -1099,6 +1113,65 @@ fn repo_route(
     let number = |s: &str| s.parse::<u64>().ok();
     match (method, rest) {
         ("GET", []) => reply(200, state.repo_json(&state.repos[key])),
+        ("POST", ["check-runs"]) => {
+            let (Some(name), Some(sha)) = (body["name"].as_str(), body["head_sha"].as_str()) else {
+                return invalid(
+                    json!({"resource": "CheckRun", "code": "missing_field", "field": "name"}),
+                );
+            };
+            let id = state.next_id();
+            let repo = &state.repos[key];
+            let run = json!({
+                "id": id,
+                "node_id": format!("CR_kwDO{id:08}"),
+                "name": name,
+                "head_sha": sha,
+                "status": body["status"].as_str().unwrap_or("queued"),
+                "conclusion": body["conclusion"].clone(),
+                "output": body["output"].clone(),
+                "url": format!("{}/repos/{}/{}/check-runs/{id}", state.url, repo.owner, repo.name),
+                "html_url": format!("{}/{}/{}/runs/{id}", state.url, repo.owner, repo.name),
+                "repository": format!("{}/{}", repo.owner, repo.name),
+                "started_at": rfc3339(now()),
+                "completed_at": rfc3339(now()),
+            });
+            state.check_runs.push(run.clone());
+            reply(201, run)
+        }
+        ("PATCH", ["check-runs", id]) => {
+            let full = format!("{}/{}", state.repos[key].owner, state.repos[key].name);
+            let Some(run) = state
+                .check_runs
+                .iter_mut()
+                .find(|c| c["id"].as_u64() == number(id) && c["repository"] == full.as_str())
+            else {
+                return not_found();
+            };
+            for field in ["status", "conclusion", "output", "name"] {
+                if !body[field].is_null() {
+                    run[field] = body[field].clone();
+                }
+            }
+            reply(200, run.clone())
+        }
+        ("GET", ["commits", sha, "check-runs"]) => {
+            let full = format!("{}/{}", state.repos[key].owner, state.repos[key].name);
+            let wanted = query
+                .iter()
+                .find(|(k, _)| k == "check_name")
+                .map(|(_, v)| v.as_str());
+            let runs: Vec<Value> = state
+                .check_runs
+                .iter()
+                .filter(|c| c["repository"] == full.as_str() && c["head_sha"] == *sha)
+                .filter(|c| wanted.is_none_or(|w| c["name"] == w))
+                .cloned()
+                .collect();
+            reply(
+                200,
+                json!({ "total_count": runs.len(), "check_runs": runs }),
+            )
+        }
         ("GET", ["pulls"]) => list_pulls(state, key, query),
         ("POST", ["pulls"]) => create_pull(state, key, body),
         ("GET", ["pulls", n]) => match number(n).filter(|n| state.repos[key].pulls.contains_key(n))

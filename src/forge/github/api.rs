@@ -340,6 +340,61 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Report on a commit as the check run `name`: the run already there
+    /// for that commit is updated (a job run twice leaves one), else one is
+    /// created. `conclusion` is GitHub's: success, neutral, failure…
+    pub async fn report_check(
+        &self,
+        name: &str,
+        head_sha: &str,
+        conclusion: &str,
+        title: &str,
+        summary: &str,
+    ) -> Result<()> {
+        let output = json!({ "title": title, "summary": summary });
+        let existing: Value = self
+            .call(
+                Method::GET,
+                &self.repo_path(&format!(
+                    "/commits/{head_sha}/check-runs?check_name={}",
+                    query_escape(name)
+                )),
+                None,
+            )
+            .await?;
+        let id = existing["check_runs"]
+            .as_array()
+            .and_then(|runs| runs.iter().find(|r| r["name"] == name))
+            .and_then(|r| r["id"].as_u64());
+        let _: Value = match id {
+            Some(id) => {
+                self.call(
+                    Method::PATCH,
+                    &self.repo_path(&format!("/check-runs/{id}")),
+                    Some(&json!({ "status": "completed", "conclusion": conclusion, "output": output })),
+                )
+                .await?
+            }
+            None => {
+                self.call(
+                    Method::POST,
+                    &self.repo_path("/check-runs"),
+                    Some(&json!({
+                        "name": name,
+                        "head_sha": head_sha,
+                        "status": "completed",
+                        "conclusion": conclusion,
+                        "output": output,
+                    })),
+                )
+                .await?
+            }
+        };
+        Ok(())
+    }
+}
+
 /// `owner/name` → (`owner`, `name`), refusing anything else.
 pub fn split_full_name(full_name: &str) -> Result<(&str, &str)> {
     let ok = |s: &str| {
