@@ -17,7 +17,7 @@ use super::github::Connector;
 use super::webhook::{self, Incoming};
 use crate::config::Config;
 use crate::forge::github::api::Api;
-use crate::forge::github::{git, GitHubForge};
+use crate::forge::github::{git, GitHubForge, RepoInfo};
 use crate::lang::Lang;
 use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
 use crate::skills::SkillSet;
@@ -122,13 +122,7 @@ impl Worker {
         let repo = api.full_name();
         let lease = Lease::take(&self.busy, &repo);
         let dir = self.checkouts.join(&repo);
-        let info_forge = GitHubForge::new(
-            api.clone(),
-            &dir,
-            &Config::defaults().github,
-            self.runtime.clone(),
-        );
-        let info = self.runtime.block_on(info_forge.info())?;
+        let info = self.runtime.block_on(RepoInfo::fetch(api))?;
         let token = self.runtime.block_on(api.git_token())?;
         let git_repo = git::checkout(
             &git::Remote {
@@ -143,7 +137,7 @@ impl Worker {
             dir,
             repo: git_repo,
             config,
-            default_branch: info.default_branch,
+            info,
             _lease: lease,
         })
     }
@@ -155,6 +149,7 @@ impl Worker {
             &checkout.config.github,
             self.runtime.clone(),
         )
+        .with_info(checkout.info.clone())
     }
 
     fn on_push(
@@ -280,7 +275,8 @@ pub struct Checkout {
     pub dir: PathBuf,
     pub repo: Repository,
     pub config: Config,
-    pub default_branch: String,
+    /// The default branch and clone URL, as GitHub gave them.
+    pub info: RepoInfo,
     _lease: Lease,
 }
 

@@ -19,7 +19,7 @@ use super::jobs::{Checkout, Worker};
 use super::webhook::Incoming;
 use crate::commands::{self, Command, MENTION};
 use crate::config::REPO_CONFIG;
-use crate::evidence::ab::Session;
+use crate::evidence::ab::{Evidence, Session};
 use crate::evidence::report;
 use crate::forge::github::api::{Api, CommentKind};
 use crate::forge::github::{is_open, is_wattson_pull, CONFIG_SKILL};
@@ -263,8 +263,7 @@ impl Ctx<'_> {
 
     fn rebench(&self) -> Result<(&'static str, String)> {
         let (co, head, parent) = self.head_checkout()?;
-        let session = Session::start(&co.dir, &parent.to_string(), &co.config.evidence, false)?;
-        let evidence = session.measure(&head.to_string())?;
+        let evidence = measure(&co, parent, head)?;
         let verdict = match evidence.rejection() {
             None => "It still helps.".to_string(),
             Some(r) => format!("It no longer holds up: {r}."),
@@ -318,9 +317,9 @@ impl Ctx<'_> {
             (Some(v), _) => format!("Rebuilt as variant `{v}`"),
             (None, Some(v)) => format!(
                 "Rebased onto `{}` ({short}), as variant `{v}`",
-                co.default_branch
+                co.info.default_branch
             ),
-            (None, None) => format!("Rebased onto `{}` ({short})", co.default_branch),
+            (None, None) => format!("Rebased onto `{}` ({short})", co.info.default_branch),
         };
         let (mut proposal, commit) =
             match pipeline::rewrite_at(&co.repo, base, &m.path, lang, &m.skill, &skills, None)? {
@@ -356,8 +355,7 @@ impl Ctx<'_> {
                 ));
             }
         }
-        let session = Session::start(&co.dir, &base.to_string(), &co.config.evidence, false)?;
-        let evidence = session.measure(&commit.to_string())?;
+        let evidence = measure(&co, base, commit)?;
         if let Some(reason) = evidence.rejection() {
             return Ok((
                 "confused",
@@ -444,8 +442,7 @@ impl Ctx<'_> {
             &tree,
             &[&repo.find_commit(parent)?],
         )?;
-        let session = Session::start(&co.dir, &parent.to_string(), &co.config.evidence, false)?;
-        let evidence = session.measure(&commit.to_string())?;
+        let evidence = measure(&co, parent, commit)?;
         if let Some(reason) = evidence.rejection() {
             return Ok((
                 "confused",
@@ -525,6 +522,12 @@ impl Ctx<'_> {
             ),
         ))
     }
+}
+
+/// Build, test and benchmark `commit` against `base` in the checkout.
+fn measure(co: &Checkout, base: Oid, commit: Oid) -> Result<Evidence> {
+    Session::start(&co.dir, &base.to_string(), &co.config.evidence, false)?
+        .measure(&commit.to_string())
 }
 
 /// `.wattson.toml` text with `value` added to `[ignore] key`, comments and

@@ -312,16 +312,21 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+/// Count a request in, and answer 401 unless `X-Hub-Signature-256` proves
+/// it. The signature comes first: nothing about an unproven request is
+/// looked at.
+fn refuse_unproven(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
     shared.stats.received.fetch_add(1, Ordering::Relaxed);
-    // The signature first: nothing about an unproven delivery is looked at.
-    if let Err(e) = verify_signature(
-        &shared.secret,
-        &body,
-        header(&headers, "x-hub-signature-256"),
-    ) {
+    let checked = verify_signature(&shared.secret, body, header(headers, "x-hub-signature-256"));
+    checked.err().map(|e| {
         shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-        return error(StatusCode::UNAUTHORIZED, e);
+        error(StatusCode::UNAUTHORIZED, e)
+    })
+}
+
+async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = refuse_unproven(&shared, &headers, &body) {
+        return refused;
     }
     let Some(event) = header(&headers, "x-github-event") else {
         return error(StatusCode::BAD_REQUEST, "no X-GitHub-Event header");
@@ -355,14 +360,8 @@ async fn feed(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    shared.stats.received.fetch_add(1, Ordering::Relaxed);
-    if let Err(e) = verify_signature(
-        &shared.secret,
-        &body,
-        header(&headers, "x-hub-signature-256"),
-    ) {
-        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-        return error(StatusCode::UNAUTHORIZED, e);
+    if let Some(refused) = refuse_unproven(&shared, &headers, &body) {
+        return refused;
     }
     if let Err(e) = crate::forge::github::api::split_full_name(&q.repo) {
         return error(StatusCode::BAD_REQUEST, e);

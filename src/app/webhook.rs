@@ -215,12 +215,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
                     true,
                 )
             };
-            let is_bot = |path: [&str; 2]| {
-                v.get(path[0])
-                    .and_then(|x| x.get(path[1]))
-                    .and_then(Value::as_str)
-                    == Some("Bot")
-            };
+            let str_at = |pointer: &str| v.pointer(pointer).and_then(Value::as_str);
             let author = text(&v, &["comment", "user", "login"], "comment.user.login")?;
             Incoming::Comment {
                 repo: text(&v, &["repository", "full_name"], "repository.full_name")?,
@@ -229,26 +224,14 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
                 on_pull_request: on_pr,
                 review: event == "pull_request_review_comment",
                 comment_id,
-                from_bot: is_bot(["sender", "type"])
-                    || v.get("comment")
-                        .and_then(|c| c.get("user"))
-                        .and_then(|u| u.get("type"))
-                        .and_then(Value::as_str)
-                        == Some("Bot")
+                from_bot: str_at("/sender/type") == Some("Bot")
+                    || str_at("/comment/user/type") == Some("Bot")
                     || author.ends_with("[bot]"),
                 author,
-                association: v
-                    .get("comment")
-                    .and_then(|c| c.get("author_association"))
-                    .and_then(Value::as_str)
+                association: str_at("/comment/author_association")
                     .unwrap_or("NONE")
                     .to_string(),
-                body: v
-                    .get("comment")
-                    .and_then(|c| c.get("body"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                body: str_at("/comment/body").unwrap_or("").to_string(),
             }
         }
         ("installation", Some(a)) | ("installation_repositories", Some(a)) => {

@@ -233,18 +233,21 @@ impl Api {
     /// Pull requests in `state` ("open", "closed", "all"), newest first,
     /// optionally only those from `head_branch` of this repository.
     pub async fn pulls(&self, state: &str, head_branch: Option<&str>) -> Result<Vec<PullRequest>> {
+        let mut query = format!("state={state}&sort=created&direction=desc");
+        if let Some(b) = head_branch {
+            let head = format!("{}:{b}", self.owner);
+            query.push_str(&format!("&head={}", query_escape(&head)));
+        }
+        self.every_page(&format!("/pulls?{query}")).await
+    }
+
+    /// Every item of a listing, 100 a page, up to `MAX_PAGES` pages.
+    async fn every_page<T: DeserializeOwned>(&self, rest: &str) -> Result<Vec<T>> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
-            let mut path = self.repo_path(&format!(
-                "/pulls?state={state}&sort=created&direction=desc&per_page=100&page={page}"
-            ));
-            if let Some(b) = head_branch {
-                path.push_str(&format!(
-                    "&head={}",
-                    query_escape(&format!("{}:{b}", self.owner))
-                ));
-            }
-            let batch: Vec<PullRequest> = self.call(Method::GET, &path, None).await?;
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let path = self.repo_path(&format!("{rest}{sep}per_page=100&page={page}"));
+            let batch: Vec<T> = self.call(Method::GET, &path, None).await?;
             let last = batch.len() < 100;
             all.extend(batch);
             if last {
@@ -297,19 +300,7 @@ impl Api {
     }
 
     pub async fn comments(&self, number: u64) -> Result<Vec<Comment>> {
-        let mut all = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let path = self.repo_path(&format!(
-                "/issues/{number}/comments?per_page=100&page={page}"
-            ));
-            let batch: Vec<Comment> = self.call(Method::GET, &path, None).await?;
-            let last = batch.len() < 100;
-            all.extend(batch);
-            if last {
-                break;
-            }
-        }
-        Ok(all)
+        self.every_page(&format!("/issues/{number}/comments")).await
     }
 
     pub async fn comment(&self, number: u64, body: &str) -> Result<Comment> {

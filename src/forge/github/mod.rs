@@ -40,6 +40,21 @@ pub struct RepoInfo {
     pub clone_url: String,
 }
 
+impl RepoInfo {
+    pub async fn fetch(api: &Api) -> Result<RepoInfo> {
+        let repo = api.repository().await?;
+        Ok(RepoInfo {
+            default_branch: repo
+                .default_branch
+                .context("GitHub did not say which branch is the default")?,
+            clone_url: repo
+                .clone_url
+                .map(|u| u.to_string())
+                .context("GitHub did not give the repository's clone URL")?,
+        })
+    }
+}
+
 pub struct GitHubForge {
     api: Arc<Api>,
     /// The local repository that holds the proposals' commits.
@@ -109,17 +124,14 @@ impl GitHubForge {
         if let Some(i) = self.info.get() {
             return Ok(i.clone());
         }
-        let repo = self.api.repository().await?;
-        let info = RepoInfo {
-            default_branch: repo
-                .default_branch
-                .context("GitHub did not say which branch is the default")?,
-            clone_url: repo
-                .clone_url
-                .map(|u| u.to_string())
-                .context("GitHub did not give the repository's clone URL")?,
-        };
+        let info = RepoInfo::fetch(&self.api).await?;
         Ok(self.info.get_or_init(|| info).clone())
+    }
+
+    /// The same forge, told what the caller already read of the repository.
+    pub fn with_info(self, info: RepoInfo) -> GitHubForge {
+        let _ = self.info.set(info);
+        self
     }
 
     /// Every pull request, in any state, from `branch` that carries
