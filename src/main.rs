@@ -278,6 +278,22 @@ fn options(walk: &WalkArgs) -> ScanOptions {
     }
 }
 
+/// The git repository holding `path`, and its working tree's root.
+fn discover_repo(path: &Path) -> Result<(git2::Repository, PathBuf)> {
+    let repo = git2::Repository::discover(path)
+        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    let root = repo
+        .workdir()
+        .with_context(|| {
+            format!(
+                "{} is a bare repository: wattson needs a working tree",
+                path.display()
+            )
+        })?
+        .to_path_buf();
+    Ok((repo, root))
+}
+
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
@@ -454,10 +470,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let config = load_config(&profile, &path)?;
             if let Some(feed) = feed {
-                let git = git2::Repository::discover(&path).with_context(|| {
-                    format!("{} is not inside a git repository", path.display())
-                })?;
-                let root = git.workdir().context("a bare repository")?.to_path_buf();
+                let (_, root) = discover_repo(&path)?;
                 let forge = wattson::forge::local::LocalForge::new(&root);
                 let report = wattson::pipeline::propose_defense(
                     &root,
@@ -488,12 +501,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 only: None,
                 progress: !walk.quiet,
             };
-            let repo = git2::Repository::discover(&path)
-                .with_context(|| format!("{} is not inside a git repository", path.display()))?;
-            let root = repo
-                .workdir()
-                .context("a bare repository has no code to propose on")?;
-            let forge = wattson::forge::local::LocalForge::new(root);
+            let (_, root) = discover_repo(&path)?;
+            let forge = wattson::forge::local::LocalForge::new(&root);
             let report = wattson::pipeline::propose(&path, &opts, &forge)?;
             let text = match format {
                 HotspotsFormat::Text => wattson::pipeline::text(&report),
@@ -556,9 +565,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => {
             use wattson::regress::attribute;
-            let git = git2::Repository::discover(&repo)
-                .with_context(|| format!("{} is not inside a git repository", repo.display()))?;
-            let root = git.workdir().context("a bare repository")?.to_path_buf();
+            let (git, root) = discover_repo(&repo)?;
             // Each profile is joined to the tree it was taken of.
             let index_at = |rev: &str, file: &Option<PathBuf>| -> Result<Option<HotnessIndex>> {
                 let Some(file) = file else { return Ok(None) };
@@ -616,9 +623,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             quiet,
         } => {
-            let git = git2::Repository::discover(&repo)
-                .with_context(|| format!("{} is not inside a git repository", repo.display()))?;
-            let root = git.workdir().context("a bare repository")?.to_path_buf();
+            let (git, root) = discover_repo(&repo)?;
             let config = Config::discover(&root)?;
             let described = wattson::regress::attribute::suspect(
                 &git,

@@ -280,6 +280,34 @@ impl World {
         )
     }
 
+    /// The commit `branch` points to on the remote (the bare repository).
+    fn tip(&self, branch: &str) -> git2::Oid {
+        let bare = Repository::open(self._root.path().join("counter.git")).unwrap();
+        let tip = bare
+            .find_reference(&format!("refs/heads/{branch}"))
+            .unwrap();
+        tip.target().unwrap()
+    }
+
+    /// `path` as the remote's `branch` holds it.
+    fn file_at(&self, branch: &str, path: &str) -> String {
+        let bare = Repository::open(self._root.path().join("counter.git")).unwrap();
+        let tree = bare.find_commit(self.tip(branch)).unwrap().tree().unwrap();
+        let entry = tree.get_path(Path::new(path)).unwrap();
+        let blob = bare.find_blob(entry.id()).unwrap();
+        String::from_utf8(blob.content().to_vec()).unwrap()
+    }
+
+    /// wattson's replies on pull request `number`, oldest first.
+    fn bot_replies(&self, number: u64) -> Vec<String> {
+        self.fake
+            .comments(REPO, number)
+            .iter()
+            .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
+            .map(|c| c["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn commit(&self, file: &str, text: &str, message: &str) {
         std::fs::write(self.work.join(file), text).unwrap();
         common::commit_all(&self.work_repo, message);
@@ -451,13 +479,7 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
         .find(|p| p["number"] == number)
         .unwrap();
     assert_eq!(pr["state"], "closed", "{}", server.log());
-    let replies: Vec<String> = w
-        .fake
-        .comments(REPO, number)
-        .iter()
-        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
-        .map(|c| c["body"].as_str().unwrap().to_string())
-        .collect();
+    let replies = w.bot_replies(number);
     assert_eq!(
         replies.len(),
         2,
@@ -608,13 +630,7 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
     let h = server.wait_jobs(3);
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
 
-    let replies: Vec<String> = w
-        .fake
-        .comments(REPO, number)
-        .iter()
-        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
-        .map(|c| c["body"].as_str().unwrap().to_string())
-        .collect();
+    let replies = w.bot_replies(number);
     assert_eq!(replies.len(), 3, "{replies:#?}");
     assert!(
         replies[0].contains("@wattson rebench"),
@@ -634,27 +650,7 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
     let branch = config_pr["head"]["ref"].as_str().unwrap();
     assert!(branch.starts_with("wattson/config/"), "{branch}");
     // The branch holds the configuration change, comments and all.
-    let bare = Repository::open(w._root.path().join("counter.git")).unwrap();
-    let tip = bare
-        .find_reference(&format!("refs/heads/{branch}"))
-        .unwrap()
-        .peel_to_commit()
-        .unwrap();
-    let entry = tip
-        .tree()
-        .unwrap()
-        .get_path(Path::new(".wattson.toml"))
-        .unwrap();
-    let text = String::from_utf8(
-        entry
-            .to_object(&bare)
-            .unwrap()
-            .peel_to_blob()
-            .unwrap()
-            .content()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = w.file_at(branch, ".wattson.toml");
     assert!(text.starts_with("[evidence]"), "{text}");
     assert!(
         text.contains("[ignore]") && text.contains("\"cpp/find-single-char\""),
@@ -679,13 +675,7 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
     );
     let h = server.wait_jobs(4);
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
-    let replies: Vec<String> = w
-        .fake
-        .comments(REPO, number)
-        .iter()
-        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
-        .map(|c| c["body"].as_str().unwrap().to_string())
-        .collect();
+    let replies = w.bot_replies(number);
     assert_eq!(replies.len(), 5, "{replies:#?}");
     assert!(
         replies[3].contains("Measured again") && replies[3].contains("callgrind"),
@@ -699,22 +689,12 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
         .into_iter()
         .find(|p| p["number"] == number)
         .unwrap();
-    let tip = bare
-        .find_reference(&format!(
-            "refs/heads/{}",
-            pr["head"]["ref"].as_str().unwrap()
-        ))
-        .unwrap()
-        .peel_to_commit()
-        .unwrap();
-    let main = bare
-        .find_reference("refs/heads/main")
-        .unwrap()
-        .target()
-        .unwrap();
+    let pr_branch = pr["head"]["ref"].as_str().unwrap();
+    let tip = w.tip(pr_branch);
+    let bare = Repository::open(w._root.path().join("counter.git")).unwrap();
     assert_eq!(
-        tip.parent_id(0).unwrap(),
-        main,
+        bare.find_commit(tip).unwrap().parent_id(0).unwrap(),
+        w.tip("main"),
         "the branch sits on main's new tip"
     );
 
@@ -734,13 +714,7 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
     );
     let h = server.wait_jobs(5);
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
-    let replies: Vec<String> = w
-        .fake
-        .comments(REPO, number)
-        .iter()
-        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
-        .map(|c| c["body"].as_str().unwrap().to_string())
-        .collect();
+    let replies = w.bot_replies(number);
     assert_eq!(replies.len(), 9, "{replies:#?}");
     assert!(replies[5].contains("nothing is left"), "{}", replies[5]);
     assert!(
@@ -754,15 +728,7 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
         replies[7]
     );
     assert!(replies[8].contains("no variant `fast`"), "{}", replies[8]);
-    let now = bare
-        .find_reference(&format!(
-            "refs/heads/{}",
-            pr["head"]["ref"].as_str().unwrap()
-        ))
-        .unwrap()
-        .peel_to_commit()
-        .unwrap();
-    assert_eq!(now.id(), tip.id(), "the branch is untouched");
+    assert_eq!(w.tip(pr_branch), tip, "the branch is untouched");
 }
 
 #[test]
@@ -972,27 +938,7 @@ fn refine_variant_rebuilds_the_proposal_in_the_chosen_form_and_rebase_keeps_it()
     let number = pulls[0]["number"].as_u64().unwrap();
     let branch = pulls[0]["head"]["ref"].as_str().unwrap().to_string();
     assert!(branch.starts_with("wattson/cpp-endl-in-loop/"), "{branch}");
-    let bare = Repository::open(w._root.path().join("counter.git")).unwrap();
-    let main_cpp_at_tip = || {
-        let tip = bare
-            .find_reference(&format!("refs/heads/{branch}"))
-            .unwrap()
-            .peel_to_commit()
-            .unwrap();
-        let blob = tip
-            .tree()
-            .unwrap()
-            .get_path(Path::new("main.cpp"))
-            .unwrap()
-            .to_object(&bare)
-            .unwrap()
-            .peel_to_blob()
-            .unwrap();
-        (
-            tip.id(),
-            String::from_utf8(blob.content().to_vec()).unwrap(),
-        )
-    };
+    let main_cpp_at_tip = || (w.tip(&branch), w.file_at(&branch, "main.cpp"));
     assert!(main_cpp_at_tip().1.contains("<< i << '\\n';"));
 
     let comment = w.fake.add_comment(
@@ -1040,13 +986,7 @@ fn refine_variant_rebuilds_the_proposal_in_the_chosen_form_and_rebase_keeps_it()
     let (rebased_tip, text) = main_cpp_at_tip();
     assert_ne!(rebased_tip, variant_tip);
     assert!(text.contains("<< i << \"\\n\";"), "{text}");
-    let replies: Vec<String> = w
-        .fake
-        .comments(REPO, number)
-        .iter()
-        .filter(|c| c["user"]["login"] == common::github::BOT_LOGIN)
-        .map(|c| c["body"].as_str().unwrap().to_string())
-        .collect();
+    let replies = w.bot_replies(number);
     assert!(
         replies[0].contains("Rebuilt as variant `string-newline`"),
         "{replies:#?}"

@@ -51,10 +51,7 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
     for (i, ex) in skill.spec.examples.iter().enumerate() {
         let out = alone.fix_source(skill.lang, &ex.before);
         if out.text.trim_end() != ex.after.trim_end() {
-            let diff = similar::TextDiff::from_lines(ex.after.trim_end(), out.text.trim_end())
-                .unified_diff()
-                .header("expected", "actual")
-                .to_string();
+            let diff = expected_vs_actual(&ex.after, &out.text);
             let mut detail = format!("example {} was not rewritten as expected:\n{diff}", i + 1);
             if !out.notes.is_empty() {
                 detail.push_str(&format!("notes: {}", out.notes.join("; ")));
@@ -94,10 +91,7 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
         for (i, ex) in v.examples.iter().enumerate() {
             let out = variant.fix_source(skill.lang, &ex.before);
             if out.text.trim_end() != ex.after.trim_end() {
-                let diff = similar::TextDiff::from_lines(ex.after.trim_end(), out.text.trim_end())
-                    .unified_diff()
-                    .header("expected", "actual")
-                    .to_string();
+                let diff = expected_vs_actual(&ex.after, &out.text);
                 failures.push(fail(
                     "variant",
                     i + 1,
@@ -145,6 +139,14 @@ pub fn check_skill(set: &SkillSet, skill: &Skill) -> Vec<ExampleFailure> {
         }
     }
     failures
+}
+
+/// How a rewrite differs from the example's `after`, as a unified diff.
+fn expected_vs_actual(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected.trim_end(), actual.trim_end())
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
 }
 
 /// Run the examples of every skill (or of those whose id starts with `filter`).
