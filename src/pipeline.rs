@@ -243,12 +243,7 @@ pub fn rewrite_at(
     let original = std::str::from_utf8(blob.content())
         .with_context(|| format!("{repo_path} is not UTF-8"))?
         .to_string();
-    // One skill at a time; a set that holds only it (a variant's) is used as is.
-    let alone = match skills.skills() {
-        [one] if one.id() == skill_id => None,
-        _ => Some(skills.only(skill_id)?),
-    };
-    let fixed = alone.as_ref().unwrap_or(skills).fix_source(lang, &original);
+    let fixed = skills.only(skill_id)?.fix_source(lang, &original);
     let patch = similar::TextDiff::from_lines(&original, &fixed.text)
         .unified_diff()
         .context_radius(3)

@@ -270,7 +270,9 @@ impl SkillSet {
     /// A set holding only the skill `id` (to run its examples in isolation).
     pub fn only(&self, id: &str) -> Result<SkillSet> {
         let skill = self.get(id).with_context(|| format!("no skill `{id}`"))?;
-        let reloaded = load_skill(&skill.origin, &skill.source_text, &self.types)?;
+        let mut reloaded = load_skill(&skill.origin, &skill.source_text, &self.types)?;
+        // As it is in this set: a variant's set keeps the variant's edits.
+        reloaded.edits = skill.edits.clone();
         Self::assemble(vec![reloaded], self.types.clone())
     }
 
