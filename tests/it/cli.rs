@@ -1,10 +1,8 @@
 //! The command line, end to end: outputs, safety with bad input, exit codes.
 
-mod common;
-
 use std::fs;
 
-use common::{run, stderr, stdout, wattson};
+use crate::common::{run, stderr, stdout, wattson};
 use serde_json::Value;
 
 const CPP: &str = r#"#include <string>
@@ -28,7 +26,7 @@ fn sarif_output_is_valid_sarif_2_1_0_with_fixes() {
     assert!(out.status.success(), "{}", stderr(&out));
     let sarif: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let schema: Value =
-        serde_json::from_str(include_str!("fixtures/schemas/sarif-schema-2.1.0.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/schemas/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::draft4::new(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&sarif)

@@ -3,12 +3,11 @@
 //! (with profiles taken before and after, and by bisection), and its revert
 //! builds, passes the tests and measurably recovers the loss.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{run, stderr, stdout};
+use crate::common::{run, stderr, stdout};
 use git2::Repository;
 use serde_json::Value;
 

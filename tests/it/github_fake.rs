@@ -1,14 +1,13 @@
-//! The fake GitHub of `tests/common/github.rs`, checked against real clients:
+//! The fake GitHub of `tests/it/common/github.rs`, checked against real clients:
 //! octocrab (personal token and the App flow) decodes its REST answers into
 //! its typed models, and libgit2 and the git CLI clone from and push to it
 //! over smart HTTP.
 
-mod common;
-
+use crate::common;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use common::github::FakeGitHub;
+use crate::common::github::FakeGitHub;
 use octocrab::models::issues::Comment;
 use octocrab::models::pulls::PullRequest;
 use octocrab::models::{AppId, InstallationId, IssueState};

@@ -1,5 +1,5 @@
 //! The GitHub App end to end: `wattson serve` as its own process, a fake
-//! GitHub (REST and git smart HTTP on loopback, `tests/common/github.rs`)
+//! GitHub (REST and git smart HTTP on loopback, `tests/it/common/github.rs`)
 //! with a real bare repository, and GitHub's own webhook payloads signed with
 //! a test secret.
 //!
@@ -8,8 +8,7 @@
 //! reviewer's `@wattson reject` closes the pull request, and the next push
 //! does not propose the change again.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -17,7 +16,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::github::FakeGitHub;
+use crate::common::github::FakeGitHub;
 use git2::Repository;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};

@@ -2,14 +2,13 @@
 //! consistent with the program, and the program behaves as a workflow step
 //! (summary, outputs, SARIF, exit codes, and errors that say what to fix).
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{copy_tree, repo_root, stderr, wattson};
+use crate::common::{copy_tree, repo_root, stderr, wattson};
 use serde_json::Value;
 
 /// The variables a runner sets that would change what a test sees.
@@ -64,7 +63,7 @@ fn schema_errors(schema: &str, doc: &Value, draft4: bool) -> Vec<String> {
 fn action_yml_is_valid_action_metadata() {
     let doc = action_yml();
     let errors = schema_errors(
-        include_str!("fixtures/schemas/github-action.json"),
+        include_str!("../fixtures/schemas/github-action.json"),
         &doc,
         false,
     );
@@ -77,7 +76,7 @@ fn action_yml_is_valid_action_metadata() {
     let mut broken = doc.clone();
     broken["runs"]["using"] = Value::from("node8");
     assert!(!schema_errors(
-        include_str!("fixtures/schemas/github-action.json"),
+        include_str!("../fixtures/schemas/github-action.json"),
         &broken,
         false
     )
@@ -232,7 +231,7 @@ fn scan_mode_writes_sarif_summary_and_outputs() {
     let sarif: Value =
         serde_json::from_str(&fs::read_to_string(work.join("out/wattson.sarif")).unwrap()).unwrap();
     let errors = schema_errors(
-        include_str!("fixtures/schemas/sarif-schema-2.1.0.json"),
+        include_str!("../fixtures/schemas/sarif-schema-2.1.0.json"),
         &sarif,
         true,
     );

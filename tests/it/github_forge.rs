@@ -3,9 +3,8 @@
 //! limits waited out without a second pull request, and a branch a person
 //! pushed to left alone.
 
-mod common;
-
-use common::github::FakeGitHub;
+use crate::common;
+use crate::common::github::FakeGitHub;
 use git2::Repository;
 use wattson::app::github::{Connector, Credentials};
 use wattson::config::{Config, GitHubConfig};

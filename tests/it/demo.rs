@@ -2,12 +2,10 @@
 //! after `fix --write` both programs still build and print exactly what they
 //! printed before.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{copy_tree, repo_root, run, stderr, stdout};
+use crate::common::{copy_tree, repo_root, run, stderr, stdout};
 use serde_json::Value;
 use wattson::skills::SkillSet;
 

@@ -3,11 +3,10 @@
 //! wall-clock and callgrind modes) and `wattson propose` (a change that
 //! improves, and one that breaks a test and is not proposed).
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::{commit_all, run, stderr, stdout};
+use crate::common::{commit_all, run, stderr, stdout};
 use git2::{Repository, Signature};
 use serde_json::Value;
 

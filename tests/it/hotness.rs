@@ -3,12 +3,10 @@
 //! (see `tests/fixtures/profiles/README.md`), joined to their source by the
 //! `wattson` binary.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{copy_tree, repo_root, run, stderr, stdout};
+use crate::common::{copy_tree, repo_root, run, stderr, stdout};
 use serde_json::Value;
 
 fn fixture(rel: &str) -> String {

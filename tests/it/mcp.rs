@@ -7,14 +7,12 @@
 //! tool that runs too long are clean MCP errors that leave the repository as
 //! it was.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{commit_all, copy_tree, repo_root, run, stderr, stdout};
+use crate::common::{commit_all, copy_tree, repo_root, run, stderr, stdout};
 use git2::Repository;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ErrorCode, ProgressNotificationParam,
