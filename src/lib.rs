@@ -11,6 +11,7 @@ pub mod config;
 pub mod evidence;
 pub mod files;
 pub mod forge;
+pub mod index;
 pub mod lang;
 pub mod pipeline;
 pub mod profile;
