@@ -46,6 +46,11 @@ struct WalkArgs {
     /// Do not show a progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Also scan tests, benchmarks, fuzz targets, examples, vendored and
+    /// generated code (left out by default: findings there are rarely worth
+    /// a change).
+    #[arg(long)]
+    include_tests: bool,
 }
 
 #[derive(clap::Args, Clone)]
@@ -275,6 +280,7 @@ fn options(walk: &WalkArgs) -> ScanOptions {
     ScanOptions {
         max_file_size: walk.max_file_size,
         progress: !walk.quiet && std::io::stderr().is_terminal(),
+        include_tests: walk.include_tests,
     }
 }
 
@@ -399,6 +405,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 report.stats.bytes as f64 / 1e6,
                 report.stats.seconds
             );
+            if let Some(line) = report.stats.left_out_summary() {
+                eprintln!("wattson: {line}");
+            }
             Ok(if fail_on_findings && report.finding_count() > 0 {
                 ExitCode::from(1)
             } else {

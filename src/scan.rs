@@ -17,9 +17,12 @@ use serde::Serialize;
 
 use crate::files;
 pub use crate::files::{read_source, SourceFile, DEFAULT_MAX_FILE_SIZE};
+use crate::index::role::{self, Role, Roles};
+use crate::index::{FileId, ProjectIndex};
 use crate::lang::Lang;
 use crate::profile::index::{Heat, HotnessIndex};
 use crate::skills::engine::FixOutcome;
+use crate::skills::engine::InProject;
 use crate::skills::{Finding, SkillSet};
 
 #[derive(Clone, Debug)]
@@ -27,6 +30,9 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Also scan tests, benchmarks, fuzz targets, examples, vendored and
+    /// generated code (see `index::role`); by default only production code.
+    pub include_tests: bool,
 }
 
 impl Default for ScanOptions {
@@ -34,6 +40,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             progress: false,
+            include_tests: false,
         }
     }
 }
@@ -60,6 +67,46 @@ pub struct Stats {
     pub bytes: u64,
     pub lines: usize,
     pub seconds: f64,
+    /// Files not scanned because they are not production code, by role
+    /// (`test`, `bench`, `vendored`…); see `ScanOptions::include_tests`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub left_out: std::collections::BTreeMap<Role, usize>,
+    /// Findings dropped because they are in Rust test-only code
+    /// (`#[cfg(test)]`, `#[test]`) inside a production file.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub in_test_code: usize,
+}
+
+impl Stats {
+    /// One line saying what was left out as non-production code, if anything.
+    pub fn left_out_summary(&self) -> Option<String> {
+        let total: usize = self.left_out.values().sum::<usize>();
+        if total == 0 && self.in_test_code == 0 {
+            return None;
+        }
+        let kinds: Vec<String> = self
+            .left_out
+            .iter()
+            .map(|(role, n)| format!("{n} {}", role.describe()))
+            .collect();
+        let mut line = format!("left out {total} file(s) that are not production code");
+        if !kinds.is_empty() {
+            line.push_str(&format!(" ({})", kinds.join(", ")));
+        }
+        if self.in_test_code > 0 {
+            line.push_str(&format!(
+                "{} {} finding(s) in Rust test code",
+                if total > 0 { " and" } else { "; dropped" },
+                self.in_test_code
+            ));
+        }
+        line.push_str("; --include-tests scans them");
+        Some(line)
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Serialize)]
@@ -191,12 +238,94 @@ fn progress_bar(total: usize, enabled: bool, verb: &str) -> ProgressBar {
 enum Outcome<T> {
     Done(T, u64, usize),
     Skipped(Skipped),
+    LeftOut(Role),
+}
+
+/// The project a scan sees: every file of the repository around the scanned
+/// path (for the index), and the role of each.
+pub struct Project {
+    pub index: ProjectIndex,
+    roles: Roles,
+    /// The scanned root, for roles read from paths below it.
+    scan_root: PathBuf,
+    include_tests: bool,
+}
+
+impl Project {
+    /// Index the repository (or directory) around `root`.
+    pub fn around(root: &Path, opts: &ScanOptions) -> Project {
+        let project_root = ProjectIndex::project_root(root);
+        let index = ProjectIndex::build(&project_root, opts.max_file_size);
+        let roles = Roles::of(&index);
+        Project {
+            index,
+            roles,
+            scan_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            include_tests: opts.include_tests,
+        }
+    }
+
+    fn id(&self, file: &SourceFile) -> Option<FileId> {
+        self.index.id_of(&file.abs)
+    }
+
+    pub fn in_project(&self, file: &SourceFile) -> Option<InProject<'_>> {
+        self.id(file).map(|id| InProject {
+            index: &self.index,
+            file: id,
+        })
+    }
+
+    /// The role of a file: what its path below the scanned root says (a
+    /// directory the user names is taken as given: `wattson scan tests/`
+    /// scans the tests), a generator banner in its text, and for Rust
+    /// whether its crate compiles it.
+    pub fn role(&self, file: &SourceFile, text: &str) -> Role {
+        let abs = file.abs.canonicalize().unwrap_or_else(|_| file.abs.clone());
+        let below = abs
+            .strip_prefix(&self.scan_root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| file.path.clone());
+        let by_path = role::role_of_path(&below);
+        if by_path != Role::Production {
+            return by_path;
+        }
+        if role::has_generated_banner(text) {
+            return Role::Generated;
+        }
+        match self.id(file) {
+            Some(id) if self.roles.role_by_structure(id) == Role::NotCompiled => Role::NotCompiled,
+            _ => Role::Production,
+        }
+    }
+
+    /// Whether a file is to be scanned, and if not, why.
+    fn leaves_out(&self, file: &SourceFile, text: &str) -> Option<Role> {
+        if self.include_tests {
+            return None;
+        }
+        let r = self.role(file, text);
+        (!r.is_production()).then_some(r)
+    }
+
+    /// Drop findings in Rust test-only code (`#[cfg(test)]` modules,
+    /// `#[test]` functions) unless tests are included; returns how many.
+    fn drop_test_code(&self, lang: Lang, src: &str, findings: &mut Vec<Finding>) -> usize {
+        if self.include_tests || lang != Lang::Rust || findings.is_empty() {
+            return 0;
+        }
+        let summary = crate::index::summarize(lang, src);
+        let before = findings.len();
+        findings.retain(|f| !summary.in_test_code(f.range.start));
+        before - findings.len()
+    }
 }
 
 fn for_each_file<T: Send>(
     files: &[SourceFile],
     opts: &ScanOptions,
     verb: &str,
+    project: &Project,
     work: impl Fn(&SourceFile, &str) -> T + Sync,
 ) -> (Vec<T>, Vec<Skipped>, Stats) {
     let started = Instant::now();
@@ -205,10 +334,13 @@ fn for_each_file<T: Send>(
         .par_iter()
         .map(|file| {
             let out = match read_source(file, opts.max_file_size) {
-                Ok(src) => {
-                    let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
-                    Outcome::Done(work(file, &src), src.len() as u64, lines)
-                }
+                Ok(src) => match project.leaves_out(file, &src) {
+                    Some(role) => Outcome::LeftOut(role),
+                    None => {
+                        let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
+                        Outcome::Done(work(file, &src), src.len() as u64, lines)
+                    }
+                },
                 Err(reason) => Outcome::Skipped(Skipped {
                     path: file.path.clone(),
                     reason,
@@ -231,25 +363,33 @@ fn for_each_file<T: Send>(
                 done.push(t);
             }
             Outcome::Skipped(s) => skipped.push(s),
+            Outcome::LeftOut(role) => *stats.left_out.entry(role).or_default() += 1,
         }
     }
     stats.seconds = started.elapsed().as_secs_f64();
     (done, skipped, stats)
 }
 
-/// Scan every source file under `root`.
+/// Scan every source file under `root` (production code only, unless
+/// `opts.include_tests`), seeing the declarations of the whole project.
 pub fn scan(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<ScanReport> {
     let files = discover(root, set)?;
-    let (files, skipped, stats) = for_each_file(&files, opts, "scanning", |file, src| {
-        let result = set.scan_source(file.lang, src);
-        FileFindings {
-            path: file.path.clone(),
-            lang: file.lang,
-            findings: result.findings,
-            notes: result.notes,
-            abs: file.abs.clone(),
-        }
-    });
+    let project = Project::around(root, opts);
+    let dropped = std::sync::atomic::AtomicUsize::new(0);
+    let (files, skipped, mut stats) =
+        for_each_file(&files, opts, "scanning", &project, |file, src| {
+            let mut result = set.scan_in(file.lang, src, project.in_project(file));
+            let n = project.drop_test_code(file.lang, src, &mut result.findings);
+            dropped.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            FileFindings {
+                path: file.path.clone(),
+                lang: file.lang,
+                findings: result.findings,
+                notes: result.notes,
+                abs: file.abs.clone(),
+            }
+        });
+    stats.in_test_code = dropped.into_inner();
     Ok(ScanReport {
         root: root.to_path_buf(),
         files,
@@ -292,11 +432,13 @@ pub struct FixReport {
 /// Compute the fixed text of every file under `root` (nothing is written).
 pub fn fix(set: &SkillSet, root: &Path, opts: &ScanOptions) -> Result<FixReport> {
     let files = discover(root, set)?;
-    let (files, skipped, stats) = for_each_file(&files, opts, "fixing", |file, src| FileFix {
-        file: file.clone(),
-        original: src.to_string(),
-        outcome: set.fix_source(file.lang, src),
-    });
+    let project = Project::around(root, opts);
+    let (files, skipped, stats) =
+        for_each_file(&files, opts, "fixing", &project, |file, src| FileFix {
+            file: file.clone(),
+            original: src.to_string(),
+            outcome: set.fix_in(file.lang, src, project.in_project(file)),
+        });
     Ok(FixReport {
         files,
         skipped,

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::{FileId, ProjectIndex};
 use crate::lang::Lang;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Production,
@@ -148,10 +148,13 @@ pub fn role_of_path(rel: &str) -> Role {
     let camel_test = ["Test.", "Tests.", "Spec."]
         .iter()
         .any(|s| original_stem.contains(s));
+    // `spec.rs` alone is a specification; `parser_spec.cc` is a test.
+    let spec_suffix = last == "spec" && words.len() > 1;
     if matches!(
         last,
-        "test" | "tests" | "unittest" | "unittests" | "spec" | "mock" | "mocks"
-    ) || matches!(first, "test" | "tests" | "mock")
+        "test" | "tests" | "unittest" | "unittests" | "mock" | "mocks"
+    ) || spec_suffix
+        || matches!(first, "test" | "tests" | "mock")
         || camel_test
         || has("stress")
         || has("testutil")
@@ -200,6 +203,8 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// Roles of a project's files, computed once per scan.
 pub struct Roles {
     roles: Vec<Role>,
+    /// What the project's structure alone says (Rust module trees).
+    structural: Vec<Role>,
 }
 
 impl Roles {
@@ -209,12 +214,20 @@ impl Roles {
             .iter()
             .map(|f| role_of_path(&f.rel))
             .collect();
+        let mut structural = vec![Role::Production; roles.len()];
         for (id, r) in rust_unreachable(project) {
+            structural[id] = r;
             if roles[id] == Role::Production {
                 roles[id] = r;
             }
         }
-        Roles { roles }
+        Roles { roles, structural }
+    }
+
+    /// The role the project's structure gives a file, whatever its path:
+    /// `NotCompiled` for a Rust file outside every crate's module tree.
+    pub fn role_by_structure(&self, id: FileId) -> Role {
+        self.structural[id]
     }
 
     /// The role of a file; a production path whose text carries a generator
@@ -438,6 +451,8 @@ mod tests {
             ("build.rs", Role::Build),
             ("src/contest.cc", Role::Production),
             ("src/latest.rs", Role::Production),
+            ("src/skills/spec.rs", Role::Production),
+            ("src/parser_spec.cc", Role::Test),
         ];
         for (path, want) in cases {
             assert_eq!(role_of_path(path), want, "{path}");

@@ -12,11 +12,29 @@ use serde::Serialize;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Query, QueryCursor, QueryMatch, Tree};
 
+use std::sync::Arc;
+
 use super::edit::{self, TextEdit};
 use super::guard::MatchCtx;
 use super::spec::Tier;
 use super::{Skill, SkillSet};
+use crate::index::{self, FileId, FileIndex, ProjectIndex};
 use crate::lang::{self, Lang};
+
+/// Where a source text sits in its project: guards then see the project's
+/// declarations (headers it includes, the rest of its crate), not only its own.
+#[derive(Clone, Copy)]
+pub struct InProject<'p> {
+    pub index: &'p ProjectIndex,
+    pub file: FileId,
+}
+
+impl<'p> InProject<'p> {
+    fn file_index(project: Option<Self>, lang: Lang, tree: &Tree, src: &str) -> FileIndex<'p> {
+        let own = Arc::new(index::summarize_tree(lang, tree, src));
+        FileIndex::new(lang, own, project.map(|p| p.index), project.map(|p| p.file))
+    }
+}
 
 /// One place a skill can improve, with the edit that does it.
 #[derive(Clone, Debug, Serialize)]
@@ -55,8 +73,14 @@ pub struct FixOutcome {
 const MAX_ROUNDS: usize = 8;
 
 impl SkillSet {
-    /// Scan one source text with every skill of its language.
+    /// Scan one source text with every skill of its language, as a file of
+    /// its own.
     pub fn scan_source(&self, lang: Lang, src: &str) -> FileScan {
+        self.scan_in(lang, src, None)
+    }
+
+    /// Scan one source text, seeing the declarations of its project.
+    pub fn scan_in(&self, lang: Lang, src: &str, project: Option<InProject<'_>>) -> FileScan {
         let mut out = FileScan::default();
         let Some(combined) = self.combined.get(&lang) else {
             return out;
@@ -65,12 +89,12 @@ impl SkillSet {
             return out;
         }
         let tree = lang.parse(src);
-        super::types::begin_file();
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
+        let file_index = InProject::file_index(project, lang, &tree, src);
         // One context for the whole file, so what guards learn about its
         // declarations serves every match.
-        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &self.types);
+        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &self.types, &file_index);
         let mut cursor = QueryCursor::new();
         if combined.dispatch.whole_tree {
             let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
@@ -113,7 +137,7 @@ impl SkillSet {
             let skill = self
                 .get(&f.skill)
                 .expect("finding comes from a loaded skill");
-            match self.verify(skill, lang, src, &errors, &f) {
+            match self.verify(skill, lang, src, &errors, &f, project) {
                 Ok(()) => out.findings.push(f),
                 Err(why) => out.notes.push(format!(
                     "line {}: {} rejected: {why}",
@@ -216,8 +240,15 @@ impl SkillSet {
     }
 
     /// Run one skill alone (used to check idempotence).
-    fn scan_with(&self, skill: &Skill, src: &str, tree: &Tree) -> Vec<Finding> {
-        let mut ctx = MatchCtx::new(skill.lang, src, tree.root_node(), &self.types);
+    fn scan_with(
+        &self,
+        skill: &Skill,
+        src: &str,
+        tree: &Tree,
+        project: Option<InProject<'_>>,
+    ) -> Vec<Finding> {
+        let file_index = InProject::file_index(project, skill.lang, tree, src);
+        let mut ctx = MatchCtx::new(skill.lang, src, tree.root_node(), &self.types, &file_index);
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(skill.query(), tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
@@ -237,10 +268,10 @@ impl SkillSet {
         src: &str,
         errors: &[Range<usize>],
         f: &Finding,
+        project: Option<InProject<'_>>,
     ) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
         let tree = lang.parse(&edited);
-        super::types::begin_file();
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
             return Err(format!(
@@ -248,7 +279,7 @@ impl SkillSet {
                 errors.len()
             ));
         }
-        for again in self.scan_with(skill, &edited, &tree) {
+        for again in self.scan_with(skill, &edited, &tree, project) {
             let start = edit::map_back(&f.edits, again.range.start);
             let end = edit::map_back(&f.edits, again.range.end);
             if start == f.range.start && end == f.range.end {
@@ -262,12 +293,17 @@ impl SkillSet {
     /// one skill's rewrite can enable another's (hoist, then reserve).
     /// Overlapping findings are held back for the next round.
     pub fn fix_source(&self, lang: Lang, src: &str) -> FixOutcome {
+        self.fix_in(lang, src, None)
+    }
+
+    /// `fix_source` for a file of a project (see `scan_in`).
+    pub fn fix_in(&self, lang: Lang, src: &str, project: Option<InProject<'_>>) -> FixOutcome {
         let mut text = src.to_string();
         let mut applied = Vec::new();
         let mut notes = Vec::new();
         let mut rounds = 0;
         while rounds < MAX_ROUNDS {
-            let scan = self.scan_source(lang, &text);
+            let scan = self.scan_in(lang, &text, project);
             if rounds == 0 {
                 notes.extend(scan.notes);
             }

@@ -6,10 +6,14 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use std::cell::RefCell;
+
 use super::call::{Arg, Call};
 use super::guards;
 use super::syntax::{Decl, DeclIndex};
 use super::types::TypeFamilies;
+use crate::index::resolve::Scope;
+use crate::index::FileIndex;
 use crate::lang::Lang;
 
 /// Everything a guard may look at for one query match.
@@ -23,11 +27,21 @@ pub struct MatchCtx<'a> {
     pub captures: HashMap<String, Node<'a>>,
     pub bindings: HashMap<String, String>,
     pub types: &'a TypeFamilies,
+    /// What the file declares and can see of the project's declarations.
+    pub index: &'a FileIndex<'a>,
+    /// The scope of each function asked about, by node id (see `scope_at`).
+    pub(super) scopes: RefCell<HashMap<usize, Scope>>,
 }
 
 impl<'a> MatchCtx<'a> {
     /// A context for one file; captures and bindings are filled per match.
-    pub fn new(lang: Lang, src: &'a str, root: Node<'a>, types: &'a TypeFamilies) -> MatchCtx<'a> {
+    pub fn new(
+        lang: Lang,
+        src: &'a str,
+        root: Node<'a>,
+        types: &'a TypeFamilies,
+        index: &'a FileIndex<'a>,
+    ) -> MatchCtx<'a> {
         MatchCtx {
             lang,
             src,
@@ -36,6 +50,8 @@ impl<'a> MatchCtx<'a> {
             captures: HashMap::new(),
             bindings: HashMap::new(),
             types,
+            index,
+            scopes: RefCell::new(HashMap::new()),
         }
     }
 

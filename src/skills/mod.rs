@@ -13,6 +13,7 @@ pub mod examples;
 pub mod guard;
 mod guards;
 mod prefilter;
+pub mod sema;
 pub mod spec;
 pub mod syntax;
 pub mod types;

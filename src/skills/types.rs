@@ -4,18 +4,18 @@
 //! Keeping the lists in data lets a reviewer see exactly which types a skill
 //! trusts, and extend them without touching Rust.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
-use tree_sitter::Node;
 
-use super::syntax::{self, text};
+use crate::index::ty::Ty;
 use crate::lang::Lang;
 
 #[derive(Debug, Default, Clone)]
 pub struct TypeFamilies {
     families: HashMap<(Lang, String), Vec<String>>,
+    /// The same members, read as types.
+    parsed: HashMap<(Lang, String), Vec<Ty>>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +36,8 @@ impl TypeFamilies {
                 let mut expanded = Vec::new();
                 expand(&map, name, &mut vec![], &mut expanded)
                     .map_err(|e| format!("[{}] {name}: {e}", lang.id()))?;
+                let parsed = expanded.iter().map(|m| parse_member(lang, m)).collect();
+                out.parsed.insert((lang, name.clone()), parsed);
                 out.families.insert((lang, name.clone()), expanded);
             }
         }
@@ -55,29 +57,34 @@ impl TypeFamilies {
             .all(|f| self.families.contains_key(&(lang, f.to_string())))
     }
 
-    /// Whether the written type `ty` (as found in file `root`) belongs to any
-    /// of the `|`-separated families. Handles `const`, references, template
-    /// arguments, one level of `using X = T` / `typedef`, and unqualified
-    /// `string` when the file says `using namespace std` or `using std::string`.
-    pub fn contains(&self, lang: Lang, family: &str, ty: &str, root: Node<'_>, src: &str) -> bool {
-        let resolved = resolve_alias(lang, ty, root, src);
-        let base = syntax::base_type(&resolved);
-        family.split('|').any(|f| {
-            let Some(members) = self.families.get(&(lang, f.to_string())) else {
-                return false;
-            };
-            members.iter().any(|m| {
-                let m_base = syntax::base_type(m);
-                if lang == Lang::Rust && ref_kind(m) != ref_kind(ty) {
-                    return false;
-                }
-                base == m_base
-                    || (lang == Lang::Cpp
-                        && m_base
-                            .strip_prefix("std::")
-                            .is_some_and(|short| short == base && std_visible(short, root, src)))
-            })
+    /// Whether the resolved type `ty` is a member of `family`: the same
+    /// base name (and in Rust the same kind of reference, `&mut String` is
+    /// not `String`).
+    pub fn has(&self, lang: Lang, family: &str, ty: &Ty) -> bool {
+        let Some(members) = self.parsed.get(&(lang, family.to_string())) else {
+            return false;
+        };
+        members.iter().any(|m| {
+            m.base == ty.base
+                && (lang == Lang::Cpp || (m.is_ref == ty.is_ref && m.is_mut == ty.is_mut))
         })
+    }
+}
+
+/// A family member read as a type; `[]` (a Rust slice) has no other spelling.
+fn parse_member(lang: Lang, m: &str) -> Ty {
+    let bare = m.trim_start_matches("&mut ").trim_start_matches('&');
+    if bare == "[]" {
+        return Ty {
+            base: "[]".into(),
+            is_ref: m.starts_with('&'),
+            is_mut: m.starts_with("&mut"),
+            ..Ty::default()
+        };
+    }
+    match lang {
+        Lang::Cpp => Ty::parse_cpp(m),
+        Lang::Rust => Ty::parse_rust(m),
     }
 }
 
@@ -108,149 +115,39 @@ fn expand(
     Ok(())
 }
 
-/// 0 for an owned Rust type, 1 for `&T`, 2 for `&mut T`.
-fn ref_kind(ty: &str) -> u8 {
-    let t: String = ty.split_whitespace().collect();
-    if t.starts_with("&mut") {
-        2
-    } else if t.starts_with('&') {
-        1
-    } else {
-        0
-    }
-}
-
-/// Per-file facts that type checks need again and again: the file's aliases
-/// and `using` declarations. Computed once per file and thread (scans run one
-/// file at a time per thread), keyed by the source text's address and length.
-#[derive(Default)]
-struct FileFacts {
-    key: (usize, usize),
-    aliases: HashMap<String, String>,
-    usings: Vec<String>,
-}
-
-thread_local! {
-    static FACTS: RefCell<FileFacts> = RefCell::new(FileFacts::default());
-}
-
-/// Forget the cached facts: the engine calls this before each file, so a
-/// new text allocated where the last one was is never mistaken for it.
-pub fn begin_file() {
-    FACTS.with(|f| f.borrow_mut().key = (0, 0));
-}
-
-fn with_facts<R>(root: Node<'_>, src: &str, f: impl FnOnce(&FileFacts) -> R) -> R {
-    FACTS.with(|cell| {
-        let key = (src.as_ptr() as usize, src.len());
-        if cell.borrow().key != key {
-            let mut facts = FileFacts {
-                key,
-                ..FileFacts::default()
-            };
-            for kw in ["using", "typedef"] {
-                for leaf in syntax::named_leaves(root, kw, src) {
-                    let Some(n) = leaf.parent() else { continue };
-                    let (name, target) = match n.kind() {
-                        "alias_declaration" => {
-                            (n.child_by_field_name("name"), n.child_by_field_name("type"))
-                        }
-                        "type_definition" => (
-                            n.child_by_field_name("declarator"),
-                            n.child_by_field_name("type"),
-                        ),
-                        "using_declaration" => {
-                            facts.usings.push(
-                                text(n, src)
-                                    .split_whitespace()
-                                    .collect::<Vec<_>>()
-                                    .join(" "),
-                            );
-                            continue;
-                        }
-                        _ => continue,
-                    };
-                    if let (Some(name), Some(target)) = (name, target) {
-                        facts
-                            .aliases
-                            .entry(text(name, src).to_string())
-                            .or_insert_with(|| text(target, src).to_string());
-                    }
-                }
-            }
-            *cell.borrow_mut() = facts;
-        }
-        f(&cell.borrow())
-    })
-}
-
-/// `using Row = std::vector<int>;` / `typedef std::string Str;` → the aliased type.
-fn resolve_alias(lang: Lang, ty: &str, root: Node<'_>, src: &str) -> String {
-    if lang != Lang::Cpp {
-        return ty.to_string();
-    }
-    let base = syntax::base_type(ty);
-    with_facts(root, src, |f| f.aliases.get(&base).cloned()).unwrap_or_else(|| ty.to_string())
-}
-
-/// Whether the unqualified `name` refers to `std::name` in this file.
-pub fn std_visible(name: &str, root: Node<'_>, src: &str) -> bool {
-    with_facts(root, src, |f| {
-        f.usings
-            .iter()
-            .any(|u| u == "using namespace std;" || *u == format!("using std::{name};"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn matches_types_through_qualifiers_aliases_and_using() {
-        let fam = TypeFamilies::parse("[cpp]\nstring=[\"std::string\"]\nvector=[\"std::vector\"]\nboth=[\"@string\",\"@vector\"]\n[rust]\nstring=[\"String\", \"&mut String\"]").unwrap();
-        let src = "using Row = std::vector<int>;\nusing namespace std;\n";
-        let tree = Lang::Cpp.parse(src);
-        let root = tree.root_node();
-        assert!(fam.contains(
-            Lang::Cpp,
-            "vector",
-            "const std::vector<std::string>&",
-            root,
-            src
-        ));
-        assert!(fam.contains(Lang::Cpp, "vector", "Row", root, src));
-        assert!(fam.contains(Lang::Cpp, "both", "string", root, src));
-        assert!(!fam.contains(Lang::Cpp, "string", "std::vector<int>", root, src));
-        let plain = Lang::Cpp.parse("int x;");
-        assert!(!fam.contains(Lang::Cpp, "string", "string", plain.root_node(), "int x;"));
-        let r = Lang::Rust.parse("");
-        assert!(fam.contains(Lang::Rust, "string", "&mut String", r.root_node(), ""));
-        assert!(!fam.contains(Lang::Rust, "string", "&String", r.root_node(), ""));
+    fn families_hold_types_by_base_and_rust_reference_kind() {
+        let fam = TypeFamilies::parse("[cpp]\nstring=[\"std::string\"]\nvector=[\"std::vector\"]\nboth=[\"@string\",\"@vector\"]\n[rust]\nstring=[\"String\", \"&mut String\"]\nsized=[\"&[]\"]").unwrap();
+        let cpp = |t: &str| Ty::parse_cpp(t);
+        assert!(fam.has(Lang::Cpp, "vector", &cpp("const std::vector<std::string>&")));
+        assert!(fam.has(Lang::Cpp, "both", &cpp("std::string")));
+        assert!(!fam.has(Lang::Cpp, "string", &cpp("std::vector<int>")));
+        assert!(
+            !fam.has(Lang::Cpp, "string", &cpp("string")),
+            "unresolved spellings are not std's"
+        );
+        let rust = |t: &str| Ty::parse_rust(t);
+        assert!(fam.has(Lang::Rust, "string", &rust("&mut String")));
+        assert!(!fam.has(Lang::Rust, "string", &rust("&String")));
+        assert!(fam.has(Lang::Rust, "sized", &rust("&[u8]")));
         assert!(TypeFamilies::parse("[cpp]\na=[\"@nope\"]").is_err());
         assert!(
             TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(),
             "cycles are errors"
         );
-        let nested =
-            TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@c\"]\nc=[\"std::deque\"]").unwrap();
-        assert!(nested.contains(Lang::Cpp, "a", "std::deque<int>", root, src));
     }
 
     #[test]
     fn expands_nested_family_includes() {
-        let fam = TypeFamilies::parse("[cpp]\nvector=[\"std::vector\"]\nsequence=[\"@vector\",\"std::deque\"]\ncontainer=[\"@sequence\",\"std::array\"]\nexpensive=[\"@container\"]").unwrap();
-        let tree = Lang::Cpp.parse("");
-        let root = tree.root_node();
-        assert!(fam.contains(Lang::Cpp, "expensive", "std::vector<int>", root, ""));
-        assert!(fam.contains(Lang::Cpp, "container", "std::deque<int>", root, ""));
-        assert!(
-            TypeFamilies::parse("[cpp]\na=[\"@b\"]\nb=[\"@a\"]").is_err(),
-            "a cycle is an error"
-        );
-        // The shipped families rely on nesting: a vector is expensive to copy.
+        let fam = TypeFamilies::parse("[cpp]\nvector=[\"std::vector\"]\nsequence=[\"@vector\",\"std::deque\"]\ncontainer=[\"@sequence\",\"std::array\"]\nbig=[\"@container\"]").unwrap();
+        assert!(fam.has(Lang::Cpp, "big", &Ty::parse_cpp("std::vector<int>")));
+        assert!(fam.has(Lang::Cpp, "container", &Ty::parse_cpp("std::deque<int>")));
         let shipped = TypeFamilies::parse(include_str!("../../rewrites/types.toml")).unwrap();
-        assert!(shipped.contains(Lang::Cpp, "expensive", "std::vector<std::string>", root, ""));
-        assert!(shipped.contains(Lang::Cpp, "clearable", "std::vector<int>", root, ""));
+        assert!(shipped.has(Lang::Cpp, "clearable", &Ty::parse_cpp("std::vector<int>")));
+        assert!(shipped.has(Lang::Cpp, "allocating", &Ty::parse_cpp("std::string")));
     }
 }

@@ -112,6 +112,7 @@ fn walk_options(max_file_size: Option<u64>) -> ScanOptions {
     ScanOptions {
         max_file_size: max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         progress: false,
+        ..ScanOptions::default()
     }
 }
 

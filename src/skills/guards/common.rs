@@ -14,7 +14,7 @@ fn var_name<'a>(ctx: &MatchCtx<'a>, node: Node<'_>) -> &'a str {
 
 /// The declaration a captured name stands for: the one it introduces itself,
 /// else the one visible where it is used.
-pub(super) fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
+pub(crate) fn decl<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Decl<'a>> {
     // A capture may be the declaring name itself (`std::string line;`): that
     // declaration is the evidence. A lookup only searches *before* a use, so
     // it would find an older, shadowed declaration or none.
@@ -54,48 +54,10 @@ pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     };
     let family = ctx.word(&args[1]);
     let ty = match node.kind() {
-        "identifier" => decl(ctx, node).and_then(|d| d.ty),
-        "field_expression" => field_type(ctx, node),
-        _ => None,
+        "identifier" => ctx.var_type(node),
+        _ => ctx.expr_type(node),
     };
-    let root = ctx.root;
-    ty.is_some_and(|t| ctx.types.contains(ctx.lang, family, &t, root, ctx.src))
-}
-
-/// The declared type of `self.f` / `this->f` / `f` as a member: the unique type
-/// among field declarations named `f` in the file.
-fn field_type(ctx: &MatchCtx<'_>, node: Node<'_>) -> Option<String> {
-    let (obj, field) = match ctx.lang {
-        Lang::Rust => (
-            node.child_by_field_name("value")?,
-            node.child_by_field_name("field")?,
-        ),
-        Lang::Cpp => (
-            node.child_by_field_name("argument")?,
-            node.child_by_field_name("field")?,
-        ),
-    };
-    if !matches!(ctx.text(obj), "self" | "this") {
-        return None;
-    }
-    let name = ctx.text(field);
-    let mut types: Vec<String> = syntax::named_leaves(ctx.root, name, ctx.src)
-        .into_iter()
-        .filter_map(|leaf| leaf.parent())
-        .filter(|n| n.kind() == "field_declaration")
-        .filter_map(|n| {
-            let decl_name = match ctx.lang {
-                Lang::Rust => n.child_by_field_name("name"),
-                Lang::Cpp => n.child_by_field_name("declarator"),
-            }?;
-            (ctx.text(decl_name) == name).then(|| {
-                n.child_by_field_name("type")
-                    .map(|t| ctx.text(t).to_string())
-            })?
-        })
-        .collect();
-    types.dedup();
-    (types.len() == 1).then(|| types.remove(0))
+    ty.is_some_and(|t| ctx.in_family(family, &t))
 }
 
 pub fn owned_local(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -265,13 +227,18 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // And, when asked, it must already be computable at `at`.
     if let Some(at) = at {
         for ident in &idents {
-            let Some(ident_node) = descendants(lp)
-                .into_iter()
-                .find(|n| n.kind() == "identifier" && ctx.text(*n) == ident)
-            else {
+            let Some(ident_node) = descendants(lp).into_iter().find(|n| {
+                matches!(n.kind(), "identifier" | "field_identifier") && ctx.text(*n) == ident
+            }) else {
                 return false;
             };
+            // A member (`this->rows_`, an implicit member, `self.items`)
+            // exists before any statement of the method.
+            let member = ident_node.kind() == "field_identifier"
+                || (ctx.declaration(ident_node, ident).is_none()
+                    && ctx.var_type(ident_node).is_some());
             match ctx.declaration(ident_node, ident) {
+                _ if member => {}
                 Some(d) if d.is_global || d.node.start_byte() < at.start_byte() => {}
                 _ => return false,
             }
@@ -292,9 +259,17 @@ pub fn loop_count(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// Whether `name` is assigned, incremented or mutated through a method call
 /// inside `node`.
 pub(super) fn written_in(ctx: &MatchCtx<'_>, node: Node<'_>, name: &str) -> bool {
-    uses(ctx.lang, node, name, ctx.src)
+    let as_variable = uses(ctx.lang, node, name, ctx.src)
         .into_iter()
-        .any(|u| is_write(ctx.lang, u, ctx.src))
+        .any(|u| is_write(ctx.lang, u, ctx.src));
+    // As a member (`this->n`, `self.items`, `cfg.parts`): the whole access
+    // is what may be written.
+    as_variable
+        || syntax::named_leaves(node, name, ctx.src)
+            .into_iter()
+            .filter(|leaf| leaf.kind() == "field_identifier")
+            .filter_map(|leaf| leaf.parent())
+            .any(|access| is_write(ctx.lang, access, ctx.src))
 }
 
 /// A conservative "this use may change the variable" test.
@@ -471,7 +446,8 @@ pub(crate) mod tests {
         let def = guard::validate(&call).unwrap();
         let mut cursor = QueryCursor::new();
         let mut it = cursor.matches(&q, tree.root_node(), src.as_bytes());
-        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &types);
+        let index = crate::index::FileIndex::standalone(lang, &tree, src);
+        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &types, &index);
         let mut out = Vec::new();
         while let Some(m) = it.next() {
             ctx.captures = HashMap::new();

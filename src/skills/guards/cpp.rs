@@ -4,9 +4,11 @@
 use tree_sitter::Node;
 
 use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
+use crate::index::ty::Ty;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::guard::MatchCtx;
+use crate::skills::sema;
 use crate::skills::syntax::{self, descendants, text, uses};
 
 /// Free functions known to take their argument by value or const reference.
@@ -156,11 +158,7 @@ fn keeps_iterator(method: &str, call: Node<'_>) -> bool {
 
 /// Whether the identifier `u` is declared with a type of `family`.
 fn declared_in_family<'a>(ctx: &MatchCtx<'a>, u: Node<'a>, family: &str) -> bool {
-    u.kind() == "identifier"
-        && ctx
-            .declaration(u, ctx.text(u))
-            .and_then(|d| d.ty)
-            .is_some_and(|t| ctx.types.contains(Lang::Cpp, family, &t, ctx.root, ctx.src))
+    u.kind() == "identifier" && ctx.var_type(u).is_some_and(|t| ctx.in_family(family, &t))
 }
 
 fn is_ref_capture_target(_ctx: &MatchCtx<'_>, _p: Node<'_>) -> bool {
@@ -186,7 +184,7 @@ fn declaration_is_const(ctx: &MatchCtx<'_>, decl: Node<'_>) -> bool {
 
 /// An argument is read if the callee takes that parameter by value or by
 /// const reference: a function declared in this file, or a known method.
-fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
+fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'a>) -> bool {
     let Some(call) = args.parent() else {
         return false;
     };
@@ -199,7 +197,16 @@ fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
                 .child_by_field_name("field")
                 .map(|f| ctx.text(f))
                 .unwrap_or("");
-            READING_METHODS.contains(&method)
+            if READING_METHODS.contains(&method) {
+                return true;
+            }
+            let index = arg_index(args, u);
+            let params = callee_params(ctx, call);
+            !params.is_empty()
+                && params.iter().all(|ps| {
+                    ps.get(index)
+                        .is_some_and(|p| param_is_value_or_const_ref(&Ty::parse_cpp(p)))
+                })
         }
         "identifier" | "qualified_identifier" => {
             let name = ctx.text(func);
@@ -207,11 +214,11 @@ fn argument_is_read(ctx: &MatchCtx<'_>, args: Node<'_>, u: Node<'_>) -> bool {
                 return true;
             }
             let index = arg_index(args, u);
-            let params = declared_params(ctx, name);
+            let params = callee_params(ctx, call);
             !params.is_empty()
                 && params.iter().all(|ps| {
                     ps.get(index)
-                        .is_some_and(|p| param_is_value_or_const_ref(ctx, *p))
+                        .is_some_and(|p| param_is_value_or_const_ref(&Ty::parse_cpp(p)))
                 })
         }
         _ => false,
@@ -256,43 +263,46 @@ fn function_declarators<'t>(ctx: &MatchCtx<'_>, root: Node<'t>, short: &str) -> 
         .collect()
 }
 
-/// Parameter lists of every function in the file named like the callee.
-fn declared_params<'t>(ctx: &MatchCtx<'t>, name: &str) -> Vec<Vec<Node<'t>>> {
-    let short = name.rsplit("::").next().unwrap_or(name);
-    function_declarators(ctx, ctx.root, short)
+/// The parameter types (as written) of every declaration a call may reach:
+/// a free function or static member found through the project index, or a
+/// method of the receiver's class.
+fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<String>> {
+    let Some(func) = call.child_by_field_name("function") else {
+        return Vec::new();
+    };
+    let found = match func.kind() {
+        "field_expression" => {
+            let (Some(obj), Some(method)) = (
+                func.child_by_field_name("argument"),
+                func.child_by_field_name("field"),
+            ) else {
+                return Vec::new();
+            };
+            match ctx.expr_type(obj) {
+                Some(t) => ctx.index.methods(&t.base, ctx.text(method)),
+                None => Vec::new(),
+            }
+        }
+        "identifier" | "qualified_identifier" => {
+            ctx.index.functions(ctx.text(func), &ctx.scope_at(call))
+        }
+        _ => Vec::new(),
+    };
+    found
         .into_iter()
-        .filter_map(|n| n.child_by_field_name("parameters"))
-        .map(|ps| {
-            let mut c = ps.walk();
-            ps.named_children(&mut c)
-                .filter(|p| p.kind().ends_with("parameter_declaration"))
-                .collect()
-        })
+        .map(|f| f.item.params.into_iter().map(|p| p.ty).collect())
         .collect()
 }
 
-// Parameters of prototypes are often unnamed (`void f(std::string&);`): their
-// declarators are the `abstract_` kinds.
-fn param_is_value_or_const_ref(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
-    let declarator = param.child_by_field_name("declarator");
-    match declarator.map(|d| d.kind()) {
-        Some("reference_declarator" | "abstract_reference_declarator") => {
-            declaration_is_const(ctx, param) && !ctx.text(param).contains("&&")
-        }
-        Some("pointer_declarator" | "abstract_pointer_declarator") => false,
-        _ => true,
-    }
+/// A parameter that receives its argument by value or by const reference.
+fn param_is_value_or_const_ref(p: &Ty) -> bool {
+    !p.is_unknown() && !p.is_ptr && (!p.is_ref || (p.is_const && !p.rvalue))
 }
 
-fn param_is_by_value(ctx: &MatchCtx<'_>, param: Node<'_>) -> bool {
-    let declarator = param.child_by_field_name("declarator");
-    let indirect = [
-        "reference_declarator",
-        "pointer_declarator",
-        "abstract_reference_declarator",
-        "abstract_pointer_declarator",
-    ];
-    !declarator.is_some_and(|d| indirect.contains(&d.kind())) && !ctx.text(param).contains('&')
+/// A parameter that takes its argument by value (so a moved argument is
+/// moved into it).
+fn param_is_by_value(p: &Ty) -> bool {
+    !p.is_unknown() && !p.is_ref && !p.is_ptr
 }
 
 pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -349,60 +359,25 @@ pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(ty), Some(range)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    let root = ctx.root;
-    let t = ctx.text(ty);
-    if t != "auto" {
-        return ctx.types.contains(Lang::Cpp, "expensive", t, root, ctx.src);
-    }
-    if range.kind() != "identifier" {
-        return false;
-    }
-    let Some(d) = ctx.declaration(range, ctx.text(range)) else {
+    let Some(element) = ctx.expr_type(range).and_then(|r| sema::element_of(&r)) else {
         return false;
     };
-    let Some(rt) = d.ty else { return false };
-    if !ctx
-        .types
-        .contains(Lang::Cpp, "container", &rt, root, ctx.src)
-    {
-        return false;
+    let written = ctx.text(ty);
+    if written == "auto" {
+        return ctx.in_family("expensive", &element);
     }
-    // The element type: any expensive type among the template arguments.
-    let Some(args_start) = rt.find('<') else {
-        return false;
-    };
-    let inner = &rt[args_start + 1..rt.rfind('>').unwrap_or(rt.len())];
-    split_template_args(inner)
-        .iter()
-        .any(|a| ctx.types.contains(Lang::Cpp, "expensive", a, root, ctx.src))
-}
-
-fn split_template_args(s: &str) -> Vec<String> {
-    let (mut depth, mut cur, mut out) = (0i32, String::new(), Vec::new());
-    for c in s.chars() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
+    // A written type must be the element type itself: `for (std::string s :
+    // {"a", "b"})` converts each element, and a reference would bind to the
+    // converted temporary (clang's -Wrange-loop-construct).
+    let declared = ctx.written_ty(written, ty).value();
+    let element = element.value();
+    declared == element && ctx.in_family("expensive", &declared)
 }
 
 pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(init) = ctx.node(&args[0]) else {
         return false;
     };
-    let root = ctx.root;
     let (object, ok) = match init.kind() {
         "call_expression" => {
             let Some(func) = init.child_by_field_name("function") else {
@@ -417,22 +392,17 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             ) else {
                 return false;
             };
-            let method = ctx.text(method);
-            let container_accessor =
-                matches!(method, "at" | "front" | "back") && declared_container(ctx, obj, root);
-            (
-                obj,
-                container_accessor || method_returns_const_ref(ctx, root, method),
-            )
+            let _ = method;
+            // The call yields an lvalue reference: a container's at/front/
+            // back, or a method declared (here or in a header) to return one.
+            let yields_ref = ctx.expr_type(init).is_some_and(|t| t.is_ref && !t.rvalue);
+            (obj, yields_ref)
         }
         "subscript_expression" => {
             let Some(obj) = init.child_by_field_name("argument") else {
                 return false;
             };
-            (
-                obj,
-                declared_container(ctx, obj, root) && !is_map(ctx, obj, root),
-            )
+            (obj, declared_container(ctx, obj) && !is_map(ctx, obj))
         }
         _ => return false,
     };
@@ -476,36 +446,12 @@ pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
 }
 
-fn declared_container<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>, root: Node<'a>) -> bool {
-    obj.kind() == "identifier"
-        && ctx
-            .declaration(obj, ctx.text(obj))
-            .and_then(|d| d.ty)
-            .is_some_and(|t| {
-                ctx.types
-                    .contains(Lang::Cpp, "container", &t, root, ctx.src)
-            })
+fn declared_container<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>) -> bool {
+    obj.kind() == "identifier" && declared_in_family(ctx, obj, "container")
 }
 
-fn is_map<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>, root: Node<'a>) -> bool {
-    ctx.declaration(obj, ctx.text(obj))
-        .and_then(|d| d.ty)
-        .is_some_and(|t| ctx.types.contains(Lang::Cpp, "map", &t, root, ctx.src))
-}
-
-/// Every declaration of a method named `method` in the file returns `const T&`.
-fn method_returns_const_ref(ctx: &MatchCtx<'_>, root: Node<'_>, method: &str) -> bool {
-    let decls = function_declarators(ctx, root, method);
-    !decls.is_empty()
-        && decls.iter().all(|fd| {
-            let Some(refd) = fd.parent().filter(|p| p.kind() == "reference_declarator") else {
-                return false;
-            };
-            let Some(owner) = refd.parent() else {
-                return false;
-            };
-            !ctx.text(refd).starts_with("&&") && declaration_is_const(ctx, owner)
-        })
+fn is_map<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>) -> bool {
+    declared_in_family(ctx, obj, "map")
 }
 
 pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -652,7 +598,11 @@ pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     uses(Lang::Cpp, stmt, ctx.text(var), ctx.src) == [var]
 }
 
-/// Whether `call` evidently takes its argument `arg` by value.
+/// Whether `call` evidently takes its argument `arg` by value: a function
+/// or method whose declaration (found through the project index) has a
+/// by-value parameter there, or a sequence's or set's push/insert of a value
+/// of exactly its element type (which has an rvalue overload; an element
+/// constructed from another type gains nothing from a move).
 fn takes_by_value<'a>(ctx: &MatchCtx<'a>, call: Node<'a>, arg: Node<'a>) -> bool {
     let Some(func) = call.child_by_field_name("function") else {
         return false;
@@ -660,38 +610,40 @@ fn takes_by_value<'a>(ctx: &MatchCtx<'a>, call: Node<'a>, arg: Node<'a>) -> bool
     let Some(arglist) = call.child_by_field_name("arguments") else {
         return false;
     };
-    match func.kind() {
-        "field_expression" => {
-            let method = func
-                .child_by_field_name("field")
-                .map(|f| ctx.text(f))
-                .unwrap_or("");
-            let obj = func.child_by_field_name("argument");
-            let root = ctx.root;
-            matches!(
+    let index = arg_index(arglist, arg);
+    if func.kind() == "field_expression" {
+        let method = func
+            .child_by_field_name("field")
+            .map(|f| ctx.text(f))
+            .unwrap_or("");
+        let container = func
+            .child_by_field_name("argument")
+            .and_then(|o| ctx.expr_type(o))
+            .filter(|t| ctx.in_family("sequence|set", t));
+        if let Some(container) = container {
+            let pushes = matches!(
                 method,
-                "push_back" | "emplace_back" | "insert" | "push" | "push_front" | "emplace"
-            ) && obj.is_some_and(|o| {
-                o.kind() == "identifier"
-                    && ctx
-                        .declaration(o, ctx.text(o))
-                        .and_then(|d| d.ty)
-                        .is_some_and(|t| {
-                            ctx.types
-                                .contains(Lang::Cpp, "container", &t, root, ctx.src)
-                        })
-            })
+                "push_back"
+                    | "emplace_back"
+                    | "insert"
+                    | "push"
+                    | "push_front"
+                    | "emplace"
+                    | "emplace_front"
+            );
+            let single = arglist.named_child_count() == 1;
+            let same_type = sema::element_of(&container)
+                .zip(ctx.expr_type(arg))
+                .is_some_and(|(el, a)| el.value() == a.value());
+            return pushes && single && same_type;
         }
-        "identifier" | "qualified_identifier" => {
-            let index = arg_index(arglist, arg);
-            let params = declared_params(ctx, ctx.text(func));
-            !params.is_empty()
-                && params
-                    .iter()
-                    .all(|ps| ps.get(index).is_some_and(|p| param_is_by_value(ctx, *p)))
-        }
-        _ => false,
     }
+    let params = callee_params(ctx, call);
+    !params.is_empty()
+        && params.iter().all(|ps| {
+            ps.get(index)
+                .is_some_and(|p| param_is_by_value(&Ty::parse_cpp(p)))
+        })
 }
 
 pub fn declared_by(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -734,7 +686,7 @@ pub fn not_aliased(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// Whether this mention of a variable lets something else keep referring to
 /// the object: `&v`, a reference/pointer/view/iterator bound to `v` or into
 /// it, or a lambda that captures by reference.
-fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
+fn keeps_alias<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
     let by_ref_lambda = std::iter::successors(u.parent(), |n| n.parent())
         .take_while(|n| n.kind() != "function_definition")
         .filter(|n| n.kind() == "lambda_expression")
@@ -773,13 +725,11 @@ fn keeps_alias(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
         "init_declarator" if p.child_by_field_name("value") == Some(e) => {
             let declarator = p.child_by_field_name("declarator").map(|d| d.kind());
             let ty = p.parent().and_then(|d| d.child_by_field_name("type"));
-            let root = ctx.root;
             let view = ty.is_some_and(|t| {
-                let t = ctx.text(t);
-                ctx.types
-                    .contains(Lang::Cpp, "string_view", t, root, ctx.src)
-                    || t.contains("span")
-                    || t.contains("iterator")
+                let written = ctx.text(t);
+                ctx.in_family("string_view", &ctx.written_ty(written, t))
+                    || written.contains("span")
+                    || written.contains("iterator")
             });
             let auto = ty.is_some_and(|t| t.kind() == "placeholder_type_specifier");
             matches!(
@@ -904,8 +854,8 @@ pub fn type_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         return false;
     };
     let family = ctx.word(&args[1]);
-    ctx.types
-        .contains(ctx.lang, family, ctx.text(ty), ctx.root, ctx.src)
+    let t = ctx.written_ty(ctx.text(ty), ty);
+    ctx.in_family(family, &t)
 }
 
 pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -915,7 +865,7 @@ pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let text = ctx.text(node);
     match text.strip_prefix("std::") {
         Some(_) => true,
-        None => crate::skills::types::std_visible(text, ctx.root, ctx.src),
+        None => ctx.index.std_visible(text),
     }
 }
 
@@ -932,16 +882,16 @@ pub fn buffered_stream(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// out on purpose: their output is meant to appear at once. Anything else
 /// (a logger with its own `operator<<`) might give `std::endl` a meaning.
 fn is_buffered_stream<'a>(ctx: &MatchCtx<'a>, stream: Node<'a>) -> bool {
-    let root = ctx.root;
     match (stream.kind(), ctx.text(stream)) {
         ("qualified_identifier", "std::cout" | "std::wcout") => true,
-        ("identifier", name @ ("cout" | "wcout")) => {
-            crate::skills::types::std_visible(name, root, ctx.src)
+        ("identifier", name @ ("cout" | "wcout")) => ctx.index.std_visible(name),
+        ("identifier" | "field_expression", _) => {
+            declared_in_family(ctx, stream, "ostream")
+                || (stream.kind() == "field_expression"
+                    && ctx
+                        .expr_type(stream)
+                        .is_some_and(|t| ctx.in_family("ostream", &t)))
         }
-        ("identifier", name) => ctx
-            .declaration(stream, name)
-            .and_then(|d| d.ty)
-            .is_some_and(|t| ctx.types.contains(Lang::Cpp, "ostream", &t, root, ctx.src)),
         _ => false,
     }
 }
@@ -1019,16 +969,14 @@ pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<S
     match lp.kind() {
         "for_range_loop" => {
             let range = lp.child_by_field_name("right")?;
-            if range.kind() != "identifier" {
+            let names = access_path(ctx, range)?;
+            if !ctx
+                .expr_type(range)
+                .is_some_and(|t| ctx.in_family("sized", &t))
+            {
                 return None;
             }
-            let d = ctx.declaration(range, ctx.text(range))?;
-            let ty = d.ty?;
-            if !ctx.types.contains(Lang::Cpp, "sized", &ty, root, ctx.src) {
-                return None;
-            }
-            let name = ctx.text(range).to_string();
-            Some((format!("{name}.size()"), vec![name]))
+            Some((format!("{}.size()", ctx.text(range)), names))
         }
         "for_statement" => {
             let init = lp.child_by_field_name("initializer")?;
@@ -1083,10 +1031,26 @@ pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<S
                 return None;
             }
             match bounds[..] {
-                [bound] => bound_expression(ctx, bound, root),
+                [bound] => bound_expression(ctx, bound),
                 [a, b] => min_bound_expression(ctx, a, b, root),
                 _ => None,
             }
+        }
+        _ => None,
+    }
+}
+
+/// The names an access path mentions (`v`, `items_`, `this->rows_`,
+/// `cfg.parts`): a chain of plain member accesses, nothing that calls or
+/// indexes, so evaluating it twice gives the same object.
+fn access_path(ctx: &MatchCtx<'_>, e: Node<'_>) -> Option<Vec<String>> {
+    match e.kind() {
+        "identifier" => Some(vec![ctx.text(e).to_string()]),
+        "this" => Some(Vec::new()),
+        "field_expression" => {
+            let mut names = access_path(ctx, e.child_by_field_name("argument")?)?;
+            names.push(ctx.text(e.child_by_field_name("field")?).to_string());
+            Some(names)
         }
         _ => None,
     }
@@ -1126,8 +1090,8 @@ fn min_bound_expression<'a>(
     if !includes_algorithm {
         return None;
     }
-    let (ea, mut idents) = bound_expression(ctx, a, root)?;
-    let (eb, ib) = bound_expression(ctx, b, root)?;
+    let (ea, mut idents) = bound_expression(ctx, a)?;
+    let (eb, ib) = bound_expression(ctx, b)?;
     idents.extend(ib);
     let (ta, tb) = (ctx.text(a), ctx.text(b));
     let min = format!("std::min({ta}, {tb})");
@@ -1159,11 +1123,7 @@ fn min_bound_expression<'a>(
 
 /// A loop bound that is cheap, side-effect free and non-negative: an unsigned
 /// variable, `x.size()`, a literal; a signed variable is clamped at zero.
-fn bound_expression<'a>(
-    ctx: &MatchCtx<'a>,
-    bound: Node<'a>,
-    root: Node<'_>,
-) -> Option<(String, Vec<String>)> {
+fn bound_expression<'a>(ctx: &MatchCtx<'a>, bound: Node<'a>) -> Option<(String, Vec<String>)> {
     let t = ctx.text(bound).to_string();
     match bound.kind() {
         "number_literal" => (!t.starts_with('-')).then(|| (t, vec![])),
@@ -1174,18 +1134,14 @@ fn bound_expression<'a>(
             let no_args = bound
                 .child_by_field_name("arguments")
                 .is_some_and(|a| a.named_child_count() == 0);
-            (obj.kind() == "identifier" && matches!(ctx.text(method), "size" | "length") && no_args)
-                .then(|| (t, vec![ctx.text(obj).to_string()]))
+            let names = access_path(ctx, obj)?;
+            (matches!(ctx.text(method), "size" | "length") && no_args).then_some((t, names))
         }
         "identifier" => {
-            let d = ctx.declaration(bound, &t)?;
-            let ty = d.ty?;
-            if ctx
-                .types
-                .contains(Lang::Cpp, "unsigned", &ty, root, ctx.src)
-            {
+            let ty = ctx.var_type(bound)?;
+            if ctx.in_family("unsigned", &ty) {
                 Some((t.clone(), vec![t]))
-            } else if ctx.types.contains(Lang::Cpp, "signed", &ty, root, ctx.src) {
+            } else if ctx.in_family("signed", &ty) {
                 Some((format!("{t} > 0 ? {t} : 0"), vec![t]))
             } else {
                 None

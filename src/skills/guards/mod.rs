@@ -8,6 +8,8 @@ mod rust;
 
 use super::guard::{GuardDef, Param};
 
+pub(crate) use common::decl;
+
 use Param::{Node as N, OptionalNode as O, Word as W};
 
 pub static CATALOGUE: &[GuardDef] = &[
@@ -134,15 +136,10 @@ pub(super) mod testutil {
         let def = guard::validate(&call).expect("test guard call is valid");
         let captures = caps.iter().map(|(k, n)| (k.to_string(), *n)).collect();
         let root = crate::skills::syntax::root_of(caps[0].1);
-        let mut ctx = MatchCtx {
-            lang,
-            src,
-            root,
-            decls: Default::default(),
-            captures,
-            bindings: HashMap::new(),
-            types: &types,
-        };
+        let tree = lang.parse(src);
+        let index = crate::index::FileIndex::standalone(lang, &tree, src);
+        let mut ctx = MatchCtx::new(lang, src, root, &types, &index);
+        ctx.captures = captures;
         let held = guard::run(&call, def, &mut ctx);
         (held, ctx.bindings)
     }

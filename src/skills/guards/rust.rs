@@ -620,7 +620,6 @@ pub fn root_not_mentioned(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// sized collection (`&v`, `v.iter()`, `v`).
 pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<String>)> {
     let value = lp.child_by_field_name("value")?;
-    let root = ctx.root;
     match value.kind() {
         "range_expression" => {
             let mut c = value.walk();
@@ -640,17 +639,18 @@ pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<S
                         .then(|| (digits.to_string(), vec![]))
                 }
                 "identifier" => {
-                    let d = ctx.declaration(end, &t)?;
-                    let usize_typed = d.ty.as_deref() == Some("usize")
-                        || d.init.is_some_and(|i| ctx.text(i).ends_with(".len()"));
+                    let d = ctx.declaration(end, &t);
+                    let usize_typed = ctx.var_type(end).is_some_and(|ty| ty.base == "usize")
+                        || d.and_then(|d| d.init)
+                            .is_some_and(|i| ctx.text(i).ends_with(".len()"));
                     usize_typed.then(|| (t.clone(), vec![t]))
                 }
                 "call_expression" if t.ends_with(".len()") => {
                     let obj = end
                         .child_by_field_name("function")?
                         .child_by_field_name("value")?;
-                    (obj.kind() == "identifier")
-                        .then(|| (t.clone(), vec![ctx.text(obj).to_string()]))
+                    let names = access_path(ctx, obj)?;
+                    Some((t.clone(), names))
                 }
                 _ => None,
             }
@@ -670,16 +670,26 @@ pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<S
                 }
                 _ => return None,
             };
-            if obj.kind() != "identifier" {
-                return None;
-            }
-            let name = ctx.text(obj).to_string();
-            let d = ctx.declaration(obj, &name)?;
-            let ty = d.ty?;
-            ctx.types
-                .contains(Lang::Rust, "sized", &ty, root, ctx.src)
-                .then(|| (format!("{name}.len()"), vec![name]))
+            let names = access_path(ctx, obj)?;
+            let ty = ctx.expr_type(obj)?;
+            ctx.in_family("sized", &ty)
+                .then(|| (format!("{}.len()", ctx.text(obj)), names))
         }
+    }
+}
+
+/// The names an access path mentions (`v`, `self.items`, `cfg.parts`): plain
+/// field accesses only, so evaluating it twice gives the same value.
+fn access_path(ctx: &MatchCtx<'_>, e: Node<'_>) -> Option<Vec<String>> {
+    match e.kind() {
+        "identifier" => Some(vec![ctx.text(e).to_string()]),
+        "self" => Some(Vec::new()),
+        "field_expression" => {
+            let mut names = access_path(ctx, e.child_by_field_name("value")?)?;
+            names.push(ctx.text(e.child_by_field_name("field")?).to_string());
+            Some(names)
+        }
+        _ => None,
     }
 }
 
@@ -709,15 +719,9 @@ mod tests {
             captures.insert(name.to_string(), *node);
         }
         let root = crate::skills::syntax::root_of(*captures.values().next().expect("a capture"));
-        let mut ctx = MatchCtx {
-            lang: Lang::Rust,
-            src,
-            root,
-            decls: Default::default(),
-            captures,
-            bindings: HashMap::new(),
-            types: &types,
-        };
+        let index = crate::index::FileIndex::standalone(Lang::Rust, &tree, src);
+        let mut ctx = MatchCtx::new(Lang::Rust, src, root, &types, &index);
+        ctx.captures = captures;
         let args: Vec<Arg> = names[..caps.len()]
             .iter()
             .map(|n| Arg::Capture(n.to_string()))
