@@ -86,7 +86,7 @@ fn main() {
             ..Default::default()
         };
         let v = work::scan(&ctx, a, &none).unwrap();
-        assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+        assert_eq!(v.findings.len(), 2);
     });
 
     // Through MCP: a real client over the server's stdio.

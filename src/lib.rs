@@ -13,6 +13,7 @@ pub mod files;
 pub mod forge;
 pub mod index;
 pub mod lang;
+pub mod ops;
 pub mod pipeline;
 pub mod profile;
 pub mod proposal;

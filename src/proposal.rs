@@ -10,7 +10,7 @@ use crate::evidence::report;
 use crate::profile::index::Heat;
 
 /// Where a proposal's rewrite applies.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Site {
     pub path: String,
     pub line: usize,
@@ -18,7 +18,7 @@ pub struct Site {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Proposal {
     pub skill: String,
     pub title: String,

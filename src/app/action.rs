@@ -31,11 +31,10 @@ use serde_json::Value;
 use crate::app::github::{Connector, Credentials, GITHUB_API_URL};
 use crate::config::Config;
 use crate::forge::github::GitHubForge;
-use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
-use crate::profile;
+use crate::ops::{self, propose::ProposeRequest, scan::ProfileRequest, scan::ScanRequest, Skills};
+use crate::pipeline::{self, Outcome, ProposeReport};
 use crate::report;
-use crate::scan::{self, ScanOptions};
-use crate::skills::SkillSet;
+use crate::scan::ScanOptions;
 
 /// How many findings the job summary lists; the SARIF has them all.
 pub const SUMMARY_FINDINGS: usize = 50;
@@ -426,26 +425,33 @@ fn profile_file(inputs: &Inputs, config: &Config) -> Result<Option<PathBuf>> {
 }
 
 fn scan_step(inputs: &Inputs) -> Result<StepResult> {
-    let set = SkillSet::builtin().context("loading the built-in skills")?;
+    let skills = Skills::new(None);
     let config = Config::discover(&inputs.path)?;
-    let profile_file = profile_file(inputs, &config)?;
-    let opts = ScanOptions::default();
-    let mut scanned = scan::scan(&set, &inputs.path, &opts)?;
+    let req = ScanRequest {
+        path: inputs.path.clone(),
+        skills: Vec::new(),
+        profile: ProfileRequest {
+            file: profile_file(inputs, &config)?,
+            format: None,
+            min_percent: None,
+        },
+        config: None,
+        walk: ScanOptions::default(),
+    };
+    let scanned = ops::scan::scan(&skills, &req, &ops::Silent).map_err(anyhow::Error::from)?;
     let mut ranking = String::new();
-    if let Some(file) = &profile_file {
-        let loaded = profile::read(file, None)?;
-        let (index, _) = profile::index_tree(&inputs.path, &loaded, opts.max_file_size)?;
-        scan::rank(&mut scanned, &index, config.hotness.min_percent);
-        let cold = scanned.ranking.as_ref().map_or(0, |r| r.cold);
+    if let (Some(file), Some(p)) = (&req.profile.file, &scanned.profile) {
         let _ = writeln!(
             ranking,
-            "Ranked by the profile {} ({:.1}% of its weight mapped to the tree); {cold} finding(s) \
+            "Ranked by the profile {} ({:.1}% of its weight mapped to the tree); {} finding(s) \
              in functions under {}% of it left out.\n",
             code(&file.display().to_string()),
-            index.mapped_percent(),
-            config.hotness.min_percent
+            p.mapped_percent,
+            p.cold_findings_left_out,
+            p.min_percent
         );
     }
+    let set = skills.select(&[]).map_err(anyhow::Error::from)?;
 
     // Code scanning wants paths from the repository's root; the scan's are
     // from `path`, which may be a directory inside the checkout.
@@ -466,12 +472,8 @@ fn scan_step(inputs: &Inputs) -> Result<StepResult> {
         )
     })?;
 
-    let count = scanned.finding_count();
-    let files = scanned
-        .files
-        .iter()
-        .filter(|f| !f.findings.is_empty())
-        .count();
+    let count = scanned.findings.len();
+    let files = scanned.files_with_findings();
     eprintln!(
         "wattson: {count} finding(s) in {files} file(s) ({} scanned); SARIF in {}",
         scanned.stats.files,
@@ -485,20 +487,16 @@ fn scan_step(inputs: &Inputs) -> Result<StepResult> {
     );
     summary.push_str(&ranking);
     if count > 0 {
-        let ranked = scanned.ranking.is_some();
+        let ranked = scanned.profile.is_some();
         summary.push_str(if ranked {
             "| # | Heat | Location | Skill | Message |\n|---:|---:|---|---|---|\n"
         } else {
             "| # | Location | Skill | Message |\n|---:|---|---|---|\n"
         });
         let shown_prefix = prefix.as_ref().map(|(_, p)| p.as_str()).unwrap_or("");
-        for (n, (file, f, heat)) in scanned
-            .findings_with_heat()
-            .take(SUMMARY_FINDINGS)
-            .enumerate()
-        {
-            let location = format!("{shown_prefix}{}:{}", file.path, f.start_line);
-            let heat = match heat {
+        for (n, f) in scanned.findings.iter().take(SUMMARY_FINDINGS).enumerate() {
+            let location = format!("{shown_prefix}{}:{}", f.path, f.start_line);
+            let heat = match &f.heat {
                 Some(h) => format!(" {:.1}% |", h.self_percent),
                 None if ranked => " |".to_string(),
                 None => String::new(),
@@ -604,28 +602,31 @@ fn github_step(inputs: &Inputs, repository: &str) -> Result<StepResult> {
         .with_context(|| format!("connecting to {repository} at {}", inputs.api_url))?;
     let forge = GitHubForge::new(api, &root, &config.github, runtime.handle().clone());
 
+    let skills = Skills::new(None);
+    let mut req = ProposeRequest {
+        path: inputs.path.clone(),
+        skills: Vec::new(),
+        profile: ProfileRequest::default(),
+        feed: None,
+        feed_format: None,
+        config: None,
+        walk: ScanOptions::default(),
+    };
+    let progress = ops::Stderr { quiet: false };
     match inputs.mode {
         Mode::Propose => {
-            let set = SkillSet::builtin().context("loading the built-in skills")?;
-            let profile = profile_file(inputs, &config)?;
-            let opts = ProposeOptions {
-                skills: &set,
-                config: &config,
-                profile,
-                profile_format: None,
-                min_percent: None,
-                scan: ScanOptions::default(),
-                progress: true,
-                only: None,
-            };
-            let report = pipeline::propose(&inputs.path, &opts, &forge)
+            req.profile.file = profile_file(inputs, &config)?;
+            let report = ops::propose::propose(&skills, &req, Some(&forge), &progress)
+                .map_err(anyhow::Error::from)
                 .with_context(|| format!("proposing changes to {repository}"))?;
             let found = report.candidates.len() + report.not_measured;
             Ok(pipeline_result(&report, found, 0, "candidate change(s)"))
         }
         Mode::Defend => {
             let feed = inputs.feed.as_deref().context("a feed (checked before)")?;
-            let report = pipeline::propose_defense(&root, feed, None, &config, &forge, true)
+            req.feed = Some(feed.to_path_buf());
+            let report = ops::propose::propose(&skills, &req, Some(&forge), &progress)
+                .map_err(anyhow::Error::from)
                 .with_context(|| {
                     format!(
                         "defending {repository} against the regressions in {}",

@@ -5,6 +5,7 @@
 //! way in).
 
 pub mod action;
+pub mod cli;
 pub mod github;
 pub mod jobs;
 pub mod mcp;

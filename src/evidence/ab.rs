@@ -16,7 +16,7 @@ use super::stats::{self, Verdict};
 use super::worktree::Worktree;
 use crate::config::EvidenceConfig;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
     Passed,
@@ -27,7 +27,7 @@ pub enum StepStatus {
 }
 
 /// One build or test step.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub status: StepStatus,
     pub command: Option<String>,
@@ -72,7 +72,7 @@ impl Step {
 }
 
 /// One benchmark compared across the two trees.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BenchmarkResult {
     pub name: String,
     pub unit: String,
@@ -89,7 +89,7 @@ pub struct BenchmarkResult {
 }
 
 /// The machine the evidence was taken on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Machine {
     pub os: String,
     pub arch: String,
@@ -111,7 +111,7 @@ impl Machine {
 }
 
 /// Everything measured for one change.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// `improved`, `regressed`, `unchanged`, `inconclusive`, or `failed`
     /// when the patched tree does not build or pass its tests.

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::f64::consts::SQRT_2;
 
 /// Thresholds a verdict needs (they come from configuration).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Thresholds {
     /// A p-value below this is significant (e.g. 0.05).
     pub alpha: f64,
@@ -35,7 +35,7 @@ pub struct Thresholds {
     pub confidence: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Improved,

@@ -12,7 +12,7 @@ use git2::Oid;
 use crate::proposal::Proposal;
 
 /// Where a proposal went.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Published {
     pub branch: String,
     /// A URL or path a person can open.

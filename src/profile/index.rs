@@ -51,7 +51,7 @@ pub struct UnmappedSymbol {
 }
 
 /// How hot the code around a line is.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Heat {
     pub function: String,
     pub self_percent: f64,

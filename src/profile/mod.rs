@@ -32,7 +32,17 @@ pub use builder::ProfileBuilder;
 pub use index::HotnessIndex;
 
 /// The profile formats wattson reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileFormat {
     /// Folded (collapsed) stacks: `main;parse;lex 42`.

@@ -20,7 +20,7 @@ use crate::lang::Lang;
 use crate::profile::HotnessIndex;
 
 /// A function a commit changed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ChangedFunction {
     pub name: String,
     pub path: String,
@@ -35,7 +35,7 @@ pub struct ChangedFunction {
     pub growth_percent: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Suspect {
     pub commit: String,
     pub summary: String,
@@ -268,40 +268,4 @@ fn weight_of(index: &HotnessIndex, path: &str, name: &str) -> Option<(f64, u64)>
             .map(|f| (f.self_percent, f.self_weight))
             .fold((0.0, 0), |a, b| if b.1 > a.1 { b } else { a }),
     )
-}
-
-/// Narrow `good..bad` to one commit by measuring: each step compares the
-/// good commit with the middle of the range (the evidence runner, so builds,
-/// tests and interleaved runs as everywhere) and keeps the half where the
-/// regression is. Returns the first commit whose evidence says "regressed".
-pub fn bisect(
-    root: &Path,
-    good: &str,
-    bad: &str,
-    config: &crate::config::EvidenceConfig,
-    progress: bool,
-) -> Result<Oid> {
-    let repo = Repository::open(root)?;
-    let commits = commits_in_range(&repo, good, bad)?;
-    let session = crate::evidence::ab::Session::start(root, good, config, progress)?;
-    // Invariant: the culprit is in commits[lo..=hi].
-    let (mut lo, mut hi) = (0usize, commits.len() - 1);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let evidence = session.measure(&commits[mid].to_string())?;
-        if progress {
-            eprintln!(
-                "wattson: bisect: {} is {} ({})",
-                &commits[mid].to_string()[..10],
-                evidence.verdict,
-                evidence.summary()
-            );
-        }
-        if evidence.verdict == "regressed" {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    Ok(commits[lo])
 }

@@ -41,13 +41,25 @@ pub enum Direction {
 
 /// The feed formats [`read`] and [`parse`] understand.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum FeedFormat {
+    /// JSON Lines: `{"series", "commit", "value", ...}` a line.
     Jsonl,
+    /// CSV with a header `series,commit,value[,time,unit,direction]`.
     Csv,
+    /// github-action-benchmark's `data.js`.
     GithubActionBenchmark,
+    /// Apache Otava's wide CSV.
     Otava,
 }
 

@@ -20,7 +20,7 @@ use crate::config::RegressionConfig;
 use feed::{Direction, Feed, Series};
 
 /// One change point, named by commits.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ChangePointReport {
     pub series: String,
     pub unit: Option<String>,

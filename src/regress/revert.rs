@@ -6,8 +6,6 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository, Signature};
 
 use super::attribute::resolve;
-use crate::proposal::FINGERPRINT_MARKER;
-use crate::proposal::{BOT_EMAIL, BOT_NAME};
 
 #[derive(Debug)]
 pub enum Revert {
@@ -21,9 +19,16 @@ pub enum Revert {
     },
 }
 
-/// Build the revert of `culprit` on top of `onto` (usually `HEAD`).
-/// `fingerprint` goes into the message, so the commit is known as wattson's.
-pub fn build(repo: &Repository, culprit: &str, onto: &str, fingerprint: &str) -> Result<Revert> {
+/// Build the revert of `culprit` on top of `onto` (usually `HEAD`),
+/// committed as `signature`. `trailer` ends the message: the caller's mark
+/// (a proposal's fingerprint), so the commit is known as its own later.
+pub fn build(
+    repo: &Repository,
+    culprit: &str,
+    onto: &str,
+    signature: &Signature,
+    trailer: &str,
+) -> Result<Revert> {
     let culprit = repo.find_commit(resolve(repo, culprit)?)?;
     let onto = repo.find_commit(resolve(repo, onto)?)?;
     // A merge is reverted against its first parent (the mainline).
@@ -45,10 +50,9 @@ pub fn build(repo: &Repository, culprit: &str, onto: &str, fingerprint: &str) ->
     let tree = repo.find_tree(index.write_tree_to(repo)?)?;
     let summary = culprit.summary().ok().flatten().unwrap_or("");
     let message = format!(
-        "Revert \"{summary}\"\n\nThis reverts commit {}.\n\n{FINGERPRINT_MARKER}{fingerprint}\n",
+        "Revert \"{summary}\"\n\nThis reverts commit {}.\n\n{trailer}\n",
         culprit.id()
     );
-    let sig = Signature::now(BOT_NAME, BOT_EMAIL)?;
-    let commit = repo.commit(None, &sig, &sig, &message, &tree, &[&onto])?;
+    let commit = repo.commit(None, signature, signature, &message, &tree, &[&onto])?;
     Ok(Revert::Ready { commit, message })
 }

@@ -18,5 +18,6 @@ mod github_fake;
 mod github_forge;
 mod hotness;
 mod mcp;
+mod ops_parity;
 mod profile_readers;
 mod skill_examples;

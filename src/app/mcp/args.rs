@@ -8,56 +8,6 @@ use serde::Deserialize;
 use crate::profile::ProfileFormat;
 use crate::regress::feed::FeedFormat;
 
-/// A profile's format, when detection from its contents is not enough.
-#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProfileFormatArg {
-    /// Folded (collapsed) stacks: `main;parse;lex 42`.
-    Folded,
-    /// `perf script` text output.
-    Perf,
-    /// valgrind `callgrind.out.*`.
-    Callgrind,
-    /// pprof `profile.proto`, gzip-compressed or not.
-    Pprof,
-}
-
-impl From<ProfileFormatArg> for ProfileFormat {
-    fn from(f: ProfileFormatArg) -> Self {
-        match f {
-            ProfileFormatArg::Folded => ProfileFormat::Folded,
-            ProfileFormatArg::Perf => ProfileFormat::Perf,
-            ProfileFormatArg::Callgrind => ProfileFormat::Callgrind,
-            ProfileFormatArg::Pprof => ProfileFormat::Pprof,
-        }
-    }
-}
-
-/// A performance feed's format, when detection from its name and contents is not enough.
-#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum FeedFormatArg {
-    /// JSON Lines: `{"series", "commit", "value", ...}` a line.
-    Jsonl,
-    /// CSV with a header `series,commit,value[,time,unit,direction]`.
-    Csv,
-    /// github-action-benchmark's `data.js`.
-    GithubActionBenchmark,
-    /// Apache Otava's wide CSV.
-    Otava,
-}
-
-impl From<FeedFormatArg> for FeedFormat {
-    fn from(f: FeedFormatArg) -> Self {
-        match f {
-            FeedFormatArg::Jsonl => FeedFormat::Jsonl,
-            FeedFormatArg::Csv => FeedFormat::Csv,
-            FeedFormatArg::GithubActionBenchmark => FeedFormat::GithubActionBenchmark,
-            FeedFormatArg::Otava => FeedFormat::Otava,
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListSkillsArgs {
@@ -87,7 +37,7 @@ pub struct ScanArgs {
     #[serde(default)]
     pub profile: Option<String>,
     #[serde(default)]
-    pub profile_format: Option<ProfileFormatArg>,
+    pub profile_format: Option<ProfileFormat>,
     /// Leave out findings in functions under this share of the profile, in percent
     /// (default: `hotness.min_percent` of the configuration).
     #[serde(default)]
@@ -106,7 +56,7 @@ pub struct HotspotsArgs {
     /// The profile, inside the repository.
     pub profile: String,
     #[serde(default)]
-    pub profile_format: Option<ProfileFormatArg>,
+    pub profile_format: Option<ProfileFormat>,
     /// How many functions to list (default: `hotness.top` of the configuration).
     #[serde(default)]
     pub top: Option<usize>,
@@ -164,7 +114,7 @@ pub struct DetectArgs {
     /// Apache Otava's CSV. Points are ordered by the repository's first-parent history.
     pub feed: String,
     #[serde(default)]
-    pub feed_format: Option<FeedFormatArg>,
+    pub feed_format: Option<FeedFormat>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -181,7 +131,7 @@ pub struct AttributeArgs {
     #[serde(default)]
     pub profile_after: Option<String>,
     #[serde(default)]
-    pub profile_format: Option<ProfileFormatArg>,
+    pub profile_format: Option<ProfileFormat>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -204,7 +154,7 @@ pub struct ProposeArgs {
     #[serde(default)]
     pub profile: Option<String>,
     #[serde(default)]
-    pub profile_format: Option<ProfileFormatArg>,
+    pub profile_format: Option<ProfileFormat>,
     /// Leave out findings in functions under this share of the profile, in percent.
     #[serde(default)]
     pub min_percent: Option<f64>,
@@ -213,5 +163,5 @@ pub struct ProposeArgs {
     #[serde(default)]
     pub feed: Option<String>,
     #[serde(default)]
-    pub feed_format: Option<FeedFormatArg>,
+    pub feed_format: Option<FeedFormat>,
 }

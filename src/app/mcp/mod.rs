@@ -24,7 +24,6 @@
 pub mod args;
 mod paths;
 mod resources;
-mod schemas;
 pub mod work;
 
 use std::future::Future;
@@ -34,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::tool::schema_for_input;
+use rmcp::handler::server::tool::{schema_for_input, schema_for_output};
 use rmcp::model::{
     CallToolResult, ContentBlock, Implementation, JsonObject, ListResourceTemplatesResult,
     ListResourcesResult, PaginatedRequestParams, ProgressNotificationParam,
@@ -43,6 +42,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Mutex};
 
@@ -138,6 +138,15 @@ impl ToolError {
     }
 }
 
+impl From<crate::ops::Error> for ToolError {
+    fn from(e: crate::ops::Error) -> ToolError {
+        match e {
+            crate::ops::Error::Invalid(m) => ToolError::Invalid(m),
+            crate::ops::Error::Failed(e) => ToolError::failed(e),
+        }
+    }
+}
+
 /// Progress reports from inside a tool's blocking work, forwarded to the
 /// client as `notifications/progress` when it asked for them; and the flag
 /// that says the call was abandoned (timed out or cancelled).
@@ -163,16 +172,19 @@ impl Progress {
             let _ = tx.send(message.into());
         }
     }
+}
 
-    /// Stop before a lasting effect (a branch) if the call was abandoned.
-    pub fn check(&self) -> Result<(), ToolError> {
-        if self.abandoned.load(Ordering::SeqCst) {
-            Err(ToolError::Failed(
-                "the call was abandoned (timed out or cancelled)".into(),
-            ))
-        } else {
-            Ok(())
-        }
+impl crate::ops::Progress for Progress {
+    fn say(&self, message: &str) {
+        Progress::say(self, message);
+    }
+
+    fn listening(&self) -> bool {
+        self.enabled()
+    }
+
+    fn abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::SeqCst)
     }
 }
 
@@ -201,6 +213,13 @@ pub struct Server {
 
 fn input<T: schemars::JsonSchema + 'static>() -> Arc<JsonObject> {
     schema_for_input::<T>().unwrap_or_else(|e| panic!("the input schema of a tool: {e}"))
+}
+
+/// A tool's output schema: generated from the type its `ops` function
+/// returns, so it describes exactly what the tool (and the command line's
+/// `--format json`) writes.
+fn output<T: schemars::JsonSchema + 'static>() -> Arc<JsonObject> {
+    schema_for_output::<T>()
 }
 
 /// Tool arguments, strictly: a malformed call is an invalid-params error
@@ -256,7 +275,7 @@ impl Server {
 
     /// Run `work` on a blocking thread under the timeout, with progress
     /// forwarded to the client, and turn its outcome into a tool result.
-    async fn call<F>(
+    async fn call<F, T>(
         &self,
         ctx: &RequestContext<RoleServer>,
         tool: &'static str,
@@ -264,10 +283,12 @@ impl Server {
         work: F,
     ) -> Result<CallToolResult, ErrorData>
     where
-        F: FnOnce(&Ctx, &Progress) -> Result<Value, ToolError> + Send + 'static,
+        F: FnOnce(&Ctx, &Progress) -> Result<T, ToolError> + Send + 'static,
+        T: Serialize,
     {
         self.call_with_notes(ctx, tool, kind, move |c, p| {
-            work(c, p).map(|v| (v, Vec::new()))
+            let value = serde_json::to_value(work(c, p)?).map_err(ToolError::failed)?;
+            Ok((value, Vec::new()))
         })
         .await
     }
@@ -452,7 +473,7 @@ impl Server {
     #[tool(
         description = "List wattson's rewrite skills: id, language, tier (auto: the guards prove the rewrite; review: needs judgement), title and why it is faster. Same as `wattson skills list --format json`.",
         input_schema = input::<ListSkillsArgs>(),
-        output_schema = schemas::list_skills(),
+        output_schema = output::<crate::ops::skills::SkillList>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn list_skills(
@@ -470,7 +491,7 @@ impl Server {
     #[tool(
         description = "Explain one skill: why the rewrite is faster, its tree-sitter query, the named safety guards that must hold, the edit, its before/after examples and the look-alikes it must leave alone.",
         input_schema = input::<ExplainSkillArgs>(),
-        output_schema = schemas::explain_skill(),
+        output_schema = output::<crate::ops::skills::SkillExplanation>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn explain_skill(
@@ -488,7 +509,7 @@ impl Server {
     #[tool(
         description = "Scan C++ and Rust code for the places a skill applies. With a profile, findings are ranked by the weight of their code and cold ones left out. Same JSON as `wattson scan PATH --format json [--profile FILE]`.",
         input_schema = input::<ScanArgs>(),
-        output_schema = schemas::scan(),
+        output_schema = output::<crate::report::ScanOutput>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn scan(
@@ -504,7 +525,7 @@ impl Server {
     #[tool(
         description = "The heaviest functions of a profile joined to the tree, each with its findings. Same JSON as `wattson hotspots PATH --profile FILE --format json`.",
         input_schema = input::<HotspotsArgs>(),
-        output_schema = schemas::hotspots(),
+        output_schema = output::<crate::report::Hotspots>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn hotspots(
@@ -522,7 +543,7 @@ impl Server {
     #[tool(
         description = "Preview the safe rewrites of a file or directory (optionally only some skills') as a unified diff; nothing is written. `diff` is what `wattson fix PATH` prints.",
         input_schema = input::<FixArgs>(),
-        output_schema = schemas::preview_fix(),
+        output_schema = output::<crate::ops::scan::FixOutput>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn preview_fix(
@@ -540,7 +561,7 @@ impl Server {
     #[tool(
         description = "Apply the safe rewrites of a file or directory to the committed code (HEAD) in a fresh git worktree, and commit them on a new branch; the user's working tree, index and HEAD are never touched. Returns the branch and commit (measure it with `measure`).",
         input_schema = input::<ApplyFixArgs>(),
-        output_schema = schemas::apply_fix(),
+        output_schema = output::<crate::ops::scan::BranchFix>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
     )]
     async fn apply_fix(
@@ -558,7 +579,7 @@ impl Server {
     #[tool(
         description = "Measure a change: check out base and head as worktrees, build both, test the head, run the benchmark of .wattson.toml interleaved, and judge (Mann-Whitney, Hodges-Lehmann interval). Same JSON as `wattson bench --format json`. Needs the server started with --allow-exec.",
         input_schema = input::<MeasureArgs>(),
-        output_schema = schemas::measure(),
+        output_schema = output::<crate::evidence::ab::Evidence>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
     async fn measure(
@@ -576,7 +597,7 @@ impl Server {
     #[tool(
         description = "Find change points (regressions and improvements) in a performance feed, ordered by the repository's history. Same JSON as `wattson detect --feed FILE --repo ROOT --format json`.",
         input_schema = input::<DetectArgs>(),
-        output_schema = schemas::detect(),
+        output_schema = output::<crate::ops::defense::ChangePoints>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn detect(
@@ -585,14 +606,18 @@ impl Server {
         args: JsonObject,
     ) -> Result<CallToolResult, ErrorData> {
         let a: DetectArgs = parse("detect", args)?;
-        self.call_with_notes(&ctx, "detect", Kind::Read, move |c, _| work::detect(c, a))
-            .await
+        self.call_with_notes(&ctx, "detect", Kind::Read, move |c, p| {
+            let found = work::detect(c, a, p)?;
+            let value = serde_json::to_value(&found).map_err(ToolError::failed)?;
+            Ok((value, found.warnings))
+        })
+        .await
     }
 
     #[tool(
         description = "Rank the commits in good..bad by how likely each caused a regression, with the reasons (functions touched, their heat and growth between profiles taken before and after). Same JSON as `wattson attribute --format json`.",
         input_schema = input::<AttributeArgs>(),
-        output_schema = schemas::attribute(),
+        output_schema = output::<crate::ops::defense::Attribution>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn attribute(
@@ -615,7 +640,7 @@ impl Server {
     #[tool(
         description = "Build the revert of a commit on top of HEAD, in memory: returns the revert commit's id (referenced by no branch; measure it with `measure`) or the paths that conflict. Nothing in the working tree, the index or any branch moves.",
         input_schema = input::<PrepareRevertArgs>(),
-        output_schema = schemas::prepare_revert(),
+        output_schema = output::<crate::ops::defense::PreparedRevert>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn prepare_revert(
@@ -633,7 +658,7 @@ impl Server {
     #[tool(
         description = "The whole ladder to the local forge: scan (ranked by a profile if given), rewrite, build, test, measure, and publish each survivor as a branch `wattson/<skill>/<fingerprint>` with a description; or, with a feed, detect regressions, attribute them, and propose measured reverts. Same JSON as `wattson propose --format json`. Needs --allow-exec.",
         input_schema = input::<ProposeArgs>(),
-        output_schema = schemas::propose(),
+        output_schema = output::<crate::pipeline::ProposeReport>(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
     )]
     async fn propose(

@@ -16,6 +16,7 @@ use rmcp::ErrorData;
 use serde_json::json;
 
 use super::work::{self, Ctx};
+use super::ToolError;
 
 const SKILLS: &str = "wattson://skills";
 const RULES: &str = "wattson://rules/";
@@ -30,8 +31,12 @@ const SHIPPED_RULES: &[(&str, &str)] = &[
 /// The rule tables a configuration has.
 const RULE_NAMES: &[&str] = &["hotness", "evidence", "propose", "regression"];
 
+fn skills_error(e: crate::ops::Error) -> ErrorData {
+    ToolError::from(e).into_error_data()
+}
+
 pub fn list(ctx: &Ctx) -> Result<ListResourcesResult, ErrorData> {
-    let set = ctx.skills(&[]).map_err(|e| e.into_error_data())?;
+    let set = ctx.skills.select(&[]).map_err(skills_error)?;
     let mut resources = vec![Resource::new(SKILLS, "skills")
         .with_title("wattson's rewrite skills")
         .with_description("Every skill: id, language, tier, title and why it is faster.")
@@ -85,14 +90,14 @@ pub fn read(ctx: &Ctx, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     };
     if uri == SKILLS {
         let list = work::list_skills(ctx, Default::default()).map_err(|e| e.into_error_data())?;
-        let text = serde_json::to_string_pretty(&list["skills"]).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&list.skills).unwrap_or_default();
         return Ok(ReadResourceResult::new(vec![ResourceContents::text(
             text, uri,
         )
         .with_mime_type("application/json")]));
     }
     if let Some(id) = uri.strip_prefix(SKILLS).and_then(|r| r.strip_prefix('/')) {
-        let set = ctx.skills(&[]).map_err(|e| e.into_error_data())?;
+        let set = ctx.skills.select(&[]).map_err(skills_error)?;
         let skill = set.get(id).ok_or_else(not_found)?;
         let examples = json!({
             "examples": skill.spec.examples,
@@ -112,7 +117,8 @@ pub fn read(ctx: &Ctx, uri: &str) -> Result<ReadResourceResult, ErrorData> {
         if !RULE_NAMES.contains(&name) {
             return Err(not_found());
         }
-        let config = ctx.config(&ctx.root).map_err(|e| e.into_error_data())?;
+        let config = crate::config::Config::discover(&ctx.root)
+            .map_err(|e| ToolError::failed(e).into_error_data())?;
         let all = serde_json::to_value(&config).unwrap_or_default();
         let mut active = json!({ name: all[name] });
         if let Some(source) = &config.source {
