@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::formats::BenchFormat;
 use crate::evidence::stats::Thresholds;
+pub use crate::evidence::EvidenceConfig;
 use crate::regress::detect::DetectConfig;
+pub use crate::regress::{RegressionConfig, SeriesOverride};
 
 /// The defaults, as shipped in `rules/`.
 const DEFAULT_RULES: &[(&str, &str)] = &[
@@ -55,63 +57,6 @@ pub struct Hotness {
     /// The repository's own profile, relative to its root: what the GitHub
     /// App and Action rank a push's findings by.
     pub profile: Option<PathBuf>,
-}
-
-/// How a change is built, tested and measured (`[evidence]`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct EvidenceConfig {
-    pub build: Option<String>,
-    pub test: Option<String>,
-    /// Benchmark commands by name (a single `bench = "cmd"` is named `bench`).
-    pub bench: BTreeMap<String, String>,
-    pub bench_format: BenchFormat,
-    pub runs: usize,
-    pub warmup: usize,
-    /// Seconds.
-    pub timeout: u64,
-    pub thresholds: Thresholds,
-}
-
-/// `[regression]`: change-point thresholds, with per-series overrides.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RegressionConfig {
-    pub defaults: DetectConfig,
-    pub series: Vec<SeriesOverride>,
-}
-
-/// Thresholds for the series whose name matches `pattern` (a glob).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SeriesOverride {
-    pub pattern: String,
-    pub max_p_value: Option<f64>,
-    pub min_change_percent: Option<f64>,
-    pub min_points: Option<usize>,
-}
-
-impl RegressionConfig {
-    /// The thresholds for one series: the defaults, then every matching
-    /// override in order.
-    pub fn for_series(&self, name: &str) -> DetectConfig {
-        let mut cfg = self.defaults;
-        for o in &self.series {
-            let matches = globset::Glob::new(&o.pattern)
-                .map(|g| g.compile_matcher().is_match(name))
-                .unwrap_or(false);
-            if matches {
-                if let Some(v) = o.max_p_value {
-                    cfg.max_p_value = v;
-                }
-                if let Some(v) = o.min_change_percent {
-                    cfg.min_change_percent = v;
-                }
-                if let Some(v) = o.min_points {
-                    cfg.min_points = v;
-                }
-            }
-        }
-        cfg
-    }
 }
 
 /// `[propose]`.

@@ -6,7 +6,6 @@
 //! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
 
 pub mod app;
-pub mod commands;
 pub mod config;
 pub mod evidence;
 pub mod files;

@@ -12,3 +12,4 @@ pub mod mcp;
 pub mod review;
 pub mod server;
 pub mod webhook;
+pub mod worker;

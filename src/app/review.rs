@@ -15,9 +15,8 @@ use git2::Oid;
 use octocrab::models::pulls::PullRequest;
 use serde_json::json;
 
-use super::jobs::{Checkout, Worker};
 use super::webhook::Incoming;
-use crate::commands::{self, Command, MENTION};
+use super::worker::{Checkout, Worker};
 use crate::config::REPO_CONFIG;
 use crate::evidence::ab::{Evidence, Session};
 use crate::evidence::report;
@@ -26,6 +25,7 @@ use crate::forge::github::{is_open, is_wattson_pull, CONFIG_SKILL};
 use crate::forge::Forge;
 use crate::lang::Lang;
 use crate::pipeline::{self, Rewrite};
+use crate::proposal::commands::{self, Command, MENTION};
 use crate::proposal::{Proposal, FINGERPRINT_MARKER};
 
 /// The associations that mean write access to the repository.

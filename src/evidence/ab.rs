@@ -10,11 +10,11 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
+use super::config::EvidenceConfig;
 use super::formats::{self, BenchFormat, Measurement};
 use super::run::{self, Outcome};
 use super::stats::{self, Verdict};
 use super::worktree::Worktree;
-use crate::config::EvidenceConfig;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -216,9 +216,8 @@ impl Session {
         super::interrupt::install();
         if cfg.bench.is_empty() {
             bail!(
-                "no benchmark configured: set `bench` in the [evidence] table of {} \
-                 (a command, or a table of named commands)",
-                crate::config::REPO_CONFIG
+                "no benchmark configured: set `bench` in the [evidence] table of .wattson.toml \
+                 (a command, or a table of named commands)"
             );
         }
         let base = Worktree::add(repo, base_rev, "base")?;

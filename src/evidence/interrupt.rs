@@ -1,9 +1,9 @@
 //! Ctrl-C while wattson measures: kill the commands it started (each runs in
 //! its own process group) and remove the worktrees it made, then exit with
 //! 130 as a shell would. Everything that needs undoing registers here while
-//! it lives.
+//! it lives: process groups by id, anything else (a worktree) as an undo
+//! action under a name, so this module knows nothing of what it undoes.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 
@@ -11,15 +11,17 @@ use std::sync::{Mutex, Once};
 /// process ends.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-#[derive(Default)]
+/// An action that undoes something still alive, by the name it was registered under.
+type Undo = (String, Box<dyn FnOnce() + Send>);
+
 struct Live {
     groups: Vec<i32>,
-    worktrees: Vec<(PathBuf, String)>,
+    undo: Vec<Undo>,
 }
 
 static LIVE: Mutex<Live> = Mutex::new(Live {
     groups: Vec::new(),
-    worktrees: Vec::new(),
+    undo: Vec::new(),
 });
 static INSTALL: Once = Once::new();
 
@@ -49,20 +51,21 @@ pub fn hold_if_interrupted() {
     }
 }
 
-/// Kill every live process group and remove every live worktree.
+/// Kill every live process group and run every registered undo action
+/// (commands first: a worktree is removed once nothing runs in it).
 pub fn clean_up() {
-    let (groups, worktrees) = match LIVE.lock() {
+    let (groups, undo) = match LIVE.lock() {
         Ok(mut live) => (
             std::mem::take(&mut live.groups),
-            std::mem::take(&mut live.worktrees),
+            std::mem::take(&mut live.undo),
         ),
         Err(_) => return,
     };
     for pgid in groups {
         kill_group(pgid);
     }
-    for (repo, name) in worktrees {
-        super::worktree::remove(&repo, &name);
+    for (_, action) in undo {
+        action();
     }
 }
 
@@ -88,14 +91,16 @@ pub fn unregister_group(pgid: i32) {
     }
 }
 
-pub fn register_worktree(repo: PathBuf, name: String) {
+/// Run `action` if the process is interrupted while `name` lives.
+pub fn register_undo(name: String, action: Box<dyn FnOnce() + Send>) {
     if let Ok(mut live) = LIVE.lock() {
-        live.worktrees.push((repo, name));
+        live.undo.push((name, action));
     }
 }
 
-pub fn unregister_worktree(name: &str) {
+/// `name` was undone the ordinary way: nothing left to do on interrupt.
+pub fn unregister_undo(name: &str) {
     if let Ok(mut live) = LIVE.lock() {
-        live.worktrees.retain(|(_, n)| n != name);
+        live.undo.retain(|(n, _)| n != name);
     }
 }

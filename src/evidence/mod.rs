@@ -6,9 +6,12 @@
 //! a pull request (markdown) or a program (JSON).
 
 pub mod ab;
+pub mod config;
 pub mod formats;
 pub mod interrupt;
 pub mod report;
 pub mod run;
 pub mod stats;
 pub mod worktree;
+
+pub use config::EvidenceConfig;

@@ -46,7 +46,11 @@ impl Worktree {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let path = dir.path().join("tree");
-        interrupt::register_worktree(repo.path().to_path_buf(), name.clone());
+        let (undo_repo, undo_name) = (repo.path().to_path_buf(), name.clone());
+        interrupt::register_undo(
+            name.clone(),
+            Box::new(move || remove(&undo_repo, &undo_name)),
+        );
         let made = (|| -> Result<()> {
             // libgit2 makes a branch named after the worktree; the worktree is
             // detached at the commit and the branch deleted right away.
@@ -76,7 +80,7 @@ impl Worktree {
 impl Drop for Worktree {
     fn drop(&mut self) {
         remove(&self.repo, &self.name);
-        interrupt::unregister_worktree(&self.name);
+        interrupt::unregister_undo(&self.name);
     }
 }
 

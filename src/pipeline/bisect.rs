@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::Result;
 use git2::{Oid, Repository};
 
-use crate::config::EvidenceConfig;
 use crate::evidence::ab::Session;
+use crate::evidence::EvidenceConfig;
 use crate::regress::attribute::commits_in_range;
 
 /// Narrow `good..bad` to one commit by measuring: each step compares the

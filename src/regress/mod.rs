@@ -9,6 +9,7 @@
 //! in the series' direction, with the commits they fall between.
 
 pub mod attribute;
+pub mod config;
 pub mod detect;
 pub mod feed;
 pub mod revert;
@@ -16,7 +17,7 @@ pub mod revert;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::RegressionConfig;
+pub use config::{RegressionConfig, SeriesOverride};
 use feed::{Direction, Feed, Series};
 
 /// One change point, named by commits.
@@ -176,7 +177,16 @@ mod tests {
 
     #[test]
     fn direction_decides_regression_or_improvement() {
-        let cfg = crate::config::Config::defaults().regression;
+        // The shipped thresholds (`rules/regression.toml`; config's tests
+        // check that these are what it ships).
+        let cfg = RegressionConfig {
+            defaults: detect::DetectConfig {
+                max_p_value: 0.005,
+                min_change_percent: 0.25,
+                min_points: 5,
+            },
+            series: Vec::new(),
+        };
         let slower = Feed {
             series: vec![series(&step(100.0, 110.0), Direction::LowerIsBetter)],
             warnings: vec![],

@@ -2,6 +2,8 @@
 //! needs to judge it (why it is faster, where it applies, how hot that code
 //! is, and the evidence), and the fingerprint that identifies it across runs.
 
+pub mod commands;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -144,7 +146,7 @@ impl Proposal {
             out.push('\n');
         }
         out.push_str("```\n\n</details>\n\n");
-        out.push_str(&crate::commands::footer());
+        out.push_str(&crate::proposal::commands::footer());
         out.push_str(&format!(
             "\n<!-- {FINGERPRINT_MARKER}{} skill={} path={}{} -->\n",
             self.fingerprint,
