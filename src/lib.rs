@@ -12,6 +12,7 @@ pub mod files;
 pub mod forge;
 pub mod index;
 pub mod lang;
+pub mod numbers;
 pub mod ops;
 pub mod pipeline;
 pub mod profile;

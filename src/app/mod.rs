@@ -1,15 +1,15 @@
-//! Front ends that put the library in front of other programs. `mcp` is a
-//! Model Context Protocol server: AI agents discover the skills and drive the
-//! same pipeline as the command line, through one standard tool interface.
-//! `webhook` checks and reads GitHub webhook deliveries (the GitHub App's
-//! way in).
+//! The ways in: each front end turns its own input into `ops` requests (or,
+//! for the App, pipeline jobs) and its results into its own output.
+//!
+//! - `cli`: the command line (`main.rs` parses it and calls `cli::run`);
+//! - `mcp`: the Model Context Protocol server for AI agents (`wattson mcp`);
+//! - `action`: a step of a GitHub Actions workflow (`wattson action`);
+//! - `serve`: the GitHub App (`wattson serve`): webhooks, the job queue,
+//!   reviewers' commands;
+//! - `github`: App and token credentials, shared by `serve` and `action`.
 
 pub mod action;
 pub mod cli;
 pub mod github;
-pub mod jobs;
 pub mod mcp;
-pub mod review;
-pub mod server;
-pub mod webhook;
-pub mod worker;
+pub mod serve;

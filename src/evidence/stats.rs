@@ -61,14 +61,7 @@ pub struct Comparison {
 /// Median of the finite values of `xs`: the middle value, or the mean of the
 /// two middle values for an even count; NaN when there is no finite value.
 pub fn median(xs: &[f64]) -> f64 {
-    let sorted = sorted_finite(xs);
-    let n = sorted.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => sorted[n / 2],
-        // Halving each term first cannot overflow and rounds exactly like (a + b) / 2.
-        _ => 0.5 * sorted[n / 2 - 1] + 0.5 * sorted[n / 2],
-    }
+    crate::numbers::median(&sorted_finite(xs)).unwrap_or(f64::NAN)
 }
 
 /// Two-sided Mann–Whitney U test, as `scipy.stats.mannwhitneyu(base, head)`

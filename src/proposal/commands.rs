@@ -1,6 +1,6 @@
 //! Reviewer commands: what a reviewer may ask of a wattson pull request by
 //! commenting `@wattson <command>` on it. They belong to the proposal: its
-//! description lists them (the footer), and the App (`app::review`) carries
+//! description lists them (the footer), and the App (`app::serve::review`) carries
 //! them out.
 //!
 //! Parsing is kept apart from carrying out (the App does that), so the list a

@@ -456,22 +456,10 @@ fn relative_change(before: f64, after: f64) -> f64 {
     }
 }
 
+/// A segment's median; an empty segment (never split off, but possible in
+/// principle) counts as 0.
 fn median(xs: &[f64], buf: &mut Vec<f64>) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    buf.clear();
-    buf.extend_from_slice(xs);
-    let mid = buf.len() / 2;
-    let (lower, upper, _) = buf.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *upper;
-    if xs.len() % 2 == 1 {
-        upper
-    } else {
-        let lower = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        // Halves first: the sum of two huge values would overflow.
-        lower / 2.0 + upper / 2.0
-    }
+    crate::numbers::median_with(xs, buf).unwrap_or(0.0)
 }
 
 /// Scratch space for the rank CUSUM of one segment, reused across calls.

@@ -577,8 +577,8 @@ fn the_app_manifest_asks_for_what_the_server_uses() {
         let acted_on = std::fs::read_dir(&dir).unwrap().any(|f| {
             let body = std::fs::read(f.unwrap().path()).unwrap();
             !matches!(
-                wattson::app::webhook::parse(event, &body),
-                Ok(wattson::app::webhook::Incoming::Ignored { .. }) | Err(_)
+                wattson::app::serve::webhook::parse(event, &body),
+                Ok(wattson::app::serve::webhook::Incoming::Ignored { .. }) | Err(_)
             )
         });
         assert!(acted_on, "{event}: subscribed but never acted on");

@@ -237,7 +237,7 @@ pub enum Command {
     /// Serve the skills and the pipeline to AI agents: a Model Context Protocol server on stdio.
     Mcp(crate::app::mcp::McpArgs),
     /// Run the GitHub App: receive webhooks, propose on pushes, answer reviewers' commands.
-    Serve(crate::app::server::ServeArgs),
+    Serve(crate::app::serve::ServeArgs),
     /// Run as a step of a GitHub Actions workflow (see action.yml).
     Action(crate::app::action::ActionArgs),
     /// List, explain and test the skills.

@@ -327,7 +327,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::app::mcp::run(args)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(args) => Ok(crate::app::server::run(args)?),
+        Command::Serve(args) => Ok(crate::app::serve::run(args)?),
         Command::Action(args) => Ok(crate::app::action::run(args)?),
         Command::Skills { action } => skills_command(action),
     }

@@ -9,6 +9,11 @@
 //! it only when it is done, so deliveries still queued, or running when the
 //! grace period ends, run again at the next start.
 
+pub mod jobs;
+pub mod review;
+pub mod webhook;
+pub mod worker;
+
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,9 +32,9 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-use super::github::{Connector, Credentials, GITHUB_API_URL};
-use super::jobs::{Delivery, Worker, FEED_EVENT};
-use super::webhook::verify_signature;
+use crate::app::github::{Connector, Credentials, GITHUB_API_URL};
+use jobs::{Delivery, Worker, FEED_EVENT};
+use webhook::verify_signature;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {

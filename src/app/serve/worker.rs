@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use anyhow::{Context, Result};
 use git2::Repository;
 
-use super::github::Connector;
+use crate::app::github::Connector;
 use crate::config::Config;
 use crate::forge::github::api::Api;
 use crate::forge::github::{git, GitHubForge, RepoInfo};
