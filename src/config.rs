@@ -1,21 +1,27 @@
 //! Configuration: wattson's defaults in `rules/` (embedded in the binary),
 //! overridden by a repository's `.wattson.toml`.
 //!
-//! Both files have the same shape. Unknown tables and keys, and values of the
-//! wrong type, are errors that name the file, the key and the line, so a typo
-//! never silently falls back to a default.
+//! Both files have the same shape. The defaults are merged into one TOML
+//! table, the repository's file is merged over it key by key (a table
+//! merges, any other value replaces: a repository's `bench` or `[ignore]`
+//! list is what it says), and the result is read into each part's own
+//! section type: `[hotness]` is `profile`'s, `[evidence]` is `evidence`'s,
+//! `[regression]` is `regress`'s. The sections of the parts above this one
+//! (`[propose]` and `[ignore]` for the pipeline, `[github]` for the GitHub
+//! forge) are defined here, since nothing here may import them.
+//!
+//! Unknown tables and keys, and values of the wrong type or out of range,
+//! are errors that name the file, the line and the key, so a typo never
+//! silently falls back to a default.
 
 use std::path::{Path, PathBuf};
 
-use std::collections::BTreeMap;
-
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::formats::BenchFormat;
-use crate::evidence::stats::Thresholds;
 pub use crate::evidence::EvidenceConfig;
-use crate::regress::detect::DetectConfig;
+pub use crate::profile::HotnessConfig;
 pub use crate::regress::{RegressionConfig, SeriesOverride};
 
 /// The defaults, as shipped in `rules/`.
@@ -36,9 +42,10 @@ const DEFAULT_RULES: &[(&str, &str)] = &[
 /// The name of a repository's own configuration file.
 pub const REPO_CONFIG: &str = ".wattson.toml";
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
-    pub hotness: Hotness,
+    pub hotness: HotnessConfig,
     pub evidence: EvidenceConfig,
     pub propose: ProposeConfig,
     pub regression: RegressionConfig,
@@ -49,24 +56,16 @@ pub struct Config {
     pub source: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Hotness {
-    pub min_percent: f64,
-    pub top: usize,
-    pub unmapped_shown: usize,
-    /// The repository's own profile, relative to its root: what the GitHub
-    /// App and Action rank a push's findings by.
-    pub profile: Option<PathBuf>,
-}
-
 /// `[propose]`.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ProposeConfig {
     pub max_proposals: usize,
 }
 
 /// `[github]`: publishing pull requests.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct GitHubConfig {
     pub max_open_pull_requests: usize,
     pub labels: Vec<String>,
@@ -75,157 +74,67 @@ pub struct GitHubConfig {
     pub max_attempts: usize,
 }
 
-/// `[ignore]`: skills and paths never proposed.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct IgnoreConfig {
-    pub skills: Vec<String>,
-    pub paths: Vec<String>,
-}
-
-impl IgnoreConfig {
-    /// Whether a finding of `skill` in `path` (relative to the repository
-    /// root) is to be left alone.
-    pub fn ignores(&self, skill: &str, path: &str) -> bool {
-        self.skills.iter().any(|s| s == skill)
-            || self.paths.iter().any(|g| {
-                globset::Glob::new(g)
-                    .map(|g| g.compile_matcher().is_match(path))
-                    .unwrap_or(false)
-            })
+impl GitHubConfig {
+    fn check(&self) -> Result<(), String> {
+        if !self
+            .labels
+            .iter()
+            .all(|l| !l.trim().is_empty() && l.len() <= 50)
+        {
+            return Err("github.labels must be non-empty names of at most 50 characters".into());
+        }
+        if self.max_attempts < 1 {
+            return Err("github.max_attempts must be at least 1".into());
+        }
+        Ok(())
     }
 }
 
-/// The shape of one configuration file: every key optional, nothing unknown.
-#[derive(Debug, Default, Deserialize)]
+/// `[ignore]`: skills and paths never proposed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Layer {
-    hotness: Option<HotnessLayer>,
-    evidence: Option<EvidenceLayer>,
-    propose: Option<ProposeLayer>,
-    regression: Option<RegressionLayer>,
-    github: Option<GitHubLayer>,
-    ignore: Option<IgnoreLayer>,
+pub struct IgnoreConfig {
+    pub skills: Vec<String>,
+    pub paths: Vec<String>,
+    /// `paths`, compiled once by `check` (every finding is tested against it).
+    #[serde(skip)]
+    matcher: GlobSet,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GitHubLayer {
-    max_open_pull_requests: Option<usize>,
-    labels: Option<Vec<String>>,
-    max_rate_limit_wait: Option<u64>,
-    max_attempts: Option<usize>,
+/// The same lists, whether or not the globs are compiled yet.
+impl PartialEq for IgnoreConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.skills == other.skills && self.paths == other.paths
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IgnoreLayer {
-    skills: Option<Vec<String>>,
-    paths: Option<Vec<String>>,
-}
+impl IgnoreConfig {
+    fn check(&mut self) -> Result<(), String> {
+        let mut set = GlobSetBuilder::new();
+        for g in &self.paths {
+            set.add(Glob::new(g).map_err(|e| format!("ignore.paths pattern `{g}`: {e}"))?);
+        }
+        self.matcher = set.build().map_err(|e| format!("ignore.paths: {e}"))?;
+        Ok(())
+    }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RegressionLayer {
-    max_p_value: Option<f64>,
-    min_change_percent: Option<f64>,
-    min_points: Option<usize>,
-    series: Option<Vec<SeriesOverride>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EvidenceLayer {
-    build: Option<String>,
-    test: Option<String>,
-    bench: Option<BenchLayer>,
-    bench_format: Option<BenchFormat>,
-    runs: Option<usize>,
-    warmup: Option<usize>,
-    timeout: Option<u64>,
-    thresholds: Option<ThresholdsLayer>,
-}
-
-/// `bench = "cmd"` or `bench = { name = "cmd", … }`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum BenchLayer {
-    One(String),
-    Named(BTreeMap<String, String>),
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ThresholdsLayer {
-    alpha: Option<f64>,
-    confidence: Option<f64>,
-    min_change_percent: Option<f64>,
-    max_ci_width_percent: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProposeLayer {
-    max_proposals: Option<usize>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HotnessLayer {
-    min_percent: Option<f64>,
-    top: Option<usize>,
-    unmapped_shown: Option<usize>,
-    profile: Option<PathBuf>,
+    /// Whether a finding of `skill` in `path` (relative to the repository
+    /// root) is to be left alone.
+    pub fn ignores(&self, skill: &str, path: &str) -> bool {
+        self.skills.iter().any(|s| s == skill) || self.matcher.is_match(path)
+    }
 }
 
 impl Config {
     /// The shipped defaults alone.
     pub fn defaults() -> Config {
-        let mut config = Config {
-            hotness: Hotness {
-                min_percent: 0.0,
-                top: 0,
-                unmapped_shown: 0,
-                profile: None,
-            },
-            evidence: EvidenceConfig {
-                build: None,
-                test: None,
-                bench: BTreeMap::new(),
-                bench_format: BenchFormat::Wall,
-                runs: 1,
-                warmup: 0,
-                timeout: 1,
-                thresholds: Thresholds {
-                    alpha: 0.05,
-                    min_change_percent: 0.0,
-                    max_ci_width_percent: 0.0,
-                    confidence: 0.95,
-                },
-            },
-            propose: ProposeConfig { max_proposals: 1 },
-            regression: RegressionConfig {
-                defaults: DetectConfig {
-                    max_p_value: 0.001,
-                    min_change_percent: 0.0,
-                    min_points: 1,
-                },
-                series: Vec::new(),
-            },
-            github: GitHubConfig {
-                max_open_pull_requests: 0,
-                labels: Vec::new(),
-                max_rate_limit_wait: 0,
-                max_attempts: 1,
-            },
-            ignore: IgnoreConfig::default(),
-            source: None,
-        };
-        for (name, text) in DEFAULT_RULES {
-            let layer = parse_layer(name, text).expect("the shipped rules parse (tested)");
-            config
-                .apply(layer, name)
-                .expect("the shipped rules are valid (tested)");
-        }
+        let base = shipped_table();
+        let mut config: Config = toml::Value::Table(base)
+            .try_into()
+            .expect("the shipped rules are complete and well typed (tested)");
+        config
+            .check()
+            .expect("the shipped rules are valid (tested)");
         config
     }
 
@@ -242,171 +151,101 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let shown = path.display().to_string();
-        let layer = parse_layer(&shown, &text)?;
-        let mut config = Config::defaults();
-        config.apply(layer, &shown)?;
+        let mut config = Config::over_defaults(&path.display().to_string(), &text)?;
         config.source = Some(path.to_path_buf());
         Ok(config)
     }
 
-    fn apply(&mut self, layer: Layer, file: &str) -> Result<()> {
-        if let Some(h) = layer.hotness {
-            if let Some(v) = h.min_percent {
-                anyhow::ensure!(
-                    (0.0..=100.0).contains(&v),
-                    "{file}: hotness.min_percent must be between 0 and 100, not {v}"
-                );
-                self.hotness.min_percent = v;
-            }
-            if let Some(v) = h.top {
-                self.hotness.top = v;
-            }
-            if let Some(v) = h.unmapped_shown {
-                self.hotness.unmapped_shown = v;
-            }
-            if let Some(v) = h.profile {
-                ensure!(
-                    v.is_relative()
-                        && !v.components().any(|c| c == std::path::Component::ParentDir),
-                    "{file}: hotness.profile must be a path inside the repository, not {}",
-                    v.display()
-                );
-                self.hotness.profile = Some(v);
-            }
-        }
-        if let Some(e) = layer.evidence {
-            let ev = &mut self.evidence;
-            if e.build.is_some() {
-                ev.build = e.build;
-            }
-            if e.test.is_some() {
-                ev.test = e.test;
-            }
-            match e.bench {
-                Some(BenchLayer::One(cmd)) => {
-                    ev.bench = BTreeMap::from([("bench".to_string(), cmd)]);
-                }
-                Some(BenchLayer::Named(map)) => ev.bench = map,
-                None => {}
-            }
-            if let Some(v) = e.bench_format {
-                ev.bench_format = v;
-            }
-            if let Some(v) = e.runs {
-                ensure!(v >= 1, "{file}: evidence.runs must be at least 1");
-                ev.runs = v;
-            }
-            if let Some(v) = e.warmup {
-                ev.warmup = v;
-            }
-            if let Some(v) = e.timeout {
-                ensure!(v >= 1, "{file}: evidence.timeout must be at least 1 second");
-                ev.timeout = v;
-            }
-            if let Some(t) = e.thresholds {
-                let th = &mut ev.thresholds;
-                let unit = |name: &str, v: f64| -> Result<f64> {
-                    ensure!(
-                        v > 0.0 && v < 1.0,
-                        "{file}: evidence.thresholds.{name} must be between 0 and 1, not {v}"
-                    );
-                    Ok(v)
-                };
-                let percent = |name: &str, v: f64| -> Result<f64> {
-                    ensure!(
-                        v >= 0.0 && v.is_finite(),
-                        "{file}: evidence.thresholds.{name} must be a percentage of 0 or more, not {v}"
-                    );
-                    Ok(v)
-                };
-                if let Some(v) = t.alpha {
-                    th.alpha = unit("alpha", v)?;
-                }
-                if let Some(v) = t.confidence {
-                    th.confidence = unit("confidence", v)?;
-                }
-                if let Some(v) = t.min_change_percent {
-                    th.min_change_percent = percent("min_change_percent", v)?;
-                }
-                if let Some(v) = t.max_ci_width_percent {
-                    th.max_ci_width_percent = percent("max_ci_width_percent", v)?;
-                }
-            }
-        }
-        if let Some(p) = layer.propose {
-            if let Some(v) = p.max_proposals {
-                self.propose.max_proposals = v;
-            }
-        }
-        if let Some(g) = layer.github {
-            if let Some(v) = g.max_open_pull_requests {
-                self.github.max_open_pull_requests = v;
-            }
-            if let Some(v) = g.labels {
-                ensure!(
-                    v.iter().all(|l| !l.trim().is_empty() && l.len() <= 50),
-                    "{file}: github.labels must be non-empty names of at most 50 characters"
-                );
-                self.github.labels = v;
-            }
-            if let Some(v) = g.max_rate_limit_wait {
-                self.github.max_rate_limit_wait = v;
-            }
-            if let Some(v) = g.max_attempts {
-                ensure!(v >= 1, "{file}: github.max_attempts must be at least 1");
-                self.github.max_attempts = v;
-            }
-        }
-        if let Some(i) = layer.ignore {
-            for g in i.paths.iter().flatten() {
-                globset::Glob::new(g)
-                    .map_err(|e| anyhow::anyhow!("{file}: ignore.paths pattern `{g}`: {e}"))?;
-            }
-            // Lists add up across layers: the defaults ignore nothing, and a
-            // repository's own list is what it says.
-            self.ignore.skills.extend(i.skills.unwrap_or_default());
-            self.ignore.paths.extend(i.paths.unwrap_or_default());
-        }
-        if let Some(r) = layer.regression {
-            let check_p = |v: f64| -> Result<f64> {
-                ensure!(
-                    v > 0.0 && v < 1.0,
-                    "{file}: regression max_p_value must be between 0 and 1, not {v}"
-                );
-                Ok(v)
-            };
-            let d = &mut self.regression.defaults;
-            if let Some(v) = r.max_p_value {
-                d.max_p_value = check_p(v)?;
-            }
-            if let Some(v) = r.min_change_percent {
-                ensure!(
-                    v >= 0.0,
-                    "{file}: regression.min_change_percent must be 0 or more"
-                );
-                d.min_change_percent = v;
-            }
-            if let Some(v) = r.min_points {
-                ensure!(v >= 1, "{file}: regression.min_points must be at least 1");
-                d.min_points = v;
-            }
-            for o in r.series.unwrap_or_default() {
-                globset::Glob::new(&o.pattern).map_err(|e| {
-                    anyhow::anyhow!("{file}: regression.series pattern `{}`: {e}", o.pattern)
-                })?;
-                if let Some(v) = o.max_p_value {
-                    check_p(v)?;
-                }
-                self.regression.series.push(o);
-            }
-        }
-        Ok(())
+    /// The defaults with `text` (the file `file`) merged over them.
+    fn over_defaults(file: &str, text: &str) -> Result<Config> {
+        let layer: toml::Table =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        let mut merged = shipped_table();
+        merge(&mut merged, layer);
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(merged))
+            .map_err(|e| {
+                let key = e.path().to_string();
+                let at = line_of(text, &key)
+                    .map(|line| format!(" line {line},"))
+                    .unwrap_or_default();
+                anyhow::anyhow!("{file}:{at} `{key}`: {}", e.into_inner())
+            })?;
+        config.check().map_err(|m| anyhow::anyhow!("{file}: {m}"))?;
+        Ok(config)
+    }
+
+    /// Every section's own checks (ranges, globs compiled).
+    fn check(&mut self) -> Result<(), String> {
+        self.hotness.check()?;
+        self.evidence.check()?;
+        self.regression.check()?;
+        self.github.check()?;
+        self.ignore.check()
     }
 }
 
-fn parse_layer(file: &str, text: &str) -> Result<Layer> {
-    toml::from_str(text).map_err(|e| anyhow::anyhow!("{file}: {e}"))
+/// The shipped rules as one table (each file holds its own tables).
+fn shipped_table() -> toml::Table {
+    let mut base = toml::Table::new();
+    for (name, text) in DEFAULT_RULES {
+        let layer: toml::Table =
+            toml::from_str(text).unwrap_or_else(|e| panic!("{name} parses (tested): {e}"));
+        merge(&mut base, layer);
+    }
+    base
+}
+
+/// `over` merged into `base`: tables merge key by key, any other value
+/// (arrays included) replaces. `evidence.bench` replaces whole, whether a
+/// command or a table of commands: a repository's benchmarks are its own.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if key != "bench" => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The line of `text` where the key at `path` (`hotness.min_percent`,
+/// `regression.series[1].min_pct`) is written, or the nearest enclosing
+/// key that is.
+fn line_of(text: &str, path: &str) -> Option<usize> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut found = None;
+    for segment in path.split('.') {
+        let (key, index) = match segment.split_once('[') {
+            Some((k, i)) => (k, i.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let Some((k, item)) = table.get_key_value(key) else {
+            break;
+        };
+        found = k.span().or_else(|| item.span()).or(found);
+        let next: Option<&dyn toml_edit::TableLike> = match (item, index) {
+            (toml_edit::Item::ArrayOfTables(tables), Some(i)) => match tables.get(i) {
+                Some(t) => {
+                    found = t.span().or(found);
+                    Some(t)
+                }
+                None => None,
+            },
+            (_, None) => item.as_table_like(),
+            _ => None,
+        };
+        match next {
+            Some(t) => table = t,
+            None => break,
+        }
+    }
+    found.map(|s| line_at(text, s.start))
+}
+
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// `.wattson.toml` at `start` (or its directory) or above, stopping at the
@@ -432,6 +271,7 @@ fn find_repo_config(start: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::formats::BenchFormat;
 
     #[test]
     fn every_file_in_rules_is_shipped() {

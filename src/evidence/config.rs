@@ -4,17 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::formats::BenchFormat;
 use super::stats::Thresholds;
 
 /// How a change is built, tested and measured (`[evidence]`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct EvidenceConfig {
     pub build: Option<String>,
     pub test: Option<String>,
     /// Benchmark commands by name (a single `bench = "cmd"` is named `bench`).
+    #[serde(default, deserialize_with = "bench_commands")]
     pub bench: BTreeMap<String, String>,
     pub bench_format: BenchFormat,
     pub runs: usize,
@@ -22,4 +24,49 @@ pub struct EvidenceConfig {
     /// Seconds.
     pub timeout: u64,
     pub thresholds: Thresholds,
+}
+
+/// `bench = "cmd"` or `bench = { name = "cmd", … }`.
+fn bench_commands<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged, expecting = "a command, or a table of named commands")]
+    enum Bench {
+        One(String),
+        Named(BTreeMap<String, String>),
+    }
+    Ok(match Bench::deserialize(d)? {
+        Bench::One(cmd) => BTreeMap::from([("bench".to_string(), cmd)]),
+        Bench::Named(map) => map,
+    })
+}
+
+impl EvidenceConfig {
+    /// Check the values; a message names the key at fault.
+    pub fn check(&self) -> Result<(), String> {
+        if self.runs < 1 {
+            return Err("evidence.runs must be at least 1".into());
+        }
+        if self.timeout < 1 {
+            return Err("evidence.timeout must be at least 1 second".into());
+        }
+        let t = &self.thresholds;
+        for (name, v) in [("alpha", t.alpha), ("confidence", t.confidence)] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(format!(
+                    "evidence.thresholds.{name} must be between 0 and 1, not {v}"
+                ));
+            }
+        }
+        for (name, v) in [
+            ("min_change_percent", t.min_change_percent),
+            ("max_ci_width_percent", t.max_ci_width_percent),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "evidence.thresholds.{name} must be a percentage of 0 or more, not {v}"
+                ));
+            }
+        }
+        Ok(())
+    }
 }

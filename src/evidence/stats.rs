@@ -24,6 +24,7 @@ use std::f64::consts::SQRT_2;
 
 /// Thresholds a verdict needs (they come from configuration).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// A p-value below this is significant (e.g. 0.05).
     pub alpha: f64,

@@ -13,6 +13,7 @@
 
 pub mod builder;
 pub mod callgrind;
+pub mod config;
 pub mod folded;
 pub mod index;
 pub mod lines;
@@ -29,6 +30,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use builder::ProfileBuilder;
+pub use config::HotnessConfig;
 pub use index::HotnessIndex;
 
 /// The profile formats wattson reads.
