@@ -69,6 +69,13 @@ pub struct FixOutcome {
     pub notes: Vec<String>,
 }
 
+/// Whether to say which guard turned each candidate down (`WATTSON_TRACE=guards`):
+/// for skill authors asking why a skill does not fire on some code.
+fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("WATTSON_TRACE").is_ok_and(|v| v.contains("guards")))
+}
+
 /// How many rescans `fix` does before giving up on reaching a fixed point.
 const MAX_ROUNDS: usize = 8;
 
@@ -185,6 +192,17 @@ impl SkillSet {
         let src = ctx.src;
         for (call, def) in &skill.guards {
             if !super::guard::run(call, def, ctx) {
+                if tracing() {
+                    let at = ctx
+                        .captures
+                        .get("match")
+                        .or_else(|| ctx.captures.values().min_by_key(|n| n.start_byte()))
+                        .map_or(0, |n| n.start_byte());
+                    return Err(format!(
+                        "line {}: guard `{call}` did not hold",
+                        lang::line_of(src, at)
+                    ));
+                }
                 return Ok(None);
             }
         }

@@ -71,11 +71,18 @@ impl<'a> MatchCtx<'a> {
     /// a parameter, a member of the enclosing class or `impl` type, or a
     /// namespace variable.
     pub fn var_type(&self, ident: Node<'a>) -> Option<Ty> {
+        self.var_type_depth(ident, 0)
+    }
+
+    fn var_type_depth(&self, ident: Node<'a>, depth: usize) -> Option<Ty> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
         let name = self.text(ident);
         let d = super::guards::decl(self, ident);
         let local = d.as_ref().filter(|d| !d.is_global);
         if let Some(d) = local {
-            return self.declared_ty(d);
+            return self.declared_ty(d, depth);
         }
         if self.lang == Lang::Cpp {
             // Not a local: a member of the class whose code this is…
@@ -88,7 +95,7 @@ impl<'a> MatchCtx<'a> {
             }
             // …or a namespace variable declared here or in a header.
             if let Some(d) = d.as_ref().filter(|d| d.node.kind() != "field_declaration") {
-                return self.declared_ty(d);
+                return self.declared_ty(d, depth);
             }
             if let Some(v) = self.index.global_var(name, &scope) {
                 let ty = self.parse_ty(&v.item);
@@ -96,13 +103,13 @@ impl<'a> MatchCtx<'a> {
             }
             return None;
         }
-        d.as_ref().and_then(|d| self.declared_ty(d))
+        d.as_ref().and_then(|d| self.declared_ty(d, depth))
     }
 
     /// The type a declaration gives its variable: as written (with its
     /// `const` and reference), or for `auto`/an unannotated `let`, the type
     /// of its initializer or range.
-    fn declared_ty(&self, d: &super::syntax::Decl<'a>) -> Option<Ty> {
+    fn declared_ty(&self, d: &super::syntax::Decl<'a>, depth: usize) -> Option<Ty> {
         let written = d.ty.as_deref();
         let mut ty = match written {
             Some(w) => self.parse_ty(w),
@@ -132,10 +139,10 @@ impl<'a> MatchCtx<'a> {
                 .node
                 .child_by_field_name("right")
                 .or_else(|| d.node.child_by_field_name("value"))?;
-            let range_ty = self.expr_type(range)?;
+            let range_ty = self.expr_type_depth(range, depth + 1)?;
             element_of(&range_ty)?
         } else {
-            self.expr_type(d.init?)?
+            self.expr_type_depth(d.init?, depth + 1)?
         };
         let mut out = inferred.value();
         if self.lang == Lang::Cpp {
@@ -160,7 +167,7 @@ impl<'a> MatchCtx<'a> {
             return None;
         }
         match (self.lang, e.kind()) {
-            (_, "identifier") => self.var_type(e),
+            (_, "identifier") => self.var_type_depth(e, depth + 1),
             (_, "parenthesized_expression") => self.expr_type_depth(e.named_child(0)?, depth + 1),
             (Lang::Cpp, "this") => {
                 let owner = self.scope_at(e).owner?;

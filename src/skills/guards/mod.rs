@@ -1,10 +1,12 @@
 //! The guard catalogue. Each guard is a small, documented predicate; skills
 //! name them in their `guards` list. Language-specific guards live in `cpp`
-//! and `rust`; guards that mean the same thing in both live in `common`.
+//! and `rust`; guards that mean the same thing in both live in `common` (uses
+//! and flow) and `values` (element types, constants, side effects).
 
 mod common;
 mod cpp;
 mod rust;
+mod values;
 
 use super::guard::{GuardDef, Param};
 
@@ -85,6 +87,16 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "Rust: values pushed into the buffer inside the loop do not mention anything bound inside the loop (its pattern, lets, nested loop patterns, closure parameters, match and `if let` patterns), so the buffer may outlive the iteration." },
     GuardDef { name: "plain-display-arg", params: &[N, N, O], binds: &[], run: rust::plain_display_arg,
         doc: "Rust: in the format macro's token tree, the argument starting at the node is a path of fields and calls ending in `.to_string()` (whose `.` is the third node, if given), formatted by a plain `{}` placeholder (no Debug, width or precision), all placeholders are implicit positional ones, and a `write!` target does not mention the argument's root." },
+    GuardDef { name: "element-in", params: &[N, W], binds: &[], run: values::element_in,
+        doc: "The elements of the container (an expression whose type is evident) have a type in one of the `|`-separated families." },
+    GuardDef { name: "element-is", params: &[N, N], binds: &[], run: values::element_is,
+        doc: "The container's element type is exactly the type of the second node (a type as written, or an expression), ignoring const and references." },
+    GuardDef { name: "same-type", params: &[N, N], binds: &[], run: values::same_type,
+        doc: "The two nodes (expressions or types as written) evidently have the same type, ignoring const and references." },
+    GuardDef { name: "constant", params: &[N], binds: &[], run: values::constant,
+        doc: "The expression is built only from literals, named constants (`std::regex::icase`, `ALL_CAPS`), lists of them and constructions from them, so computing it once gives the same value as computing it every time." },
+    GuardDef { name: "no-side-effects", params: &[N], binds: &[], run: values::no_side_effects,
+        doc: "Evaluating the expression changes nothing and cannot fail (literals, variables, field accesses, arithmetic, and known pure constructors such as `format!`, `to_string`, `String::from`, `vec!`, `clone`), so deferring or skipping it changes no behaviour." },
     GuardDef { name: "std-available", params: &[], binds: &[], run: rust::std_available,
         doc: "Rust: the file is not `#![no_std]`." },
     GuardDef { name: "lazy-safe", params: &[N, N], binds: &[], run: rust::lazy_safe,

@@ -1,8 +1,6 @@
-//! A corpus check in the spirit of clippy's lintcheck: run every skill over
-//! real code already on this machine, count findings per skill, apply every
-//! fix to a copy, and check that the fixed code still compiles.
-//!
-//! `cargo run --release --example lintcheck [-- --out FILE]`
+//! `lintcheck compile`: run every skill over real code already on this
+//! machine, count findings per skill, apply every fix to a copy, and check
+//! that the fixed code still compiles.
 //!
 //! * Rust: the crates in this project's own `Cargo.lock`, from the cargo
 //!   registry. Fixed copies are swapped in with `[patch.crates-io]` in a
@@ -19,6 +17,14 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use wattson::scan::{self, ScanOptions};
 use wattson::skills::SkillSet;
+
+/// The compile check applies every fix, tests and examples included.
+fn all_files() -> ScanOptions {
+    ScanOptions {
+        include_tests: true,
+        ..ScanOptions::default()
+    }
+}
 
 #[derive(Default)]
 struct Tally {
@@ -86,7 +92,7 @@ fn registry_dirs() -> Vec<PathBuf> {
 }
 
 fn fix_tree(set: &SkillSet, dir: &Path, tally: &mut Tally) -> Result<usize> {
-    let report = scan::fix(set, dir, &ScanOptions::default())?;
+    let report = scan::fix(set, dir, &all_files())?;
     let mut n = 0;
     for f in &report.files {
         for a in &f.outcome.applied {
@@ -136,7 +142,7 @@ fn rust_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<RustRes
             continue;
         };
         scanned += 1;
-        let report = scan::scan(&rust_set, &src, &ScanOptions::default())?;
+        let report = scan::scan(&rust_set, &src, &all_files())?;
         tally.add_scan(&report);
         if report.finding_count() == 0 {
             continue;
@@ -272,7 +278,7 @@ fn cpp_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<CppResul
         trees.push(PathBuf::from("/usr/include/boost"));
     }
     for t in &trees {
-        tally.add_scan(&scan::scan(&cpp_set, t, &ScanOptions::default())?);
+        tally.add_scan(&scan::scan(&cpp_set, t, &all_files())?);
     }
     let mut fixes = 0;
     let mut syntax_check = None;
@@ -310,13 +316,7 @@ fn cpp_corpus(set: &SkillSet, work: &Path, tally: &mut Tally) -> Result<CppResul
     })
 }
 
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let out_path = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from);
+pub fn run(out_path: Option<PathBuf>) -> Result<()> {
     let set = SkillSet::builtin()?;
     let work = tempfile::tempdir()?;
     let mut tally = Tally::default();

@@ -1,0 +1,311 @@
+//! Guards about values and element types, the same in both languages: what a
+//! container holds, whether an expression is a constant, whether evaluating
+//! it can have an effect.
+
+use tree_sitter::Node;
+
+use crate::index::ty::Ty;
+use crate::lang::Lang;
+use crate::skills::call::Arg;
+use crate::skills::guard::MatchCtx;
+use crate::skills::sema;
+
+/// The type of an expression or, for a type node, the type it names.
+fn type_of<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Ty> {
+    let is_type_node = node.kind().ends_with("type_identifier")
+        || matches!(
+            node.kind(),
+            "qualified_identifier"
+                | "template_type"
+                | "primitive_type"
+                | "generic_type"
+                | "scoped_type_identifier"
+                | "type_descriptor"
+                | "sized_type_specifier"
+        ) && !is_expression_position(node);
+    if is_type_node {
+        return Some(ctx.written_ty(ctx.text(node), node).value());
+    }
+    match node.kind() {
+        "identifier" => ctx.var_type(node),
+        _ => ctx.expr_type(node),
+    }
+}
+
+/// A `qualified_identifier` may name a function being called (`std::f(x)`).
+fn is_expression_position(node: Node<'_>) -> bool {
+    node.parent().is_some_and(|p| {
+        p.kind() == "call_expression" && p.child_by_field_name("function") == Some(node)
+    })
+}
+
+/// `element-in(@container, family)`: the elements of the container (an
+/// expression) have a type in the family.
+pub fn element_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let family = ctx.word(&args[1]);
+    type_of(ctx, node)
+        .and_then(|t| sema::element_of(&t))
+        .is_some_and(|el| ctx.in_family(family, &el.value()))
+}
+
+/// `element-is(@container, @other)`: the container's element type is exactly
+/// the type of `@other` (a type as written, or an expression).
+pub fn element_is(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(container), Some(other)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    let Some(el) = type_of(ctx, container).and_then(|t| sema::element_of(&t)) else {
+        return false;
+    };
+    let Some(other) = type_of(ctx, other) else {
+        return false;
+    };
+    !el.is_unknown() && el.value() == other.value()
+}
+
+/// `same-type(@a, @b)`: two expressions (or type nodes) have evidently the
+/// same type, ignoring const and references.
+pub fn same_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(a), Some(b)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    match (type_of(ctx, a), type_of(ctx, b)) {
+        (Some(x), Some(y)) => !x.is_unknown() && x.value() == y.value(),
+        _ => false,
+    }
+}
+
+/// `constant(@expr)`: the expression is built only from literals: numbers,
+/// strings, characters, booleans, `{…}`/`[…]`/`vec![…]` lists of them,
+/// negations, named constants (`std::regex::icase`, `Flags::A`, an
+/// `ALL_CAPS` name) and constructor calls of such arguments. Evaluating it
+/// again always gives the same value, so it may be computed once.
+pub fn constant(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    is_constant(ctx, node, 0)
+}
+
+fn is_constant(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
+    if depth > 12 {
+        return false;
+    }
+    let all_children = |n: Node<'_>| {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        kids.into_iter()
+            .filter(|k| !matches!(k.kind(), "comment" | "line_comment" | "block_comment"))
+            .all(|k| is_constant(ctx, k, depth + 1))
+    };
+    match n.kind() {
+        "number_literal"
+        | "string_literal"
+        | "raw_string_literal"
+        | "char_literal"
+        | "concatenated_string"
+        | "true"
+        | "false"
+        | "integer_literal"
+        | "float_literal"
+        | "boolean_literal"
+        | "string_content"
+        | "escape_sequence"
+        | "nullptr" => true,
+        "initializer_list"
+        | "argument_list"
+        | "arguments"
+        | "array_expression"
+        | "tuple_expression"
+        | "parenthesized_expression"
+        | "token_tree"
+        | "unary_expression"
+        | "binary_expression" => all_children(n),
+        // `std::regex::icase`, `Flags::A`, `ns::kName`.
+        "qualified_identifier" | "scoped_identifier" => true,
+        "identifier" => {
+            let t = ctx.text(n);
+            t.len() > 1
+                && t.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        }
+        "macro_invocation" => {
+            let mac = n
+                .child_by_field_name("macro")
+                .map(|m| ctx.text(m))
+                .unwrap_or("");
+            mac == "vec" && n.named_child(1).is_some_and(|tt| all_children(tt))
+        }
+        // `T(lit…)`, `T{lit…}`, `Regex::new(lit)`: a construction from
+        // constants. The callee must be a type or a path, never a variable.
+        "call_expression" | "compound_literal_expression" => {
+            let callee = n
+                .child_by_field_name("function")
+                .or_else(|| n.child_by_field_name("type"));
+            let args = n
+                .child_by_field_name("arguments")
+                .or_else(|| n.child_by_field_name("value"));
+            let callee_ok = callee.is_some_and(|c| {
+                matches!(
+                    c.kind(),
+                    "qualified_identifier"
+                        | "scoped_identifier"
+                        | "type_identifier"
+                        | "template_type"
+                        | "template_function"
+                ) || (ctx.lang == Lang::Cpp && c.kind() == "identifier" && is_type_name(ctx, c))
+            });
+            callee_ok && args.is_some_and(|a| all_children(a))
+        }
+        _ => false,
+    }
+}
+
+/// A C++ identifier naming a class (`Widget(…)` is a construction).
+fn is_type_name(ctx: &MatchCtx<'_>, ident: Node<'_>) -> bool {
+    ctx.index
+        .find_type(ctx.text(ident), &Default::default())
+        .is_some()
+}
+
+/// `no-side-effects(@expr)`: evaluating the expression changes nothing and
+/// cannot fail: literals, variables, field accesses, references, arithmetic,
+/// and calls of known pure constructors and conversions (`format!`,
+/// `to_string`, `String::from`, `Vec::new`, `vec!`, `clone`, `to_owned`,
+/// `std::string(…)`). Deferring it (`unwrap_or` → `unwrap_or_else`) or
+/// skipping it then changes no behaviour.
+pub fn no_side_effects(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    is_pure(ctx, node, 0)
+}
+
+const PURE_METHODS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "clone",
+    "to_vec",
+    "into",
+    "as_str",
+    "as_ref",
+    "len",
+    "is_empty",
+    "to_lowercase",
+    "to_uppercase",
+    "trim",
+    "join",
+    "concat",
+    "c_str",
+    "size",
+    "empty",
+    "substr",
+];
+
+const PURE_PATHS: &[&str] = &[
+    "String::new",
+    "String::from",
+    "String::with_capacity",
+    "Vec::new",
+    "Vec::with_capacity",
+    "HashMap::new",
+    "HashSet::new",
+    "BTreeMap::new",
+    "BTreeSet::new",
+    "VecDeque::new",
+    "PathBuf::from",
+    "Box::new",
+    "Some",
+    "Ok",
+    "Err",
+    "std::string",
+    "std::to_string",
+    "std::vector",
+];
+
+fn is_pure(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
+    if depth > 12 {
+        return false;
+    }
+    let all_children = |n: Node<'_>| {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut c).collect();
+        kids.into_iter().all(|k| is_pure(ctx, k, depth + 1))
+    };
+    match n.kind() {
+        "identifier" | "self" | "this" | "field_identifier" | "type_identifier" => true,
+        "field_expression" => {
+            let obj = n
+                .child_by_field_name("value")
+                .or_else(|| n.child_by_field_name("argument"));
+            obj.is_none_or(|o| is_pure(ctx, o, depth + 1))
+        }
+        "macro_invocation" => {
+            let mac = n
+                .child_by_field_name("macro")
+                .map(|m| ctx.text(m))
+                .unwrap_or("");
+            matches!(mac, "format" | "vec" | "concat" | "stringify")
+                && n.named_child(1).is_none_or(|tt| pure_tokens(ctx, tt))
+        }
+        "call_expression" => {
+            let Some(func) = n.child_by_field_name("function") else {
+                return false;
+            };
+            let args_pure = n
+                .child_by_field_name("arguments")
+                .is_none_or(|a| all_children(a));
+            let callee_pure = match func.kind() {
+                "field_expression" => {
+                    let method = func
+                        .child_by_field_name("field")
+                        .map(|f| ctx.text(f))
+                        .unwrap_or("");
+                    PURE_METHODS.contains(&method) && is_pure(ctx, func, depth + 1)
+                }
+                "scoped_identifier" | "qualified_identifier" | "identifier" => {
+                    PURE_PATHS.contains(&ctx.text(func))
+                }
+                _ => false,
+            };
+            callee_pure && args_pure
+        }
+        "assignment_expression" | "compound_assignment_expr" | "update_expression" => false,
+        _ if is_constant(ctx, n, depth) => true,
+        "reference_expression"
+        | "unary_expression"
+        | "binary_expression"
+        | "parenthesized_expression"
+        | "arguments"
+        | "argument_list"
+        | "tuple_expression"
+        | "array_expression"
+        | "index_expression"
+        | "subscript_expression" => all_children(n),
+        _ => false,
+    }
+}
+
+/// A macro's token tree holds no call that could have an effect: only
+/// literals, names, `.`-accesses to names and punctuation.
+fn pure_tokens(ctx: &MatchCtx<'_>, tt: Node<'_>) -> bool {
+    let text = ctx.text(tt);
+    // A call inside the arguments (`format!("{}", f())`) may do anything,
+    // except the pure conversions.
+    let mut rest = text;
+    while let Some(i) = rest.find('(') {
+        let before = rest[..i].trim_end();
+        let word_start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |p| p + 1);
+        let word = &before[word_start..];
+        if !word.is_empty() && !PURE_METHODS.contains(&word) {
+            return false;
+        }
+        rest = &rest[i + 1..];
+    }
+    !text.contains('=') || text.contains("==")
+}
