@@ -1757,31 +1757,6 @@ mod git {
             )))
             .ok()
     }
-
-    fn base64_decode(text: &str) -> Option<Vec<u8>> {
-        let value = |c: u8| -> Option<u32> {
-            Some(match c {
-                b'A'..=b'Z' => c - b'A',
-                b'a'..=b'z' => c - b'a' + 26,
-                b'0'..=b'9' => c - b'0' + 52,
-                b'+' => 62,
-                b'/' => 63,
-                _ => return None,
-            } as u32)
-        };
-        let mut out = Vec::new();
-        let (mut acc, mut bits) = (0u32, 0u32);
-        for c in text.trim_end_matches('=').bytes() {
-            acc = (acc << 6) | value(c)?;
-            bits += 6;
-            if bits >= 8 {
-                bits -= 8;
-                out.push((acc >> bits) as u8);
-                acc &= (1 << bits) - 1;
-            }
-        }
-        Some(out)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1816,22 +1791,16 @@ fn now() -> u64 {
 
 /// `secs` since the epoch as GitHub writes times: `2024-05-01T12:00:00Z`.
 fn rfc3339(secs: u64) -> String {
-    // Howard Hinnant's civil-from-days.
-    let days = (secs / 86_400) as i64 + 719_468;
-    let (era, doe) = (days.div_euclid(146_097), days.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let secs = i64::try_from(secs).expect("a time before the year 292 billion");
+    chrono::DateTime::from_timestamp(secs, 0)
+        .expect("a time chrono can represent")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Standard base64 (an `Authorization: Basic` value); `None` if it is not.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 /// `n` random letters and digits (the tail of a `ghs_` token).
@@ -1854,51 +1823,26 @@ fn random_alnum(n: usize) -> String {
 }
 
 /// Percent-encode everything but RFC 3986's unreserved characters.
+/// Every byte but RFC 3986's unreserved characters, percent-encoded.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn pct_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 fn pct_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `a=1&b=x%20y` -> [("a", "1"), ("b", "x y")] (`+` is a space, as in forms).
 fn query_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                pct_decode(&k.replace('+', " ")),
-                pct_decode(&v.replace('+', " ")),
-            )
-        })
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
