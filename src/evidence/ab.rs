@@ -201,18 +201,12 @@ pub struct Session {
     repo: PathBuf,
     cfg: EvidenceConfig,
     base: Worktree,
-    progress: bool,
     command_line: String,
 }
 
 impl Session {
     /// Check out and build `base_rev`.
-    pub fn start(
-        repo: &Path,
-        base_rev: &str,
-        cfg: &EvidenceConfig,
-        progress: bool,
-    ) -> Result<Session> {
+    pub fn start(repo: &Path, base_rev: &str, cfg: &EvidenceConfig) -> Result<Session> {
         super::interrupt::install();
         if cfg.bench.is_empty() {
             bail!(
@@ -225,7 +219,6 @@ impl Session {
             repo: repo.to_path_buf(),
             cfg: cfg.clone(),
             base,
-            progress,
             command_line: std::env::args().collect::<Vec<_>>().join(" "),
         };
         let build = session.step("base", "build", cfg.build.as_deref(), &session.base.path)?;
@@ -247,10 +240,10 @@ impl Session {
         &self.base.path
     }
 
+    /// Each build, test and run, for whoever follows the work closely
+    /// (a person at a terminal; the server's log at `debug`).
     fn say(&self, msg: impl AsRef<str>) {
-        if self.progress {
-            eprintln!("wattson: {}", msg.as_ref());
-        }
+        tracing::debug!("{}", msg.as_ref());
     }
 
     fn timeout(&self) -> Duration {

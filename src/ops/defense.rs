@@ -151,13 +151,7 @@ pub fn attribute(req: &AttributeRequest, progress: &dyn Progress) -> Result<Attr
     let bisected = if req.bisect {
         let config = Config::discover(&root)?;
         progress.say("bisecting by measurement");
-        let culprit = pipeline::bisect(
-            &root,
-            &req.good,
-            &req.bad,
-            &config.evidence,
-            progress.commentary(),
-        )?;
+        let culprit = pipeline::bisect(&root, &req.good, &req.bad, &config.evidence)?;
         Some(culprit.to_string())
     } else {
         None
@@ -246,14 +240,7 @@ pub fn revert(repo_path: &Path, commit: &str, progress: &dyn Progress) -> Result
     progress.say(&format!(
         "reverting {commit}, building and measuring the revert"
     ));
-    let candidate = pipeline::propose_revert(
-        &root,
-        commit,
-        &context,
-        &config,
-        &forge,
-        progress.commentary(),
-    )?;
+    let candidate = pipeline::propose_revert(&root, commit, &context, &config, &forge)?;
     let base_commit = git.head()?.peel_to_commit()?.id().to_string();
     Ok(ProposeReport {
         repository: root.display().to_string(),

@@ -29,7 +29,7 @@ pub fn bench(req: &BenchRequest, progress: &dyn Progress) -> Result<Evidence> {
     commit_of(&repo, &req.head, "head")?;
     let config = config(req.config.as_deref(), &req.path)?;
     progress.say(&format!("building the base ({})", req.base));
-    let session = Session::start(&root, &req.base, &config.evidence, progress.commentary())?;
+    let session = Session::start(&root, &req.base, &config.evidence)?;
     progress.say(&format!(
         "building, testing and measuring the head ({}) against the base",
         req.head

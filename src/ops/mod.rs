@@ -78,9 +78,12 @@ impl From<git2::Error> for Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Where an operation reports how it is getting on. The command line prints
-/// to stderr (unless `--quiet`); the MCP server forwards progress
-/// notifications to the client and says when the client gave up.
+/// Where an operation reports how it is getting on, step by step. The
+/// command line and the Action log each step (`tracing`, which they print
+/// on stderr unless `--quiet`); the MCP server forwards progress
+/// notifications to the client and says when the client gave up. (The finer
+/// running commentary of the parts below, each build and run, goes to
+/// `tracing` directly.)
 pub trait Progress: Sync {
     /// One step of the work, for whoever waits on it.
     fn say(&self, message: &str);
@@ -88,13 +91,6 @@ pub trait Progress: Sync {
     /// Whether anyone listens (work done only to report can be skipped).
     fn listening(&self) -> bool {
         true
-    }
-
-    /// Whether the pipeline's and the A/B runner's own running commentary
-    /// (each build, each run) is wanted on stderr: yes for a person at a
-    /// terminal, no for an MCP client, whose stderr nobody reads.
-    fn commentary(&self) -> bool {
-        false
     }
 
     /// Whether the caller abandoned the call (timed out, cancelled): work
@@ -115,6 +111,21 @@ pub trait Progress: Sync {
     }
 }
 
+/// Steps logged through `tracing`: what a person at a terminal, or a CI
+/// log, reads (see `app::cli::reporter`).
+pub struct Logged;
+
+impl Progress for Logged {
+    fn say(&self, message: &str) {
+        tracing::info!("{message}");
+    }
+
+    /// A person reads the outcome, not counts made only to be shown.
+    fn listening(&self) -> bool {
+        false
+    }
+}
+
 /// Nobody listening: tests, benchmarks and in-process callers.
 pub struct Silent;
 
@@ -123,29 +134,6 @@ impl Progress for Silent {
 
     fn listening(&self) -> bool {
         false
-    }
-}
-
-/// A person at a terminal, or a CI log: each step a `wattson: …` line on
-/// stderr, with the pipeline's own commentary, unless `quiet`.
-pub struct Stderr {
-    pub quiet: bool,
-}
-
-impl Progress for Stderr {
-    fn say(&self, message: &str) {
-        if !self.quiet {
-            eprintln!("wattson: {message}");
-        }
-    }
-
-    /// A person reads the outcome, not counts made only to be shown.
-    fn listening(&self) -> bool {
-        false
-    }
-
-    fn commentary(&self) -> bool {
-        !self.quiet
     }
 }
 

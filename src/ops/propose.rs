@@ -54,7 +54,6 @@ pub fn propose(
             req.feed_format,
             &config,
             forge,
-            progress.commentary(),
         )?);
     }
     let set = skills.select(&req.skills)?;
@@ -71,7 +70,6 @@ pub fn propose(
             ..req.walk.clone()
         },
         only: None,
-        progress: progress.commentary(),
     };
     progress.say("scanning, rewriting, building, testing and measuring each candidate");
     Ok(pipeline::propose(&req.path, &opts, forge)?)

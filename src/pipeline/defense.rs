@@ -30,7 +30,6 @@ pub fn propose_revert(
     context: &RevertContext,
     config: &Config,
     forge: &dyn Forge,
-    progress: bool,
 ) -> Result<Candidate> {
     use crate::regress::revert::{self, Revert};
     let repo = Repository::open(root)?;
@@ -112,7 +111,7 @@ pub fn propose_revert(
         })
         .collect();
     proposal.path = files.join(", ");
-    let session = Session::start(root, "HEAD", &config.evidence, progress)?;
+    let session = Session::start(root, "HEAD", &config.evidence)?;
     let evidence = session.measure(&commit.to_string())?;
     Ok(judge_and_publish(proposal, evidence, commit, forge))
 }
@@ -126,26 +125,23 @@ pub fn propose_defense(
     feed_format: Option<crate::regress::feed::FeedFormat>,
     config: &Config,
     forge: &dyn Forge,
-    progress: bool,
 ) -> Result<ProposeReport> {
     use crate::regress::{self, attribute, feed};
     let repo = Repository::open(root)?;
     let feed = feed::read(feed_path, feed_format, Some(&repo))?;
     for w in &feed.warnings {
-        eprintln!("wattson: warning: {w}");
+        tracing::warn!("{w}");
     }
     let points = regress::detect_feed(&feed, &config.regression);
     let regressions: Vec<&regress::ChangePointReport> = points
         .iter()
         .filter(|c| c.direction == "regression")
         .collect();
-    if progress {
-        eprintln!(
-            "wattson: {} change point(s), {} regression(s)",
-            points.len(),
-            regressions.len()
-        );
-    }
+    tracing::info!(
+        "{} change point(s), {} regression(s)",
+        points.len(),
+        regressions.len()
+    );
     let max = config.propose.max_proposals;
     let mut candidates = Vec::new();
     let mut culprits_seen: Vec<Oid> = Vec::new();
@@ -153,7 +149,7 @@ pub fn propose_defense(
         let commits = attribute::commits_in_range(&repo, &cp.last_good, &cp.commit)?;
         let suspects = attribute::attribute(&repo, &cp.last_good, &cp.commit, &Default::default())?;
         let culprit = if commits.len() > 1 {
-            bisect(root, &cp.last_good, &cp.commit, &config.evidence, progress)?
+            bisect(root, &cp.last_good, &cp.commit, &config.evidence)?
         } else {
             commits[0]
         };
@@ -215,7 +211,6 @@ pub fn propose_defense(
             &context,
             config,
             forge,
-            progress,
         )?);
     }
     let base_commit = repo.head()?.peel_to_commit()?.id().to_string();

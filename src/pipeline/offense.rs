@@ -24,7 +24,6 @@ pub struct ProposeOptions<'a> {
     pub profile_format: Option<ProfileFormat>,
     pub min_percent: Option<f64>,
     pub scan: ScanOptions,
-    pub progress: bool,
     /// Only files at these repository-relative paths (a push's changes).
     pub only: Option<Vec<String>>,
 }
@@ -44,15 +43,11 @@ pub fn propose(path: &Path, opts: &ProposeOptions, forge: &dyn Forge) -> Result<
         .strip_prefix(&root)
         .unwrap_or(Path::new(""))
         .to_path_buf();
-    let say = |m: String| {
-        if opts.progress {
-            eprintln!("wattson: {m}");
-        }
-    };
+    let say = |m: String| tracing::info!("{m}");
 
     // The base is HEAD, checked out on its own: what is scanned and patched is
     // exactly what is committed, whatever the working tree holds.
-    let session = Session::start(&root, "HEAD", &opts.config.evidence, opts.progress)?;
+    let session = Session::start(&root, "HEAD", &opts.config.evidence)?;
     let base_commit = session.base_commit();
     let scan_root = session.base_path().join(&sub);
     say(format!("scanning {}", scan_root.display()));

@@ -486,3 +486,12 @@ fn the_yaml_reader_reads_what_action_yml_uses_and_refuses_the_rest() {
     // YAML 1.2, as GitHub reads workflow files: `yes` is a string.
     assert_eq!(yaml("a: yes\n").unwrap(), serde_json::json!({"a": "yes"}));
 }
+
+#[test]
+fn reads_the_sample_as_pyyaml_does() {
+    let dir = repo_root().join("tests/fixtures/action");
+    let text = std::fs::read_to_string(dir.join("sample.yml")).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sample.json")).unwrap()).unwrap();
+    assert_eq!(yaml(&text).unwrap(), expected);
+}

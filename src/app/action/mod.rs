@@ -435,7 +435,7 @@ fn github_step(inputs: &Inputs, repository: &str) -> Result<StepResult> {
         config: None,
         walk: ScanOptions::default(),
     };
-    let progress = ops::Stderr { quiet: false };
+    let progress = ops::Logged;
     match inputs.mode {
         Mode::Propose => {
             req.profile.file = profile_file(inputs, &config)?;

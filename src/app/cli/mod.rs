@@ -8,6 +8,7 @@
 //! usage or input (`main` prints the reason).
 
 pub mod args;
+pub mod reporter;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::ops::scan::{BranchFixRequest, FixRequest, HotspotsRequest, ProfileRequest};
-use crate::ops::{self, Result, Skills, Stderr};
+use crate::ops::{self, Logged, Result, Skills};
 use crate::report;
 use crate::scan::ScanOptions;
 pub use args::Cli;
@@ -78,7 +79,30 @@ fn show<T: Serialize>(
     )
 }
 
+/// Whether the command asked for quiet (only warnings and errors on stderr).
+fn quiet(command: &Command) -> bool {
+    match command {
+        Command::Scan { walk, .. }
+        | Command::Hotspots { walk, .. }
+        | Command::Propose { walk, .. }
+        | Command::Fix { walk, .. } => walk.quiet,
+        Command::Bench { quiet, .. }
+        | Command::Attribute { quiet, .. }
+        | Command::Revert { quiet, .. } => *quiet,
+        // An MCP client does not read the server's stderr.
+        Command::Mcp(_) => true,
+        Command::Detect { .. }
+        | Command::Serve(_)
+        | Command::Action(_)
+        | Command::Skills { .. } => false,
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // The server logs with its own subscriber (times, levels, WATTSON_LOG).
+    if !matches!(cli.command, Command::Serve(_)) {
+        reporter::init(quiet(&cli.command));
+    }
     match cli.command {
         Command::Scan {
             path,
@@ -97,7 +121,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 config: p.config.clone(),
                 walk: walk(&w),
             };
-            let report = ops::scan::scan(&skills, &req, &Stderr { quiet: w.quiet })?;
+            let report = ops::scan::scan(&skills, &req, &Logged)?;
             if let Some(r) = report
                 .profile
                 .as_ref()
@@ -155,7 +179,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 top,
             };
-            let hot = ops::scan::hotspots(&skills(&s), &req, &Stderr { quiet: w.quiet })?;
+            let hot = ops::scan::hotspots(&skills(&s), &req, &Logged)?;
             show(format, &hot, report::Hotspots::text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -165,7 +189,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             path,
             format,
             config,
-            quiet,
+            quiet: _,
         } => {
             let req = ops::measure::BenchRequest {
                 path,
@@ -173,7 +197,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 head,
                 config,
             };
-            let evidence = ops::measure::bench(&req, &Stderr { quiet })?;
+            let evidence = ops::measure::bench(&req, &Logged)?;
             show(format, &evidence, crate::evidence::report::markdown)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -195,8 +219,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 config: p.config.clone(),
                 walk: walk(&w),
             };
-            let report =
-                ops::propose::propose(&skills(&s), &req, None, &Stderr { quiet: w.quiet })?;
+            let report = ops::propose::propose(&skills(&s), &req, None, &Logged)?;
             show(format, &report, crate::pipeline::text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -213,7 +236,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 repo,
                 config,
             };
-            let found = ops::defense::detect(&req, &Stderr { quiet: false })?;
+            let found = ops::defense::detect(&req, &Logged)?;
             for w in &found.warnings {
                 eprintln!("wattson: warning: {w}");
             }
@@ -229,7 +252,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             profile_format,
             bisect,
             format,
-            quiet,
+            quiet: _,
         } => {
             let req = ops::defense::AttributeRequest {
                 repo,
@@ -240,7 +263,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 profile_format,
                 bisect,
             };
-            let found = ops::defense::attribute(&req, &Stderr { quiet })?;
+            let found = ops::defense::attribute(&req, &Logged)?;
             show(format, &found, ops::defense::Attribution::text)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -259,10 +282,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             repo,
             commit,
             format,
-            quiet,
+            quiet: _,
             ..
         } => {
-            let report = ops::defense::revert(&repo, &commit, &Stderr { quiet })?;
+            let report = ops::defense::revert(&repo, &commit, &Logged)?;
             show(format, &report, crate::pipeline::text)?;
             Ok(exit(ops::defense::all_proposed(&report)))
         }
@@ -281,7 +304,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 branch: Some(branch),
                 walk: walk(&w),
             };
-            let fixed = ops::scan::fix_on_branch(&skills(&s), &req, &Stderr { quiet: w.quiet })?;
+            let fixed = ops::scan::fix_on_branch(&skills(&s), &req, &Logged)?;
             show(format, &fixed, |f| match (&f.branch, &f.commit) {
                 (Some(b), Some(c)) => format!("{b} {c}\n"),
                 _ => "nothing to rewrite; no branch made\n".to_string(),

@@ -110,7 +110,6 @@ impl Worker {
             profile_format: None,
             min_percent: None,
             scan: Default::default(),
-            progress: false,
             only: Some(changed.clone()),
         };
         let result = pipeline::propose(&co.dir, &opts, &forge);
@@ -171,8 +170,7 @@ impl Worker {
         let feed = tempfile::NamedTempFile::new()?;
         std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
         let forge = self.forge(&api, &co);
-        let report =
-            pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge, false)?;
+        let report = pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge)?;
         Ok(format!("feed for {repo}: {}", summarize(&report)))
     }
 

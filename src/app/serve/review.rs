@@ -526,8 +526,7 @@ impl Ctx<'_> {
 
 /// Build, test and benchmark `commit` against `base` in the checkout.
 fn measure(co: &Checkout, base: Oid, commit: Oid) -> Result<Evidence> {
-    Session::start(&co.dir, &base.to_string(), &co.config.evidence, false)?
-        .measure(&commit.to_string())
+    Session::start(&co.dir, &base.to_string(), &co.config.evidence)?.measure(&commit.to_string())
 }
 
 /// `.wattson.toml` text with `value` added to `[ignore] key`, comments and
