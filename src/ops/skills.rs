@@ -106,18 +106,20 @@ impl SkillList {
 pub fn list_skills(skills: &Skills, ids: &[String]) -> Result<SkillList> {
     let set = skills.select(ids)?;
     Ok(SkillList {
-        skills: set
-            .skills()
-            .iter()
-            .map(|s| SkillSummary {
-                id: s.id().to_string(),
-                language: s.lang,
-                tier: s.spec.tier,
-                title: s.spec.title.clone(),
-                why: s.spec.why.trim().to_string(),
-            })
-            .collect(),
+        skills: set.skills().iter().map(SkillSummary::of).collect(),
     })
+}
+
+impl SkillSummary {
+    fn of(s: &Skill) -> SkillSummary {
+        SkillSummary {
+            id: s.id().to_string(),
+            language: s.lang,
+            tier: s.spec.tier,
+            title: s.spec.title.clone(),
+            why: s.spec.why.trim().to_string(),
+        }
+    }
 }
 
 /// Another form of a skill's rewrite a reviewer may pick.
@@ -131,14 +133,9 @@ pub struct VariantSummary {
 /// `skills explain ID`: everything a reviewer needs to trust a skill.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SkillExplanation {
-    pub id: String,
-    #[schemars(with = "String")]
-    pub language: Lang,
-    #[schemars(with = "String")]
-    pub tier: Tier,
-    pub title: String,
-    /// Why the rewrite is faster.
-    pub why: String,
+    /// Id, language, tier, title and why, as `skills list` shows them.
+    #[serde(flatten)]
+    pub skill: SkillSummary,
     pub message: String,
     /// The tree-sitter query.
     pub query: String,
@@ -168,11 +165,7 @@ pub fn explain_skill(skills: &Skills, id: &str) -> Result<SkillExplanation> {
     })?;
     let s = &skill.spec;
     Ok(SkillExplanation {
-        id: s.id.clone(),
-        language: skill.lang,
-        tier: s.tier,
-        title: s.title.clone(),
-        why: s.why.trim().to_string(),
+        skill: SkillSummary::of(skill),
         message: s.message.clone(),
         query: s.query.trim_end().to_string(),
         guards: s.guards.clone(),
@@ -198,7 +191,7 @@ impl SkillExplanation {
     pub fn text(&self) -> String {
         let mut out = format!(
             "{} — {}\ntier: {:?}\n\nWhy it is faster:\n  {}\n\nQuery:\n{}\n",
-            self.id, self.title, self.tier, self.why, self.query
+            self.skill.id, self.skill.title, self.skill.tier, self.skill.why, self.query
         );
         out.push_str("\nGuards:\n");
         for g in &self.guards {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{commit_all, copy_tree, repo_root, run, stderr, stdout};
+use crate::common::{commit_all, demo_with_profile_and_feed, run, stderr, stdout};
 use git2::Repository;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ErrorCode, ProgressNotificationParam,
@@ -167,27 +167,10 @@ fn snapshot(dir: &Path) -> Snapshot {
 /// callgrind; plus an untracked file and an uncommitted edit of the user's,
 /// which must survive everything.
 fn demo_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&repo_root().join("demo"), dir.path());
-    std::fs::write(
-        dir.path().join(".wattson.toml"),
+    let dir = demo_with_profile_and_feed(
         "[evidence]\nbuild = \"make -s -C cpp\"\nbench = { demo = \"./cpp/build/demo > /dev/null\" }\n\
          bench_format = \"callgrind\"\nruns = 2\nwarmup = 0\ntimeout = 300\n",
-    )
-    .unwrap();
-    // A profile in folded stacks, as `perf` and `inferno` write them: the
-    // text functions are hot, the grid ones lukewarm.
-    std::fs::write(
-        dir.path().join("demo.folded"),
-        "main;analyze_text;total_vowels;count_vowels 600\nmain;analyze_text;make_words 250\n\
-         main;analyze_grid;row_medians 100\nmain;analyze_grid;make_cells 50\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        repo_root().join("tests/fixtures/feeds/basic.jsonl"),
-        dir.path().join("feed.jsonl"),
-    )
-    .unwrap();
+    );
     let repo = Repository::init(dir.path()).unwrap();
     commit_all(&repo, "the demo");
     std::fs::write(dir.path().join("my-notes.txt"), "not committed\n").unwrap();

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use crate::common::{commit_all, copy_tree, repo_root, run, stderr, stdout};
+use crate::common::{commit_all, demo_with_profile_and_feed, run, stderr, stdout};
 use git2::Repository;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::RunningService;
@@ -52,25 +52,10 @@ fn comparable(mut v: Value, drop: &[&str]) -> Value {
 /// change to attribute and revert), with a benchmark that always prints the
 /// same result.
 fn demo_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&repo_root().join("demo"), dir.path());
-    std::fs::write(
-        dir.path().join(".wattson.toml"),
+    let dir = demo_with_profile_and_feed(
         "[evidence]\nbench = \"echo 'test demo ... bench:       1,000 ns/iter (+/- 10)'\"\n\
          bench_format = \"libtest\"\nruns = 2\nwarmup = 0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("demo.folded"),
-        "main;analyze_text;total_vowels;count_vowels 600\nmain;analyze_text;make_words 250\n\
-         main;analyze_grid;row_medians 100\nmain;analyze_grid;make_cells 50\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        repo_root().join("tests/fixtures/feeds/basic.jsonl"),
-        dir.path().join("feed.jsonl"),
-    )
-    .unwrap();
+    );
     let repo = Repository::init(dir.path()).unwrap();
     commit_all(&repo, "the demo");
     let notes = dir.path().join("cpp/NOTES.md");

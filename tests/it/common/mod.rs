@@ -60,3 +60,25 @@ pub fn commit_all(repo: &git2::Repository, message: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// The bundled demo copied into a new directory, with `wattson_toml` as its
+/// `.wattson.toml`, a profile `demo.folded` in folded stacks (as `perf` and
+/// `inferno` write them: the text functions hot, the grid ones lukewarm) and
+/// a feed `feed.jsonl`; nothing committed yet.
+pub fn demo_with_profile_and_feed(wattson_toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo_root().join("demo"), dir.path());
+    std::fs::write(dir.path().join(".wattson.toml"), wattson_toml).unwrap();
+    std::fs::write(
+        dir.path().join("demo.folded"),
+        "main;analyze_text;total_vowels;count_vowels 600\nmain;analyze_text;make_words 250\n\
+         main;analyze_grid;row_medians 100\nmain;analyze_grid;make_cells 50\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("tests/fixtures/feeds/basic.jsonl"),
+        dir.path().join("feed.jsonl"),
+    )
+    .unwrap();
+    dir
+}
