@@ -48,7 +48,7 @@ pub fn discover(root: &Path, langs: &[Lang]) -> Result<Vec<SourceFile>> {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                eprintln!("wattson: warning: {err}");
+                tracing::warn!("{err}");
                 continue;
             }
         };

@@ -455,7 +455,7 @@ pub fn write_fixes(report: &FixReport) -> Result<usize> {
         let now = fs::read(&f.file.abs)
             .with_context(|| format!("re-reading {}", f.file.abs.display()))?;
         if now != f.original.as_bytes() {
-            eprintln!("wattson: {} changed while fixing; left alone", f.file.path);
+            tracing::warn!("{} changed while fixing; left alone", f.file.path);
             continue;
         }
         let dir = f.file.abs.parent().unwrap_or(Path::new("."));
