@@ -1,9 +1,11 @@
 //! wattson: a Git-native efficiency bot.
 //!
-//! The crate is laid out as the design has it: `lang` (grammars, parsing,
-//! function names), `skills` (rewrite expertise loaded from `rewrites/`),
-//! `scan` (walking a tree and running skills in parallel) and `report`
-//! (text, JSON, SARIF and diff output). `main.rs` is a thin CLI over them.
+//! `ARCHITECTURE.md` is the map. From the top: `app` (the front ends: the
+//! command line, the MCP server, the GitHub Action and the GitHub App) calls
+//! `ops` (one function per use case), which runs `pipeline` (offense and
+//! defense), which uses `scan`, `regress`, `evidence` and `forge`; below them
+//! `proposal`, `report`, `skills`, `index`, `profile`, `config`, `numbers`
+//! and `lang`. Arrows point down only.
 
 pub mod app;
 pub mod config;
