@@ -5,6 +5,7 @@
 //! cargo run --release --example lintcheck -- fixes   [--mirrors DIR] [--skills DIR] [--only KIND] [--out FILE]
 //! cargo run --release --example lintcheck -- corpus  [--mirrors DIR] [--skills DIR] [--only REPO] [--out FILE]
 //! cargo run --release --example lintcheck -- labels
+//! cargo run --release --example lintcheck -- types FILE LINE
 //! cargo run --release --example lintcheck -- compile [--out FILE]
 //! ```
 //!
@@ -31,10 +32,11 @@ mod compile;
 mod corpus;
 mod fixes;
 mod labels;
+mod types;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 fn main() -> Result<()> {
     wattson::lang::use_fast_allocator();
@@ -56,6 +58,14 @@ fn main() -> Result<()> {
         Some("fixes") => fixes::run(&set, mirrors, out, only),
         Some("corpus") => corpus::run(&set, mirrors, out, only),
         Some("labels") => labels::run(),
+        Some("types") => {
+            let file = args.get(1).map(PathBuf::from).context("types FILE LINE")?;
+            let line = args
+                .get(2)
+                .and_then(|l| l.parse().ok())
+                .context("types FILE LINE")?;
+            types::run(&set, file, line)
+        }
         Some("compile") | None => compile::run(out),
         Some(other) => {
             bail!("unknown lintcheck command `{other}` (fixes, corpus, labels, compile)")

@@ -24,6 +24,7 @@
 //! canonical types, and anything it cannot place is "unknown".
 
 pub mod cpp;
+pub mod facts;
 pub mod resolve;
 pub mod role;
 pub mod rust;
@@ -67,6 +68,8 @@ pub struct ProjectIndex {
     closures: Vec<OnceLock<Arc<Vec<FileId>>>>,
     /// Rust: crates and where each name is declared in them.
     crates: OnceLock<resolve::Crates>,
+    /// C++: what each file's code names (see `facts`), for the prefilter.
+    facts: Vec<OnceLock<Arc<facts::CodeFacts>>>,
 }
 
 /// Most translation units include far fewer project headers; a cap keeps a
@@ -131,6 +134,7 @@ impl ProjectIndex {
             includes: (0..n).map(|_| OnceLock::new()).collect(),
             closures: (0..n).map(|_| OnceLock::new()).collect(),
             crates: OnceLock::new(),
+            facts: (0..n).map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -213,6 +217,16 @@ impl ProjectIndex {
     /// Hand over a summary made from a tree the caller parsed anyway.
     pub fn offer_summary(&self, id: FileId, summary: Arc<FileSummary>) {
         let _ = self.summaries[id].set(Some(summary));
+    }
+
+    /// What a file's code names, read once (empty for an unreadable file).
+    pub fn facts(&self, id: FileId) -> Arc<facts::CodeFacts> {
+        self.facts[id]
+            .get_or_init(|| {
+                let text = self.text(id);
+                Arc::new(text.map_or_else(Default::default, |t| facts::code_facts(t.as_bytes())))
+            })
+            .clone()
     }
 
     /// The project files that `id` includes directly (C++), read from its

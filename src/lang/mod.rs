@@ -4,6 +4,7 @@
 //! This module knows nothing of skills, profiles or forges; everything above
 //! it asks it "what is this file" and "what is around this node".
 
+pub mod normalize;
 pub mod outline;
 
 use std::ops::Range;
@@ -98,9 +99,15 @@ impl Lang {
                     parsers.len() - 1
                 }
             };
+            // C++ is read with the macros the grammar cannot take blanked
+            // out, byte for byte (see `normalize`).
+            let text = match self {
+                Lang::Cpp => normalize::for_parsing(src),
+                Lang::Rust => std::borrow::Cow::Borrowed(src),
+            };
             parsers[i]
                 .1
-                .parse(src, None)
+                .parse(text.as_ref(), None)
                 .expect("parser has a language and no timeout")
         })
     }

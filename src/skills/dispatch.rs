@@ -15,7 +15,10 @@
 use memchr::memmem::Finder;
 use tree_sitter::{Language, Query};
 
-use super::prefilter::{self, TypeNeed};
+use std::sync::Arc;
+
+use super::prefilter::TypeNeed;
+use crate::index::facts::{code_facts, CodeFacts};
 
 /// What must hold at a node for some pattern to start there.
 struct Start {
@@ -137,20 +140,30 @@ impl Dispatch {
     /// literals its predicates require and the type evidence its guards
     /// need. A file that fails is not even parsed: most files of a large
     /// tree contain none of the skills' literals, and most C++ headers name
-    /// none of the standard types the C++ skills act on.
-    pub fn may_match_file(&self, src: &[u8]) -> bool {
+    /// none of the standard types the C++ skills act on. Type evidence may
+    /// also come from the project headers the file includes (a member
+    /// declared `std::vector` in `widget.h`, used in `widget.cpp`):
+    /// `headers` gives their facts, asked only when the file's own fail.
+    pub fn may_match_file(&self, src: &[u8], headers: &dyn Fn() -> Vec<Arc<CodeFacts>>) -> bool {
         let Some(patterns) = &self.file_filter else {
             return true;
         };
         let mut present: Vec<Option<bool>> = vec![None; self.literals.len()];
         let mut has =
             |i: usize| *present[i].get_or_insert_with(|| self.literals[i].find(src).is_some());
-        let mut facts = None;
+        let mut own = None;
+        let mut included: Option<Vec<Arc<CodeFacts>>> = None;
         patterns.iter().any(|p| {
             p.literals.iter().all(|set| set.iter().any(|&i| has(i)))
                 && (p.types.is_empty() || {
-                    let facts = facts.get_or_insert_with(|| prefilter::code_facts(src));
-                    p.types.iter().all(|t| t.met(facts))
+                    let own = own.get_or_insert_with(|| code_facts(src));
+                    p.types.iter().all(|t| {
+                        t.met(own)
+                            || included
+                                .get_or_insert_with(headers)
+                                .iter()
+                                .any(|h| t.met(h))
+                    })
                 })
         })
     }
@@ -333,14 +346,46 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
         }
         out
     };
-    if no_strings.contains(['[', '?', '*', '+']) {
-        return Vec::new();
-    }
+    // A capture inside an alternation or a quantified element may be absent
+    // from a match, so its predicate's literal is not required.
+    let (quantified, alternations) = optional_spans(&no_strings);
+    let mentions = |text: &str, capture: &str| {
+        let mut at = 0;
+        while let Some(i) = text[at..].find(capture) {
+            let end = at + i + capture.len();
+            let whole = !text[end..]
+                .starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+            if whole {
+                return Some(at + i);
+            }
+            at = end;
+        }
+        None
+    };
+    // Required: outside every quantified element, and in every alternative
+    // of each alternation around it.
+    let required = |capture: &str| {
+        let Some(pos) = mentions(&no_strings, capture) else {
+            return false;
+        };
+        !quantified.iter().any(|r| r.contains(&pos))
+            && alternations.iter().filter(|r| r.contains(&pos)).all(|r| {
+                alternatives(&no_strings[r.start + 1..r.end - 1])
+                    .iter()
+                    .all(|alt| mentions(alt, capture).is_some())
+            })
+    };
     let mut out = Vec::new();
     for p in preds {
         let mut words = p.split_whitespace();
         let op = words.next().unwrap_or("");
         if op != "#eq?" && op != "#any-of?" {
+            continue;
+        }
+        if !words
+            .next()
+            .is_some_and(|c| c.starts_with('@') && required(c))
+        {
             continue;
         }
         let lits: Vec<String> = p
@@ -358,9 +403,109 @@ fn needles(pattern: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// The top-level alternatives inside an alternation's brackets, each with
+/// the captures written after it.
+fn alternatives(inner: &str) -> Vec<&str> {
+    let b = inner.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start: Option<usize> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' => {
+                if depth == 0 {
+                    if let Some(s) = start {
+                        out.push(&inner[s..i]);
+                    }
+                    start = Some(i);
+                }
+                depth += 1;
+            }
+            b')' | b']' => depth -= 1,
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&inner[s..]);
+    }
+    out
+}
+
+/// Byte ranges of a pattern's structure that a match may leave out:
+/// elements quantified with `?`, `*` or `+` (with the captures written right
+/// after them), and, separately, the alternations `[…]`.
+type Spans = Vec<std::ops::Range<usize>>;
+fn optional_spans(structure: &str) -> (Spans, Spans) {
+    let b = structure.as_bytes();
+    let mut spans = Vec::new();
+    let mut brackets = Vec::new();
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut closed: Vec<(usize, usize)> = Vec::new(); // (open, close) of groups
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'(' | b'[' => stack.push((c, i)),
+            b')' | b']' => {
+                if let Some((open, start)) = stack.pop() {
+                    if open == b'[' {
+                        brackets.push(start..i + 1);
+                    }
+                    closed.push((start, i));
+                }
+            }
+            b'?' | b'*' | b'+' => {
+                // The quantified element ends right before the quantifier.
+                let before = structure[..i].trim_end();
+                let elem_start = match before.as_bytes().last() {
+                    Some(b')') | Some(b']') => closed
+                        .iter()
+                        .find(|(_, close)| *close == before.len() - 1)
+                        .map(|(open, _)| *open),
+                    _ => before.rfind(|ch: char| ch.is_whitespace()).map(|p| p + 1),
+                };
+                let mut end = i + 1;
+                // Captures of the quantified element follow it.
+                loop {
+                    let rest = &structure[end..];
+                    let trimmed = rest.trim_start();
+                    if !trimmed.starts_with('@') {
+                        break;
+                    }
+                    let skip = rest.len() - trimmed.len();
+                    let len = trimmed
+                        .find(|ch: char| ch.is_whitespace() || ch == ')' || ch == ']')
+                        .unwrap_or(trimmed.len());
+                    end += skip + len;
+                }
+                if let Some(start) = elem_start {
+                    spans.push(start..end);
+                }
+            }
+            _ => {}
+        }
+    }
+    (spans, brackets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_of_optional_captures_are_not_required() {
+        let p = r#"(binary_expression left: [(identifier) (call_expression)] @x right: (call_expression function: (identifier) @f) (#eq? @f "Some"))"#;
+        assert_eq!(needles(p), vec![vec!["Some".to_string()]]);
+        let q =
+            r#"(call_expression function: [(identifier) @f (field_expression)] (#eq? @f "go"))"#;
+        assert!(needles(q).is_empty(), "@f is in one alternative only");
+        let both = r#"(block [(call_expression (identifier) @f) (expression_statement (identifier) @f)] (#eq? @f "go"))"#;
+        assert_eq!(
+            needles(both),
+            vec![vec!["go".to_string()]],
+            "@f is in every alternative"
+        );
+        let r = r#"(block (line_comment)? @c (#eq? @c "x") (identifier) @i (#eq? @i "y"))"#;
+        assert_eq!(needles(r), vec![vec!["y".to_string()]]);
+    }
 
     #[test]
     fn files_without_the_literals_are_not_parsed() {
@@ -368,13 +513,13 @@ mod tests {
         let src = "(call_expression (field_expression (field_identifier) @m) (#eq? @m \"clone\"))\n((macro_invocation (identifier) @n) (#any-of? @n \"format\" \"print\"))";
         let q = Query::new(&lang, src).unwrap();
         let d = Dispatch::new(&lang, &q, src, &[]);
-        assert!(d.may_match_file(b"fn f() { x.clone(); }"));
-        assert!(d.may_match_file(b"fn f() { print!(); }"));
-        assert!(!d.may_match_file(b"fn f() { x.len(); }"));
+        assert!(d.may_match_file(b"fn f() { x.clone(); }", &Vec::new));
+        assert!(d.may_match_file(b"fn f() { print!(); }", &Vec::new));
+        assert!(!d.may_match_file(b"fn f() { x.len(); }", &Vec::new));
         let open = format!("{src}\n(block) @b");
         let q2 = Query::new(&lang, &open).unwrap();
         assert!(
-            Dispatch::new(&lang, &q2, &open, &[]).may_match_file(b"fn f() {}"),
+            Dispatch::new(&lang, &q2, &open, &[]).may_match_file(b"fn f() {}", &Vec::new),
             "a pattern without literals needs every file"
         );
     }
@@ -435,7 +580,7 @@ mod tests {
     #[test]
     fn derives_needles_only_from_certain_captures() {
         assert_eq!(
-            needles("(call_expression (field_identifier) @m (#eq? @m \"clone\") (#any-of? @n \"a\" \"b\") (#eq? @x @y))"),
+            needles("(call_expression (field_identifier) @m (identifier) @n (#eq? @m \"clone\") (#any-of? @n \"a\" \"b\") (#eq? @x @y))"),
             vec![vec!["clone".to_string()], vec!["a".to_string(), "b".to_string()]]
         );
         assert!(needles("[(a) @m (b)] (#eq? @m \"x\")").is_empty());

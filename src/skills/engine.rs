@@ -92,7 +92,16 @@ impl SkillSet {
         let Some(combined) = self.combined.get(&lang) else {
             return out;
         };
-        if !combined.dispatch.may_match_file(src.as_bytes()) {
+        let headers = || match project {
+            Some(p) if lang == Lang::Cpp => p
+                .index
+                .include_closure(p.file)
+                .iter()
+                .map(|&h| p.index.facts(h))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
         let tree = lang.parse(src);
@@ -376,8 +385,10 @@ fn dedup(findings: &mut Vec<Finding>) {
     findings.retain(|f| seen.insert((f.skill.clone(), f.edits.clone())));
 }
 
-/// The error range that makes this finding's surroundings untrustworthy: one
-/// inside its enclosing function (or, at file scope, inside its statement).
+/// The error range that makes this finding untrustworthy: one inside the
+/// statement around it (the smallest statement holding the whole finding)
+/// or its edits. A syntax error elsewhere in the function (a macro the
+/// grammar cannot read) no longer hides the rest of the function.
 fn broken_region(
     lang: Lang,
     tree: &Tree,
@@ -390,8 +401,7 @@ fn broken_region(
     let node = tree
         .root_node()
         .descendant_for_byte_range(f.range.start, f.range.end)?;
-    let scope = lang::enclosing_named_function(lang, node)
-        .unwrap_or_else(|| super::syntax::enclosing_statement(lang, node));
+    let scope = super::syntax::enclosing_statement(lang, node);
     let mut scope_range = scope.byte_range();
     for e in &f.edits {
         scope_range.start = scope_range.start.min(e.range.start);

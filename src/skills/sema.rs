@@ -418,7 +418,9 @@ impl<'a> MatchCtx<'a> {
             _ => {}
         }
         let value = ty.value();
-        if self.types.has(self.lang, "allocating", &value) {
+        if self.types.has(self.lang, "allocating", &value)
+            || self.types.has(self.lang, "refcounted", &value)
+        {
             return Cost::Expensive;
         }
         if self.types.has(self.lang, "trivial", &value) {

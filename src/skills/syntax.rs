@@ -723,9 +723,15 @@ pub fn enclosing_loop<'t>(lang: Lang, node: Node<'t>) -> Option<Node<'t>> {
 
 /// The statement that contains `node`: the ancestor whose parent is a block.
 pub fn enclosing_statement(lang: Lang, node: Node<'_>) -> Node<'_> {
-    let block = match lang {
-        Lang::Cpp => ["compound_statement", "translation_unit", "declaration_list"],
-        Lang::Rust => ["block", "source_file", "declaration_list"],
+    // A constructor's member initializer is a statement of its own.
+    let block: &[&str] = match lang {
+        Lang::Cpp => &[
+            "compound_statement",
+            "translation_unit",
+            "declaration_list",
+            "field_initializer_list",
+        ],
+        Lang::Rust => &["block", "source_file", "declaration_list"],
     };
     let mut n = node;
     while let Some(p) = n.parent() {

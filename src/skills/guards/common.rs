@@ -67,7 +67,9 @@ pub fn owned_local(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(d) = decl(ctx, node) else {
         return false;
     };
-    !d.is_global && !d.is_indirect && !d.is_static && !d.is_const && d.ty.is_some()
+    let owned =
+        !d.is_indirect || (ctx.lang == Lang::Cpp && super::cpp::is_rvalue_ref_param(ctx, &d));
+    !d.is_global && owned && !d.is_static && !d.is_const && d.ty.is_some()
 }
 
 /// True when some loop or closure encloses `at` but not `decl`: then the code

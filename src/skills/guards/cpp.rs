@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::common::{identifiers_in, is_write, written_in, READ_ONLY_METHODS};
+use super::common::{identifiers_in, written_in, READ_ONLY_METHODS};
 use crate::index::ty::Ty;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
@@ -113,6 +113,14 @@ fn is_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
             !is("argument") || is_read(ctx, p) && !declared_in_family(ctx, u, "map")
         }
         "field_expression" => {
+            // `p->f` through a raw pointer reads the pointer, whatever it
+            // does to the pointee (a container of pointers stays unchanged).
+            let arrow = p
+                .child_by_field_name("operator")
+                .is_some_and(|o| ctx.text(o) == "->");
+            if arrow && ctx.expr_type(u).is_some_and(|t| t.is_ptr) {
+                return true;
+            }
             let field = p
                 .child_by_field_name("field")
                 .map(|f| ctx.text(f))
@@ -126,7 +134,7 @@ fn is_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
                         && !used_as_mutable_ref(ctx, call)
                         && !keeps_iterator(field, call)
                 }
-                Some(_) => READ_ONLY_METHODS.contains(&field),
+                Some(_) => READ_ONLY_METHODS.contains(&field) || method_is_const(ctx, u, field),
                 // A data member: reading it reads the object.
                 None => is_read(ctx, p),
             }
@@ -141,6 +149,16 @@ fn is_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
         "argument_list" => argument_is_read(ctx, p, u),
         _ => false,
     }
+}
+
+/// Whether every declaration of `method` on the class of `obj` (found
+/// through the project index) is a `const` member function.
+fn method_is_const<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>, method: &str) -> bool {
+    let Some(t) = ctx.expr_type(obj) else {
+        return false;
+    };
+    let found = ctx.index.methods(&t.base, method);
+    !found.is_empty() && found.iter().all(|m| m.item.is_const)
 }
 
 /// Iterator- and pointer-returning accessors whose result, once stored in a
@@ -375,83 +393,209 @@ pub fn expensive_element(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 }
 
 pub fn returns_const_ref(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
-    let Some(init) = ctx.node(&args[0]) else {
+    let Some(mut init) = ctx.node(&args[0]) else {
         return false;
     };
-    let (object, ok) = match init.kind() {
-        "call_expression" => {
-            let Some(func) = init.child_by_field_name("function") else {
-                return false;
-            };
-            if func.kind() != "field_expression" {
-                return false;
-            }
-            let (Some(obj), Some(method)) = (
-                func.child_by_field_name("argument"),
-                func.child_by_field_name("field"),
-            ) else {
-                return false;
-            };
-            let _ = method;
-            // The call yields an lvalue reference: a container's at/front/
-            // back, or a method declared (here or in a header) to return one.
-            let yields_ref = ctx.expr_type(init).is_some_and(|t| t.is_ref && !t.rvalue);
-            (obj, yields_ref)
+    // `const std::string v(tok->str());`: the direct initializer's one argument.
+    if init.kind() == "argument_list" {
+        if init.named_child_count() != 1 {
+            return false;
         }
-        "subscript_expression" => {
-            let Some(obj) = init.child_by_field_name("argument") else {
-                return false;
-            };
-            (obj, declared_container(ctx, obj) && !is_map(ctx, obj))
-        }
-        _ => return false,
-    };
-    if !ok || object.kind() != "identifier" {
-        return false;
+        let Some(arg) = init.named_child(0) else {
+            return false;
+        };
+        init = arg;
     }
-    // The referenced object must be a local or a parameter (so its lifetime
-    // is evident) and stay untouched while the reference lives.
-    let name = ctx.text(object);
-    let Some(obj_decl) = ctx.declaration(object, name) else {
-        return false;
-    };
-    if obj_decl.is_global {
-        return false;
-    }
-    // Where the object's name means this object: not another variable of the
-    // same name in a different block of the function.
-    let obj_region = match obj_decl.node.kind() {
-        "for_range_loop" => Some(obj_decl.node),
-        _ if obj_decl.is_param => Some(ctx.function_scope(init)),
-        _ => obj_decl.node.parent(),
-    };
-    // The reference lives until the end of the block that declares it. (In a
-    // loop it is bound afresh each iteration, so earlier uses in the body do
-    // not matter.)
-    let ref_block = init
+    let Some(decl) = init
         .parent()
+        .and_then(|p| {
+            if p.kind() == "argument_list" {
+                p.parent()
+            } else {
+                Some(p)
+            }
+        })
         .filter(|d| d.kind() == "init_declarator")
         .and_then(|d| d.parent())
         .filter(|d| d.kind() == "declaration")
-        .and_then(|d| d.parent());
-    let (Some(obj_region), Some(ref_block)) = (obj_region, ref_block) else {
+    else {
+        return false;
+    };
+    // The initializer is an lvalue living inside a named object: the root.
+    let Some(root) = lvalue_root(ctx, init) else {
+        return false;
+    };
+    // The reference would bind to exactly what the copy copies: same type
+    // (a conversion would bind the reference to a temporary, saving nothing).
+    let declared = decl
+        .child_by_field_name("type")
+        .map(|t| ctx.written_ty(ctx.text(t), t).value());
+    let yielded = ctx.expr_type(init).map(|t| t.value());
+    match (declared, yielded) {
+        (Some(d), Some(y)) if d.is_auto || d == y => {}
+        _ => return false,
+    }
+    // The reference lives until the end of the block that declares it. (In a
+    // loop it is bound afresh each iteration, so earlier uses in the body do
+    // not matter.)
+    let Some(ref_block) = decl.parent() else {
+        return false;
+    };
+    if !root_untouched(ctx, root, init, ref_block) {
+        return false;
+    }
+    let text = ctx.text(init).to_string();
+    ctx.bind("init_expr", text);
+    true
+}
+
+/// The named object an lvalue expression lives in: `v` of `v[i].name`,
+/// `obj` of `obj.get()` (a method returning a reference), `p` of `p->f`
+/// (the pointer, whose pointee outlives the expression).
+fn lvalue_root<'a>(ctx: &MatchCtx<'a>, e: Node<'a>) -> Option<Node<'a>> {
+    match e.kind() {
+        "identifier" => Some(e),
+        "parenthesized_expression" => lvalue_root(ctx, e.named_child(0)?),
+        "field_expression" => {
+            let obj = e.child_by_field_name("argument")?;
+            let arrow = e
+                .child_by_field_name("operator")
+                .is_some_and(|o| ctx.text(o) == "->");
+            if arrow {
+                // The pointee is not owned by the pointer expression.
+                return (obj.kind() == "identifier").then_some(obj);
+            }
+            lvalue_root(ctx, obj)
+        }
+        "subscript_expression" => {
+            let obj = e.child_by_field_name("argument")?;
+            // A map's `[]` may insert; other containers' return a reference.
+            let container = ctx.expr_type(obj)?;
+            if !ctx.in_family("container", &container) || ctx.in_family("map", &container) {
+                return None;
+            }
+            lvalue_root(ctx, obj)
+        }
+        "call_expression" => {
+            let func = e.child_by_field_name("function")?;
+            if func.kind() != "field_expression" {
+                return None;
+            }
+            // Only a method declared to return an lvalue reference.
+            let t = ctx.expr_type(e)?;
+            if !t.is_ref || t.rvalue {
+                return None;
+            }
+            let obj = func.child_by_field_name("argument")?;
+            let arrow = func
+                .child_by_field_name("operator")
+                .is_some_and(|o| ctx.text(o) == "->");
+            if arrow {
+                return (obj.kind() == "identifier").then_some(obj);
+            }
+            lvalue_root(ctx, obj)
+        }
+        _ => None,
+    }
+}
+
+/// Whether the object named by `root` (a local, a parameter, a pointer to
+/// something, or a member of the class) stays untouched from `init` to the
+/// end of `block`: every later mention only reads it, and, for a member,
+/// nothing in the block calls a non-const method of the class or mentions
+/// `this`.
+fn root_untouched<'a>(ctx: &MatchCtx<'a>, root: Node<'a>, init: Node<'a>, block: Node<'a>) -> bool {
+    let name = ctx.text(root);
+    let local = ctx.declaration(root, name).filter(|d| !d.is_global);
+    let region = match &local {
+        Some(d) if d.node.kind() == "for_range_loop" => Some(d.node),
+        Some(d) if d.is_param => Some(ctx.function_scope(init)),
+        Some(d) => d.node.parent(),
+        None => {
+            // A member of the class whose method this is.
+            let scope = ctx.scope_at(root);
+            let owner = scope.owner.as_deref();
+            let is_member = owner.is_some_and(|o| ctx.index.field(o, name).is_some());
+            if !is_member || !member_calls_are_const(ctx, owner.unwrap_or(""), init, block) {
+                return false;
+            }
+            Some(ctx.function_scope(init))
+        }
+    };
+    let Some(region) = region else {
         return false;
     };
     let declaring = |u: Node<'_>| syntax::declared_by(Lang::Cpp, u, ctx.src, false).is_some();
-    !uses(Lang::Cpp, obj_region, name, ctx.src)
+    let pointer = ctx.var_type(root).is_some_and(|t| t.is_ptr);
+    !uses(Lang::Cpp, region, name, ctx.src)
         .into_iter()
         .filter(|u| {
-            u.start_byte() > init.end_byte() && syntax::contains(ref_block, *u) && !declaring(*u)
+            u.start_byte() > init.end_byte() && syntax::contains(block, *u) && !declaring(*u)
         })
-        .any(|u| is_write(Lang::Cpp, u, ctx.src) || !is_read(ctx, u))
+        // `is_read` knows const methods from the index; `is_write` would
+        // call any method that is not a known std reader a write.
+        .any(|u| {
+            if pointer {
+                !pointee_read(ctx, u)
+            } else {
+                !is_read(ctx, u)
+            }
+        })
 }
 
-fn declared_container<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>) -> bool {
-    obj.kind() == "identifier" && declared_in_family(ctx, obj, "container")
+/// A use of a pointer that leaves its pointee unchanged: `p->const_method()`,
+/// `p->field` read, `*p` read, or the pointer itself compared or copied.
+fn pointee_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
+    let Some(p) = u.parent() else { return false };
+    match p.kind() {
+        "field_expression" => {
+            let field = p
+                .child_by_field_name("field")
+                .map(|f| ctx.text(f))
+                .unwrap_or("");
+            let call = p.parent().filter(|g| {
+                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
+            });
+            match call {
+                Some(call) => {
+                    (READ_ONLY_METHODS.contains(&field) || method_is_const(ctx, u, field))
+                        && !used_as_mutable_ref(ctx, call)
+                }
+                None => is_read(ctx, p),
+            }
+        }
+        "pointer_expression" => !ctx.text(p).starts_with('&') && is_read(ctx, p),
+        "binary_expression" | "condition_clause" | "if_statement" | "unary_expression" => true,
+        _ => false,
+    }
 }
 
-fn is_map<'a>(ctx: &MatchCtx<'a>, obj: Node<'a>) -> bool {
-    declared_in_family(ctx, obj, "map")
+/// After `from`, inside `block`, no unqualified call reaches a non-const
+/// (or unknown) method of `owner`, and `this` is not mentioned: nothing the
+/// block does through the object can change its members.
+fn member_calls_are_const(
+    ctx: &MatchCtx<'_>,
+    owner: &str,
+    from: Node<'_>,
+    block: Node<'_>,
+) -> bool {
+    descendants(block)
+        .into_iter()
+        .filter(|n| n.start_byte() > from.end_byte())
+        .all(|n| match n.kind() {
+            "this" => false,
+            "call_expression" => {
+                let Some(f) = n.child_by_field_name("function") else {
+                    return true;
+                };
+                if f.kind() != "identifier" {
+                    return true;
+                }
+                let methods = ctx.index.methods(owner, ctx.text(f));
+                methods.iter().all(|m| m.item.is_const)
+            }
+            _ => true,
+        })
 }
 
 pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -566,6 +710,119 @@ fn is_whole_program(ctx: &MatchCtx<'_>) -> bool {
                 .is_some_and(|path| path.kind() == "string_literal")
         });
     defines_main && !includes_local_header
+}
+
+/// A parameter `T&& p` of a concrete type (not a forwarding reference of a
+/// template parameter): its argument was an rvalue, so it is the callee's
+/// to move from.
+pub fn is_rvalue_ref_param(ctx: &MatchCtx<'_>, d: &syntax::Decl<'_>) -> bool {
+    if !d.is_param {
+        return false;
+    }
+    let rvalue = d
+        .node
+        .child_by_field_name("declarator")
+        .is_some_and(|decl| {
+            decl.kind() == "reference_declarator" && ctx.text(decl).starts_with("&&")
+        });
+    if !rvalue {
+        return false;
+    }
+    let Some(ty) = d.ty.as_deref() else {
+        return false;
+    };
+    let base = Ty::parse_cpp(ty).base;
+    // `template <class T> f(T&& x)` forwards; `auto&&` deduces.
+    let template_params: Vec<String> = std::iter::successors(d.node.parent(), |n| n.parent())
+        .filter(|n| n.kind() == "template_declaration")
+        .filter_map(|t| t.child_by_field_name("parameters"))
+        .flat_map(|ps| {
+            let mut c = ps.walk();
+            ps.named_children(&mut c)
+                .filter_map(|p| {
+                    p.named_children(&mut p.walk())
+                        .find(|n| n.kind() == "type_identifier")
+                        .map(|n| ctx.text(n).to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    base != "auto" && !template_params.contains(&base)
+}
+
+/// `moves-into(@site, @arg)`: the value of `@arg` ends up in a new object
+/// that owns a copy of it, so handing over `std::move(arg)` instead saves
+/// the copy: a by-value parameter (see `callee-takes-by-value`), a
+/// constructor called by `new T(arg)` taking it by value or copying it, a
+/// member initializer `m_(arg)` of a member of the same type, or an
+/// assignment `x = arg` to something of the same type.
+pub fn moves_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(site), Some(arg)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    let Some(arg_ty) = ctx.var_type(arg).map(|t| t.value()) else {
+        return false;
+    };
+    match site.kind() {
+        "call_expression" => takes_by_value(ctx, site, arg),
+        "new_expression" => {
+            let (Some(ty), Some(list)) = (
+                site.child_by_field_name("type"),
+                site.child_by_field_name("arguments"),
+            ) else {
+                return false;
+            };
+            let class = ctx.written_ty(ctx.text(ty), ty).value();
+            if list.named_child_count() == 1 && class == arg_ty {
+                return true; // the copy constructor; the move one exists
+            }
+            let index = arg_index(list, arg);
+            let ctors = ctx.index.methods(&class.base, class.short());
+            !ctors.is_empty()
+                && ctors.iter().all(|c| {
+                    c.item.params.len() == list.named_child_count()
+                        && c.item
+                            .params
+                            .get(index)
+                            .is_some_and(|p| param_is_by_value(&Ty::parse_cpp(&p.ty)))
+                })
+        }
+        "field_initializer" => {
+            let Some(member) = site
+                .named_child(0)
+                .filter(|m| m.kind() == "field_identifier")
+            else {
+                return false;
+            };
+            let scope = ctx.scope_at(site);
+            let Some(owner) = scope.owner else {
+                return false;
+            };
+            let Some(field) = ctx.index.field(&owner, ctx.text(member)) else {
+                return false;
+            };
+            let member_ty = ctx
+                .index
+                .resolve(&Ty::parse_cpp(&field.item.ty), &field.scope)
+                .value();
+            let single = site
+                .named_child(1)
+                .is_some_and(|l| l.named_child_count() == 1);
+            single && !member_ty.is_ptr && member_ty == arg_ty
+        }
+        "assignment_expression" => {
+            let plain = site
+                .child_by_field_name("operator")
+                .is_some_and(|o| ctx.text(o) == "=");
+            let left = site.child_by_field_name("left");
+            plain
+                && site.child_by_field_name("right") == Some(arg)
+                && left
+                    .and_then(|l| ctx.expr_type(l))
+                    .is_some_and(|l| !l.is_ptr && l.value() == arg_ty)
+        }
+        _ => false,
+    }
 }
 
 pub fn callee_takes_by_value(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -855,7 +1112,8 @@ pub fn type_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     };
     let family = ctx.word(&args[1]);
     let t = ctx.written_ty(ctx.text(ty), ty);
-    ctx.in_family(family, &t)
+    // `auto` says nothing yet: the skill's `declared-type` decides.
+    t.is_auto || ctx.in_family(family, &t)
 }
 
 pub fn std_name(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -940,6 +1198,24 @@ pub fn plain_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     // declaration on behalf of one of them would lose the other.
     let names = decl.children_by_field_name("declarator", &mut c).count();
     plain && names == 1
+}
+
+/// A declaration of one name with automatic storage: no `static`,
+/// `thread_local` or `extern`, and not several declarators sharing the type
+/// (`const` is fine).
+pub fn local_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(decl) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let mut c = decl.walk();
+    let storage = decl.children(&mut c).any(|ch| {
+        matches!(
+            ch.kind(),
+            "storage_class_specifier" | "attribute_declaration"
+        )
+    });
+    let names = decl.children_by_field_name("declarator", &mut c).count();
+    !storage && names == 1
 }
 
 pub fn scoped_to_block(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
@@ -1596,7 +1872,8 @@ mod tests {
         let q = "(parameter_declaration type: (_) @t)";
         assert_eq!(
             crate::skills::guards::common::tests::eval(Lang::Cpp, src, q, "type-in(@t, expensive)"),
-            vec![true, false, true, false]
+            vec![true, false, true, true],
+            "`auto` is left to declared-type"
         );
     }
 
