@@ -340,7 +340,7 @@ fn reachable(project: &ProjectIndex, dir: &Path, files: &[FileId]) -> Option<Has
             continue;
         }
         let text = project.text(id)?;
-        if text.contains("#[path") || text.contains("include!(") {
+        if text.contains("include!(") {
             return None;
         }
         let name = path.file_name()?.to_string_lossy().into_owned();
@@ -353,24 +353,45 @@ fn reachable(project: &ProjectIndex, dir: &Path, files: &[FileId]) -> Option<Has
             base.join(name.trim_end_matches(".rs"))
         };
         for m in declared_mods(&text) {
-            queue.push(child_dir.join(format!("{m}.rs")));
-            queue.push(child_dir.join(&m).join("mod.rs"));
+            match m {
+                // `#[path = "x.rs"] mod y;` names its file, relative to the
+                // declaring file's directory.
+                Module::At(p) => queue.push(base.join(p)),
+                Module::Named(m) => {
+                    queue.push(child_dir.join(format!("{m}.rs")));
+                    queue.push(child_dir.join(&m).join("mod.rs"));
+                }
+            }
         }
     }
     Some(reached)
 }
 
 /// `mod name;` declarations in a Rust text (out-of-line modules), as paths
-/// relative to the file's module directory: `mod b { mod c; }` gives `b/c`.
-/// Read from the lines, following the braces of inline modules.
-fn declared_mods(text: &str) -> Vec<String> {
+/// relative to the file's module directory: `mod b { mod c; }` gives `b/c`;
+/// `#[path = "p.rs"] mod x;` gives the path it names. Read from the lines,
+/// following the braces of inline modules.
+enum Module {
+    Named(String),
+    At(String),
+}
+
+fn declared_mods(text: &str) -> Vec<Module> {
     let mut out = Vec::new();
+    let mut pending_path: Option<String> = None;
     // Inline modules we are in: (name, brace depth at which it opened).
     let mut open: Vec<(&str, i32)> = Vec::new();
     let mut depth = 0i32;
     for line in text.lines() {
         let code = line.split("//").next().unwrap_or("");
         let l = code.trim_start();
+        if let Some(p) = l.strip_prefix("#[path") {
+            let quoted = p.split('"').nth(1).map(str::to_string);
+            pending_path = quoted;
+            if !p.contains("mod ") {
+                continue;
+            }
+        }
         let l = l.strip_prefix("pub(crate) ").unwrap_or(l);
         let l = l.strip_prefix("pub(super) ").unwrap_or(l);
         let l = l.strip_prefix("pub ").unwrap_or(l);
@@ -381,9 +402,14 @@ fn declared_mods(text: &str) -> Vec<String> {
             let name = &rest[..name_end];
             let after = rest[name_end..].trim();
             if !name.is_empty() && after.starts_with(';') {
-                let mut path: Vec<&str> = open.iter().map(|(n, _)| *n).collect();
-                path.push(name);
-                out.push(path.join("/"));
+                match pending_path.take() {
+                    Some(p) => out.push(Module::At(p)),
+                    None => {
+                        let mut path: Vec<&str> = open.iter().map(|(n, _)| *n).collect();
+                        path.push(name);
+                        out.push(Module::Named(path.join("/")));
+                    }
+                }
             } else if !name.is_empty() && after.starts_with('{') {
                 open.push((name, depth));
             }
@@ -466,11 +492,15 @@ mod tests {
         let (_d, ix) = project(&[
             ("Cargo.toml", "[package]\nname = \"x\"\n"),
             ("src/lib.rs", "pub mod a;\nmod b {\n    mod c;\n}\n"),
-            ("src/a.rs", "mod inner;\n"),
+            (
+                "src/a.rs",
+                "mod inner;\n#[path = \"a/other_name.rs\"]\nmod renamed;\n",
+            ),
             ("src/a/inner.rs", ""),
             ("src/b/c.rs", ""),
             ("src/stale.rs", "fn old() {}\n"),
             ("src/bin/tool.rs", "fn main() {}\n"),
+            ("src/a/other_name.rs", ""),
         ]);
         let roles = Roles::of(&ix);
         let role = |rel: &str| {
@@ -482,5 +512,10 @@ mod tests {
         assert_eq!(role("src/b/c.rs"), Role::Production, "nested inline module");
         assert_eq!(role("src/bin/tool.rs"), Role::Production);
         assert_eq!(role("src/stale.rs"), Role::NotCompiled);
+        assert_eq!(
+            role("src/a/other_name.rs"),
+            Role::Production,
+            "#[path] is followed"
+        );
     }
 }

@@ -11,7 +11,7 @@ pub mod edit;
 pub mod engine;
 pub mod examples;
 pub mod guard;
-mod guards;
+pub(crate) mod guards;
 mod prefilter;
 pub mod sema;
 pub mod spec;

@@ -171,7 +171,27 @@ pub struct Decl<'t> {
     pub is_static: bool,
     /// Declared at file or class scope rather than inside a function.
     pub is_global: bool,
+    /// The initializer, or for a Rust pattern the value it destructures
+    /// (an `if let`'s or a `match`'s scrutinee, a `for` loop's iterable).
     pub init: Option<Node<'t>>,
+    /// Rust: how the pattern reaches this name from that value, outermost
+    /// step first; empty when the name is the whole pattern.
+    pub pattern: Vec<PatStep>,
+}
+
+/// One step of a Rust pattern from a value to a name inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatStep {
+    /// The n-th parameter of a closure.
+    Arg(usize),
+    /// The n-th element of a tuple.
+    Tuple(usize),
+    /// The n-th field of a tuple-struct or variant pattern (`Some(x)`).
+    Variant(String, usize),
+    /// A named field of a struct pattern.
+    Field(String),
+    /// `&x`: through a reference.
+    Deref,
 }
 
 /// The declaration of `name` visible at byte `at`: the latest one before it in
@@ -422,7 +442,7 @@ fn visible_range_with<'t>(
     decl: &Decl<'t>,
     parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
 ) -> std::ops::Range<usize> {
-    let block = if decl.is_param {
+    let block = if decl.is_param || decl.node.kind() == "closure_parameters" {
         let mut cur = parent_of(decl.node);
         while let Some(n) = cur {
             if lang.is_function(n.kind()) {
@@ -432,11 +452,38 @@ fn visible_range_with<'t>(
         }
         cur
     } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
-        Some(decl.node)
+        // The loop variable exists in the body, not in the range expression
+        // (`for x in x.iter()` iterates the outer `x`).
+        return decl
+            .node
+            .child_by_field_name("body")
+            .map_or(0..0, |b| b.byte_range());
     } else {
         parent_of(decl.node)
     };
-    block.map_or(0..0, |b| b.byte_range())
+    let range = block.map_or(0..0, |b| b.byte_range());
+    if lang == Lang::Rust {
+        match decl.node.kind() {
+            // A `let` binds after its statement: in `let s = s.trim();` the
+            // initializer's `s` is the older one.
+            "let_declaration" => return decl.node.end_byte().min(range.end)..range.end,
+            // `if let P = v { … }` / `while let`: the rest of the condition
+            // and the block it guards.
+            "let_condition" => {
+                let guarded = std::iter::successors(Some(decl.node), |n| parent_of(*n))
+                    .find(|n| matches!(n.kind(), "if_expression" | "while_expression"))
+                    .and_then(|e| {
+                        e.child_by_field_name("consequence")
+                            .or_else(|| e.child_by_field_name("body"))
+                    });
+                return guarded.map_or(0..0, |b| decl.node.end_byte()..b.end_byte());
+            }
+            // A match arm's names live in its guard and its value.
+            "match_arm" => return decl.name.end_byte()..decl.node.end_byte(),
+            _ => {}
+        }
+    }
+    range
 }
 
 /// If `ident` is the name introduced by a declaration, describe it.
@@ -530,6 +577,7 @@ fn cpp_declared_by<'t>(
         is_static,
         is_global: global,
         init,
+        pattern: Vec::new(),
     })
 }
 
@@ -547,56 +595,111 @@ fn rust_declared_by<'t>(
     src: &str,
     global: bool,
 ) -> Option<Decl<'t>> {
-    let parent = parent_of(ident)?;
-    let is_pattern = parent.child_by_field_name("pattern") == Some(ident);
-    match parent.kind() {
-        "let_declaration" if is_pattern => {
-            let init = parent.child_by_field_name("value");
-            let ty = parent
-                .child_by_field_name("type")
-                .map(|t| text(t, src).to_string())
-                .or_else(|| init.and_then(|v| rust_infer_type(v, src)));
-            Some(Decl {
-                node: parent,
-                name: ident,
-                is_indirect: ty.as_deref().is_some_and(|t| t.starts_with('&')),
-                ty,
-                is_param: false,
-                is_const: false,
-                is_static: false,
-                is_global: global,
-                init,
-            })
+    // Climb from the name through the pattern to what binds it, noting how
+    // the pattern reaches the name.
+    let mut steps = Vec::new();
+    let mut child = ident;
+    let mut binder = parent_of(ident)?;
+    loop {
+        let index_of = |p: Node<'t>, c: Node<'t>, skip: Option<Node<'t>>| {
+            let mut cur = p.walk();
+            let i = p
+                .named_children(&mut cur)
+                .filter(|n| Some(*n) != skip && n.kind() != "line_comment")
+                .position(|n| n == c)
+                .unwrap_or(usize::MAX);
+            i
+        };
+        match binder.kind() {
+            "tuple_pattern" => steps.push(PatStep::Tuple(index_of(binder, child, None))),
+            "tuple_struct_pattern" => {
+                let ty = binder.child_by_field_name("type")?;
+                if ty == child {
+                    return None; // `Some` in `Some(x)` is a path, not a binding
+                }
+                let i = index_of(binder, child, Some(ty));
+                steps.push(PatStep::Variant(text(ty, src).to_string(), i));
+            }
+            "field_pattern" => {
+                let name = binder.child_by_field_name("name")?;
+                if name == child {
+                    return None;
+                }
+                steps.push(PatStep::Field(text(name, src).to_string()));
+            }
+            "struct_pattern" => {
+                if binder.child_by_field_name("type") == Some(child) {
+                    return None;
+                }
+            }
+            "reference_pattern" => steps.push(PatStep::Deref),
+            "ref_pattern" | "mut_pattern" | "captured_pattern" | "or_pattern" | "match_pattern" => {
+            }
+            "closure_parameters" => {
+                steps.push(PatStep::Arg(index_of(binder, child, None)));
+                break;
+            }
+            "let_declaration" | "let_condition" | "for_expression" | "parameter" | "match_arm" => {
+                if binder.child_by_field_name("pattern") != Some(child) {
+                    return None;
+                }
+                break;
+            }
+            _ => return None,
         }
-        "parameter" if is_pattern => {
-            let ty = parent
+        child = binder;
+        binder = parent_of(binder)?;
+    }
+    // In a pattern, a capitalised name is a variant or a constant.
+    let nested = !steps.is_empty() || binder.kind() == "match_arm";
+    if nested && text(ident, src).starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    steps.reverse();
+    // A closure parameter with a type (`|x: u32|`) is a `parameter`.
+    let closure_param = binder.kind() == "parameter"
+        && parent_of(binder).is_some_and(|p| p.kind() == "closure_parameters");
+    let (init, ty) = match binder.kind() {
+        "let_declaration" => {
+            let init = binder.child_by_field_name("value");
+            let written = binder
                 .child_by_field_name("type")
                 .map(|t| text(t, src).to_string());
-            Some(Decl {
-                node: parent,
-                name: ident,
-                is_indirect: ty.as_deref().is_some_and(|t| t.starts_with('&')),
-                ty,
-                is_param: true,
-                is_const: false,
-                is_static: false,
-                is_global: global,
-                init: None,
-            })
+            let ty = if steps.is_empty() {
+                written.or_else(|| init.and_then(|v| rust_infer_type(v, src)))
+            } else {
+                None
+            };
+            (init, ty)
         }
-        "for_expression" if is_pattern => Some(Decl {
-            node: parent,
-            name: ident,
-            ty: None,
-            is_param: false,
-            is_indirect: false,
-            is_const: false,
-            is_static: false,
-            is_global: global,
-            init: None,
-        }),
-        _ => None,
-    }
+        "parameter" => {
+            let written = binder
+                .child_by_field_name("type")
+                .map(|t| text(t, src).to_string());
+            (None, if steps.is_empty() { written } else { None })
+        }
+        "let_condition" | "for_expression" => (binder.child_by_field_name("value"), None),
+        "match_arm" => {
+            let scrutinee = parent_of(binder)
+                .and_then(|block| parent_of(block))
+                .and_then(|m| m.child_by_field_name("value"));
+            (scrutinee, None)
+        }
+        _ => (None, None),
+    };
+    let is_param = matches!(binder.kind(), "parameter" | "closure_parameters") || closure_param;
+    Some(Decl {
+        node: binder,
+        name: ident,
+        is_indirect: ty.as_deref().is_some_and(|t| t.starts_with('&')),
+        ty,
+        is_param,
+        is_const: false,
+        is_static: false,
+        is_global: global,
+        init,
+        pattern: steps,
+    })
 }
 
 /// The type a Rust initializer evidently has, from its shape alone.

@@ -6,6 +6,7 @@
 mod common;
 mod cpp;
 mod rust;
+mod source;
 mod values;
 
 use super::guard::{GuardDef, Param};
@@ -101,6 +102,12 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "The expression is built only from literals, named constants (`std::regex::icase`, `ALL_CAPS`), lists of them and constructions from them, so computing it once gives the same value as computing it every time." },
     GuardDef { name: "no-side-effects", params: &[N], binds: &[], run: values::no_side_effects,
         doc: "Evaluating the expression changes nothing and cannot fail (literals, variables, field accesses, arithmetic, and known pure constructors such as `format!`, `to_string`, `String::from`, `vec!`, `clone`), so deferring or skipping it changes no behaviour." },
+    GuardDef { name: "option-or-result", params: &[N], binds: &["closure"], run: values::option_or_result,
+        doc: "Rust: the expression is evidently an Option (binds `closure` to `||`) or a Result (binds `closure` to `|_|`): from its type, or from std calls whose result kind is fixed (`get`, `first`, `parse`, `env::var`…) through kind-keeping adapters (`map`, `or`…); method names count only on receivers that are not project types." },
+    GuardDef { name: "fresh-static-name", params: &[N], binds: &["name"], run: source::fresh_static_name,
+        doc: "The variable's name in SCREAMING_SNAKE_CASE (binds `name`), with `_2`, `_3`… appended until no identifier of the file is spelled so; fails for anything but a plain identifier." },
+    GuardDef { name: "lint-not-allowed", params: &[N, W], binds: &[], run: source::lint_not_allowed,
+        doc: "Rust: no `#[allow(…)]`/`#[expect(…)]` (also in `cfg_attr`, also inner `#![…]`, also the lint's `perf` group) naming one of the `|`-separated lints applies to the node — on its statement, an enclosing item, module or block, or the file." },
     GuardDef { name: "std-available", params: &[], binds: &[], run: rust::std_available,
         doc: "Rust: the file is not `#![no_std]`." },
     GuardDef { name: "lazy-safe", params: &[N, N], binds: &[], run: rust::lazy_safe,
@@ -114,7 +121,7 @@ pub static CATALOGUE: &[GuardDef] = &[
 /// Helpers for the guards' unit tests: parse a snippet, pick nodes by kind
 /// and text, and run one guard call against them.
 #[cfg(test)]
-pub(super) mod testutil {
+pub(crate) mod testutil {
     use std::collections::HashMap;
 
     use tree_sitter::{Node, Tree};

@@ -90,11 +90,11 @@ pub fn constant(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     is_constant(ctx, node, 0)
 }
 
-fn is_constant(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
+fn is_constant<'a>(ctx: &MatchCtx<'a>, n: Node<'a>, depth: usize) -> bool {
     if depth > 12 {
         return false;
     }
-    let all_children = |n: Node<'_>| {
+    let all_children = |n: Node<'a>| {
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         kids.into_iter()
@@ -139,8 +139,14 @@ fn is_constant(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
                 .unwrap_or("");
             mac == "vec" && n.named_child(1).is_some_and(|tt| all_children(tt))
         }
-        // `T(lit…)`, `T{lit…}`, `Regex::new(lit)`: a construction from
-        // constants. The callee must be a type or a path, never a variable.
+        // `u"x"_s`, `"x"sv`: the standard and Qt literal suffixes.
+        "user_defined_literal" => n
+            .named_child(0)
+            .is_some_and(|lit| is_constant(ctx, lit, depth + 1)),
+        // `T(lit…)`, `T{lit…}`, `Regex::new(lit)`, `QStringLiteral("…")`: a
+        // construction from constants. The callee must name a type (or a
+        // known pure constructor), never a function that could read state
+        // (`Config::pattern()`, `QObject::tr("…")`).
         "call_expression" | "compound_literal_expression" => {
             let callee = n
                 .child_by_field_name("function")
@@ -148,27 +154,83 @@ fn is_constant(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
             let args = n
                 .child_by_field_name("arguments")
                 .or_else(|| n.child_by_field_name("value"));
-            let callee_ok = callee.is_some_and(|c| {
-                matches!(
-                    c.kind(),
-                    "qualified_identifier"
-                        | "scoped_identifier"
-                        | "type_identifier"
-                        | "template_type"
-                        | "template_function"
-                ) || (ctx.lang == Lang::Cpp && c.kind() == "identifier" && is_type_name(ctx, c))
-            });
-            callee_ok && args.is_some_and(|a| all_children(a))
+            callee.is_some_and(|c| is_constructor(ctx, c)) && args.is_some_and(|a| all_children(a))
         }
         _ => false,
     }
 }
 
-/// A C++ identifier naming a class (`Widget(…)` is a construction).
-fn is_type_name(ctx: &MatchCtx<'_>, ident: Node<'_>) -> bool {
-    ctx.index
-        .find_type(ctx.text(ident), &Default::default())
-        .is_some()
+/// Functions and macros that build a value from their arguments alone.
+const PURE_CONSTRUCTORS: &[&str] = &[
+    "QStringLiteral",
+    "QByteArrayLiteral",
+    "QLatin1String",
+    "QLatin1StringView",
+    "QLatin1Char",
+    "QChar",
+    "QString",
+    "QString::fromLatin1",
+    "QString::fromUtf8",
+    "QRegularExpression::anchoredPattern",
+    "QRegularExpression::escape",
+    "std::string",
+    "std::string_view",
+    "std::regex",
+    "std::wregex",
+    "Regex::new",
+    "RegexBuilder::new",
+    "String::from",
+    "PathBuf::from",
+];
+
+/// Whether calling `callee` constructs a value from its arguments: a known
+/// pure constructor, a type of the project (or a template of std's), or in
+/// Rust an associated `new` of a CamelCase type or a tuple-struct or enum
+/// variant (`Kind::Parse(…)`).
+fn is_constructor<'a>(ctx: &MatchCtx<'a>, callee: Node<'a>) -> bool {
+    let text = ctx.text(callee);
+    if PURE_CONSTRUCTORS.contains(&text) {
+        return true;
+    }
+    match (ctx.lang, callee.kind()) {
+        (Lang::Cpp, "type_identifier" | "template_type") => true,
+        (Lang::Cpp, "identifier" | "qualified_identifier") => {
+            let scope = ctx.scope_at(callee);
+            ctx.index.find_type(text, &scope).is_some()
+                || (text.starts_with("std::") && is_std_value_type(text))
+        }
+        (Lang::Cpp, "template_function") => false,
+        (Lang::Rust, "scoped_identifier") => {
+            let last = text.rsplit("::").next().unwrap_or(text);
+            let owner = text.rsplit("::").nth(1).unwrap_or("");
+            let camel = |w: &str| w.starts_with(|c: char| c.is_ascii_uppercase());
+            (last == "new" && camel(owner)) || camel(last)
+        }
+        (Lang::Rust, "identifier") => text.starts_with(|c: char| c.is_ascii_uppercase()),
+        _ => false,
+    }
+}
+
+/// std types whose construction from constants is itself constant.
+fn is_std_value_type(name: &str) -> bool {
+    let base = name.split('<').next().unwrap_or(name);
+    matches!(
+        base,
+        "std::string"
+            | "std::wstring"
+            | "std::string_view"
+            | "std::vector"
+            | "std::array"
+            | "std::map"
+            | "std::set"
+            | "std::unordered_map"
+            | "std::unordered_set"
+            | "std::pair"
+            | "std::tuple"
+            | "std::regex"
+            | "std::wregex"
+            | "std::initializer_list"
+    )
 }
 
 /// `no-side-effects(@expr)`: evaluating the expression changes nothing and
@@ -226,11 +288,11 @@ const PURE_PATHS: &[&str] = &[
     "std::vector",
 ];
 
-fn is_pure(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
+fn is_pure<'a>(ctx: &MatchCtx<'a>, n: Node<'a>, depth: usize) -> bool {
     if depth > 12 {
         return false;
     }
-    let all_children = |n: Node<'_>| {
+    let all_children = |n: Node<'a>| {
         let mut c = n.walk();
         let kids: Vec<Node> = n.named_children(&mut c).collect();
         kids.into_iter().all(|k| is_pure(ctx, k, depth + 1))
@@ -267,7 +329,13 @@ fn is_pure(ctx: &MatchCtx<'_>, n: Node<'_>, depth: usize) -> bool {
                     PURE_METHODS.contains(&method) && is_pure(ctx, func, depth + 1)
                 }
                 "scoped_identifier" | "qualified_identifier" | "identifier" => {
-                    PURE_PATHS.contains(&ctx.text(func))
+                    let text = ctx.text(func);
+                    let last = text.rsplit("::").next().unwrap_or(text);
+                    // A tuple struct or enum variant builds a value:
+                    // `Error::InvalidArgument(…)`, `Some(…)`.
+                    let variant = ctx.lang == Lang::Rust
+                        && last.starts_with(|c: char| c.is_ascii_uppercase());
+                    PURE_PATHS.contains(&text) || variant
                 }
                 _ => false,
             };
@@ -308,4 +376,191 @@ fn pure_tokens(ctx: &MatchCtx<'_>, tt: Node<'_>) -> bool {
         rest = &rest[i + 1..];
     }
     !text.contains('=') || text.contains("==")
+}
+
+/// Methods whose result is an `Option` whatever std receiver they are
+/// called on.
+const OPTION_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "first_mut",
+    "last_mut",
+    "pop",
+    "pop_front",
+    "pop_back",
+    "next",
+    "next_back",
+    "peek",
+    "find",
+    "find_map",
+    "position",
+    "rposition",
+    "max",
+    "min",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "nth",
+    "ok",
+    "err",
+    "checked_add",
+    "checked_sub",
+    "checked_mul",
+    "checked_div",
+    "strip_prefix",
+    "strip_suffix",
+    "split_once",
+    "rsplit_once",
+    "to_str",
+    "file_name",
+    "file_stem",
+    "extension",
+    "parent",
+    "last_mut",
+    "get_key_value",
+    "remove_entry",
+];
+
+/// Methods whose result is a `Result` whatever std receiver they are called on.
+const RESULT_METHODS: &[&str] = &[
+    "parse",
+    "try_into",
+    "try_from",
+    "map_err",
+    "canonicalize",
+    "read_to_string",
+];
+
+/// Free and associated functions whose result kind is fixed.
+const RESULT_PATHS: &[&str] = &[
+    "env::var",
+    "std::env::var",
+    "fs::read_to_string",
+    "std::fs::read_to_string",
+    "fs::read",
+    "std::fs::read",
+    "File::open",
+    "File::create",
+    "fs::canonicalize",
+    "std::fs::canonicalize",
+    "fs::metadata",
+    "std::fs::metadata",
+];
+const OPTION_PATHS: &[&str] = &["env::var_os", "std::env::var_os"];
+
+/// Adapters that keep an Option an Option and a Result a Result.
+const KIND_PRESERVING: &[&str] = &[
+    "map",
+    "and_then",
+    "or",
+    "or_else",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "cloned",
+    "copied",
+    "inspect",
+    "flatten",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Option,
+    Result,
+}
+
+/// `option-or-result(@expr)`: the Rust expression is evidently an `Option`
+/// (binds `closure` to `||`) or a `Result` (binds `closure` to `|_|`): from
+/// its type, or from std calls whose result kind is fixed (`get`, `first`,
+/// `parse`, `env::var`…) and the adapters that keep it (`map`, `or`…).
+/// Method names count only when the receiver is not a project type (whose
+/// `get` may return anything).
+pub fn option_or_result(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(e) = ctx.node(&args[0]) else {
+        return false;
+    };
+    match kind_of(ctx, e, 0) {
+        Some(Kind::Option) => {
+            ctx.bind("closure", "||");
+            true
+        }
+        Some(Kind::Result) => {
+            ctx.bind("closure", "|_|");
+            true
+        }
+        None => false,
+    }
+}
+
+fn kind_of<'a>(ctx: &MatchCtx<'a>, e: Node<'a>, depth: usize) -> Option<Kind> {
+    if depth > 8 {
+        return None;
+    }
+    let by_type = |t: &Ty| match t.short() {
+        "Option" => Some(Kind::Option),
+        "Result" => Some(Kind::Result),
+        _ => None,
+    };
+    let known = match e.kind() {
+        "identifier" => ctx.var_type(e),
+        _ => ctx.expr_type(e),
+    };
+    if let Some(k) = known.as_ref().and_then(by_type) {
+        return Some(k);
+    }
+    if known.is_some() {
+        return None; // a type we know, and it is neither
+    }
+    match e.kind() {
+        "parenthesized_expression" => kind_of(ctx, e.named_child(0)?, depth + 1),
+        "try_expression" => None,
+        "call_expression" => {
+            let func = e.child_by_field_name("function")?;
+            match func.kind() {
+                "field_expression" => {
+                    let recv = func.child_by_field_name("value")?;
+                    let method = ctx.text(func.child_by_field_name("field")?);
+                    // A project type's methods say nothing by their names.
+                    let project_receiver = ctx
+                        .expr_type(recv)
+                        .is_some_and(|t| ctx.index.type_by_qualified(&t.base).is_some());
+                    if KIND_PRESERVING.contains(&method) {
+                        return kind_of(ctx, recv, depth + 1);
+                    }
+                    if project_receiver {
+                        return None;
+                    }
+                    if OPTION_METHODS.contains(&method) {
+                        Some(Kind::Option)
+                    } else if RESULT_METHODS.contains(&method) {
+                        Some(Kind::Result)
+                    } else {
+                        None
+                    }
+                }
+                "generic_function" => {
+                    // `s.parse::<u32>()`
+                    let inner = func.child_by_field_name("function")?;
+                    let method = ctx.text(inner.child_by_field_name("field")?);
+                    RESULT_METHODS.contains(&method).then_some(Kind::Result)
+                }
+                "scoped_identifier" | "identifier" => {
+                    let path = ctx.text(func);
+                    if RESULT_PATHS.contains(&path) {
+                        Some(Kind::Result)
+                    } else if OPTION_PATHS.contains(&path) {
+                        Some(Kind::Option)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -12,28 +12,22 @@
 
 use tree_sitter::Node;
 
+mod cost;
+mod patterns;
+mod std_lib;
+
+pub use cost::Cost;
+pub use std_lib::{element_of, subscript_of};
+
+use std_lib::{cpp_std_function_type, owner_is_std_owned, std_method_type};
+
 use super::guard::MatchCtx;
 use crate::index::resolve::Scope;
-use crate::index::role::is_rust_primitive;
-use crate::index::summary::TypeKind;
 use crate::index::ty::Ty;
 use crate::lang::Lang;
 
-/// What copying (C++) or cloning (Rust) a value of a type costs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cost {
-    /// No allocation: a few machine words or a trivially copyable aggregate.
-    Cheap,
-    /// Evidently allocates or copies a heap buffer.
-    Expensive,
-    Unknown,
-}
-
-/// How deep the cost model looks into members and arguments.
+/// How deep type inference follows declarations, calls and members.
 const MAX_DEPTH: usize = 6;
-
-/// Aggregates of more cheap members than this are no longer "a few words".
-const MAX_CHEAP_FIELDS: usize = 8;
 
 impl<'a> MatchCtx<'a> {
     /// The scope of the code at `node` (namespace, class, module, impl).
@@ -103,7 +97,14 @@ impl<'a> MatchCtx<'a> {
             }
             return None;
         }
-        d.as_ref().and_then(|d| self.declared_ty(d, depth))
+        if let Some(d) = &d {
+            return self.declared_ty(d, depth);
+        }
+        // A module-level `const` or `static`.
+        let scope = self.scope_at(ident);
+        let v = self.index.global_var(name, &scope)?;
+        let ty = self.parse_ty(&v.item);
+        Some(self.index.resolve(&ty, &v.scope))
     }
 
     /// The type a declaration gives its variable: as written (with its
@@ -129,6 +130,15 @@ impl<'a> MatchCtx<'a> {
                     ty.is_ref = true;
                 }
             }
+        }
+        if self.lang == Lang::Rust
+            && (!d.pattern.is_empty()
+                || matches!(
+                    d.node.kind(),
+                    "let_condition" | "match_arm" | "for_expression" | "closure_parameters"
+                ))
+        {
+            return self.rust_binding_ty(d, depth + 1);
         }
         if !ty.is_auto {
             return Some(self.index.resolve(&ty, &self.scope_at(d.node)));
@@ -162,6 +172,11 @@ impl<'a> MatchCtx<'a> {
         self.expr_type_depth(e, 0)
     }
 
+    /// `expr_type` from inside another inference, `depth` steps deep.
+    pub(super) fn expr_type_at(&self, e: Node<'a>, depth: usize) -> Option<Ty> {
+        self.expr_type_depth(e, depth + 1)
+    }
+
     fn expr_type_depth(&self, e: Node<'a>, depth: usize) -> Option<Ty> {
         if depth > MAX_DEPTH {
             return None;
@@ -185,20 +200,23 @@ impl<'a> MatchCtx<'a> {
             (_, "call_expression") => self.call_type(e, depth),
             (Lang::Cpp, "subscript_expression") => {
                 let obj = self.expr_type_depth(e.child_by_field_name("argument")?, depth + 1)?;
-                element_of(&obj)
+                subscript_of(&obj)
             }
             (Lang::Rust, "index_expression") => {
                 let obj = self.expr_type_depth(e.named_child(0)?, depth + 1)?;
-                element_of(&obj)
+                subscript_of(&obj)
             }
             (Lang::Cpp, "pointer_expression") => {
                 let inner = self.expr_type_depth(e.child_by_field_name("argument")?, depth + 1)?;
                 let op = self.text(e);
+                if inner.base == "#iterator" && !op.starts_with('&') {
+                    return element_of(&inner); // `*it`
+                }
                 let mut t = inner.value();
                 if op.starts_with('&') {
                     t.is_ptr = true;
                 } else if !inner.is_ptr {
-                    return None; // `*it` of an iterator: unknown
+                    return None;
                 }
                 Some(t)
             }
@@ -222,7 +240,39 @@ impl<'a> MatchCtx<'a> {
                 ..Ty::default()
             }),
             (Lang::Cpp, "number_literal") => Some(Ty::named("int")),
-            (Lang::Rust, "integer_literal") => Some(Ty::named("i32")),
+            (Lang::Rust, "range_expression") => {
+                // `0..n`: the bounds' type.
+                let mut c = e.walk();
+                let bound = e
+                    .named_children(&mut c)
+                    .filter_map(|b| self.expr_type_depth(b, depth + 1))
+                    .find(|t| t.base != "i32");
+                Some(Ty {
+                    base: "#range".into(),
+                    args: vec![bound.unwrap_or_else(|| Ty::named("i32"))],
+                    ..Ty::default()
+                })
+            }
+            (Lang::Rust, "array_expression") => {
+                // `[1u8, 2]`: an array of its first element's type.
+                let first = e.named_child(0)?;
+                let el = self.expr_type_depth(first, depth + 1)?;
+                Some(Ty {
+                    base: "[]".into(),
+                    args: vec![el],
+                    ..Ty::default()
+                })
+            }
+            (Lang::Rust, "integer_literal") => {
+                let t = self.text(e);
+                let suffix = [
+                    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+                    "isize",
+                ]
+                .into_iter()
+                .find(|s| t.ends_with(s));
+                Some(Ty::named(suffix.unwrap_or("i32")))
+            }
             (Lang::Rust, "macro_invocation") => {
                 let mac = self.text(e.child_by_field_name("macro")?);
                 match mac {
@@ -251,11 +301,25 @@ impl<'a> MatchCtx<'a> {
                 e.child_by_field_name("field")?,
             ),
         };
-        let obj_ty = self.expr_type_depth(obj, depth + 1)?;
+        let mut obj_ty = self.expr_type_depth(obj, depth + 1)?;
         let name = self.text(field);
         if self.lang == Lang::Rust && obj_ty.base == "()" {
             let i: usize = name.parse().ok()?;
             return obj_ty.args.get(i).cloned();
+        }
+        // `it->second`: the iterator's element.
+        if obj_ty.base == "#iterator" {
+            obj_ty = element_of(&obj_ty)?;
+        }
+        if matches!(obj_ty.base.as_str(), "std::pair" | "QPair") {
+            let i = match name {
+                "first" => 0,
+                "second" => 1,
+                _ => return None,
+            };
+            let mut t = obj_ty.args.get(i)?.clone();
+            t.is_const |= obj_ty.is_const;
+            return Some(t);
         }
         let f = self.index.field(&obj_ty.base, name)?;
         let ty = self.parse_ty(&f.item.ty);
@@ -281,6 +345,15 @@ impl<'a> MatchCtx<'a> {
                 };
                 let method = self.text(method);
                 let obj_ty = self.expr_type_depth(obj, depth + 1)?;
+                if self.lang == Lang::Rust {
+                    let arg = e
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .and_then(|a| self.expr_type_depth(a, depth + 1));
+                    if let Some(t) = patterns::iterator_method(&obj_ty, method, arg) {
+                        return Some(t);
+                    }
+                }
                 if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
                     return Some(t);
                 }
@@ -292,11 +365,20 @@ impl<'a> MatchCtx<'a> {
                     return Some(t);
                 }
                 let scope = self.scope_at(e);
-                // `Widget(…)`/`ns::Widget(…)`: a temporary of that class.
+                // `Widget(…)`/`ns::Widget(…)`/`Alias(…)`: a temporary of that
+                // class or of what the alias names.
                 if let Some(t) = self.index.find_type(written, &scope) {
                     return Some(Ty::named(&t.item.name));
                 }
+                let as_type = self.index.resolve(&Ty::parse_cpp(written), &scope);
+                if as_type.base != written.trim_start_matches("::") {
+                    return Some(as_type);
+                }
                 self.unique_return(self.index.functions(written, &scope), &Ty::default())
+            }
+            (Lang::Cpp, "template_type") => {
+                // `std::pair<int, std::string>(1, s)`: a temporary of that type.
+                Some(self.written_ty(self.text(func), e))
             }
             (Lang::Cpp, "template_function") => {
                 let name = self.text(func.child_by_field_name("name")?);
@@ -388,222 +470,21 @@ impl<'a> MatchCtx<'a> {
     /// Whether a resolved type belongs to one of the `|`-separated families.
     /// `expensive` is the cost model (see [`Cost`]), not a list.
     pub fn in_family(&self, family: &str, ty: &Ty) -> bool {
+        // What copying the named value costs: a reference names the object
+        // (copying `const std::string&` copies the string), a pointer is a
+        // word whatever it points to.
+        let held = Ty {
+            is_ptr: ty.is_ptr,
+            ..ty.value()
+        };
         family.split('|').any(|f| {
             if f == "expensive" {
-                return self.cost(&ty.value()) == Cost::Expensive;
+                return self.cost(&held) == Cost::Expensive;
             }
             if f == "cheap" {
-                return self.cost(&ty.value()) == Cost::Cheap;
+                return self.cost(&held) == Cost::Cheap;
             }
             self.types.has(self.lang, f, ty)
         })
-    }
-
-    /// What copying (C++) or cloning (Rust) a value of `ty` costs.
-    pub fn cost(&self, ty: &Ty) -> Cost {
-        self.cost_depth(ty, 0)
-    }
-
-    fn cost_depth(&self, ty: &Ty, depth: usize) -> Cost {
-        if depth > MAX_DEPTH || ty.is_unknown() || ty.is_auto {
-            return Cost::Unknown;
-        }
-        if ty.is_ptr || (ty.is_ref && self.lang == Lang::Rust) {
-            return Cost::Cheap;
-        }
-        let base = ty.base.as_str();
-        match self.lang {
-            Lang::Cpp if crate::index::resolve::is_cpp_primitive(base) => return Cost::Cheap,
-            Lang::Rust if is_rust_primitive(base) || base == "str" => return Cost::Cheap,
-            _ => {}
-        }
-        let value = ty.value();
-        if self.types.has(self.lang, "allocating", &value)
-            || self.types.has(self.lang, "refcounted", &value)
-        {
-            return Cost::Expensive;
-        }
-        if self.types.has(self.lang, "trivial", &value) {
-            return Cost::Cheap;
-        }
-        if self.types.has(self.lang, "composite", &value) || base == "()" || base == "[]" {
-            // An optional, pair, tuple or array costs what its members do.
-            return self.combine(ty.args.iter().filter(|a| !a.base.starts_with('#')), depth);
-        }
-        let Some(def) = self.index.type_by_qualified(base) else {
-            return Cost::Unknown;
-        };
-        if def.kind == TypeKind::Enum && self.lang == Lang::Cpp {
-            return Cost::Cheap;
-        }
-        if def.copy {
-            return Cost::Cheap;
-        }
-        if def.generic || def.kind == TypeKind::Enum {
-            return Cost::Unknown;
-        }
-        let scope = Scope {
-            path: def.name.clone(),
-            owner: Some(def.name.clone()),
-        };
-        let fields: Vec<Ty> = def
-            .fields
-            .iter()
-            .filter(|f| !f.is_static)
-            .map(|f| self.index.resolve(&self.parse_ty(&f.ty), &scope))
-            .collect();
-        let mut cost = self.combine(fields.iter(), depth);
-        if fields.len() > MAX_CHEAP_FIELDS && cost == Cost::Cheap {
-            cost = Cost::Unknown;
-        }
-        for base in &def.bases {
-            let b = self.index.resolve(&self.parse_ty(base), &scope);
-            cost = match (cost, self.cost_depth(&b, depth + 1)) {
-                (Cost::Expensive, _) | (_, Cost::Expensive) => Cost::Expensive,
-                (Cost::Cheap, Cost::Cheap) => Cost::Cheap,
-                _ => Cost::Unknown,
-            };
-        }
-        cost
-    }
-
-    /// Expensive if any member is, cheap if all are, else unknown.
-    fn combine<'t>(&self, members: impl Iterator<Item = &'t Ty>, depth: usize) -> Cost {
-        let mut all_cheap = true;
-        for m in members {
-            match self.cost_depth(m, depth + 1) {
-                Cost::Expensive => return Cost::Expensive,
-                Cost::Cheap => {}
-                Cost::Unknown => all_cheap = false,
-            }
-        }
-        if all_cheap {
-            Cost::Cheap
-        } else {
-            Cost::Unknown
-        }
-    }
-}
-
-/// The element type of a container (or the pointee of a pointer), as a
-/// subscript or a range-for yields it.
-pub fn element_of(ty: &Ty) -> Option<Ty> {
-    let base = ty.base.as_str();
-    let mut el = match base {
-        "std::vector"
-        | "std::deque"
-        | "std::array"
-        | "std::list"
-        | "std::forward_list"
-        | "std::set"
-        | "std::unordered_set"
-        | "std::multiset"
-        | "std::unordered_multiset"
-        | "std::span"
-        | "std::initializer_list"
-        | "Vec"
-        | "VecDeque"
-        | "[]"
-        | "HashSet"
-        | "BTreeSet"
-        | "BinaryHeap" => ty.args.first()?.clone(),
-        "std::map" | "std::unordered_map" | "std::multimap" | "std::unordered_multimap" => {
-            // A range-for yields pairs; a subscript the mapped value.
-            ty.args.get(1)?.clone()
-        }
-        "std::string" | "std::basic_string" => Ty::named("char"),
-        _ if ty.is_ptr => Ty {
-            is_ptr: false,
-            ..ty.clone()
-        },
-        _ => return None,
-    };
-    el.is_const |= ty.is_const;
-    Some(el)
-}
-
-fn owner_is_std_owned(base: &str) -> bool {
-    matches!(
-        base,
-        "String"
-            | "Vec"
-            | "HashMap"
-            | "HashSet"
-            | "BTreeMap"
-            | "BTreeSet"
-            | "VecDeque"
-            | "BinaryHeap"
-            | "PathBuf"
-            | "OsString"
-    )
-}
-
-/// Result types of standard methods whose result does not depend on
-/// anything but the receiver's type.
-fn std_method_type(lang: Lang, obj: &Ty, method: &str) -> Option<Ty> {
-    let base = obj.base.as_str();
-    match lang {
-        Lang::Cpp => {
-            let string = matches!(base, "std::string" | "std::basic_string");
-            let sequence = matches!(
-                base,
-                "std::vector" | "std::deque" | "std::array" | "std::list" | "std::span"
-            );
-            match method {
-                "size" | "length" | "capacity" | "count" if base.starts_with("std::") => {
-                    Some(Ty::named("std::size_t"))
-                }
-                "empty" if base.starts_with("std::") => Some(Ty::named("bool")),
-                "substr" if string => Some(Ty::named("std::string")),
-                "str" if base.contains("stringstream") => Some(Ty::named("std::string")),
-                "c_str" | "data" if string => Some(Ty {
-                    base: "char".into(),
-                    is_const: true,
-                    is_ptr: true,
-                    ..Ty::default()
-                }),
-                "at" | "front" | "back" if sequence || string => {
-                    let mut el = element_of(obj)?;
-                    el.is_ref = true;
-                    Some(el)
-                }
-                "at" if base.ends_with("map") => {
-                    let mut el = obj.args.get(1)?.clone();
-                    el.is_ref = true;
-                    el.is_const |= obj.is_const;
-                    Some(el)
-                }
-                _ => None,
-            }
-        }
-        Lang::Rust => match method {
-            "to_string" => Some(Ty::named("String")),
-            "to_owned" if base == "str" => Some(Ty::named("String")),
-            "to_owned" | "clone" if !obj.is_unknown() && base != "[]" => Some(obj.value()),
-            "to_vec" => Some(Ty::named("Vec")),
-            "len" | "count" | "capacity" => Some(Ty::named("usize")),
-            "is_empty" | "contains" | "contains_key" | "starts_with" | "ends_with" => {
-                Some(Ty::named("bool"))
-            }
-            "as_str" | "trim" | "trim_start" | "trim_end" => Some(Ty {
-                base: "str".into(),
-                is_ref: true,
-                ..Ty::default()
-            }),
-            "join" | "concat" | "to_lowercase" | "to_uppercase" | "repeat" | "replace" => {
-                matches!(base, "str" | "String" | "[]" | "Vec").then(|| Ty::named("String"))
-            }
-            _ => None,
-        },
-    }
-}
-
-/// Standard free functions whose result type is fixed.
-fn cpp_std_function_type(written: &str) -> Option<Ty> {
-    match written {
-        "std::to_string" | "std::string" => Some(Ty::named("std::string")),
-        "std::to_wstring" | "std::wstring" => Some(Ty::named("std::wstring")),
-        "std::vector" | "std::map" | "std::set" | "std::unordered_map" => Some(Ty::named(written)),
-        _ => None,
     }
 }
