@@ -265,10 +265,7 @@ impl Parser<'_> {
         } else {
             let leading = self.eat_sym("::");
             let mut parts = Vec::new();
-            loop {
-                let Some(Tok::Ident(w)) = self.peek() else {
-                    break;
-                };
+            while let Some(Tok::Ident(w)) = self.peek() {
                 parts.push(w.clone());
                 self.pos += 1;
                 if self.eat_sym("<") {
@@ -426,10 +423,7 @@ impl Parser<'_> {
         let mut parts = Vec::new();
         let mut ty = Ty::default();
         self.eat_sym("::");
-        loop {
-            let Some(Tok::Ident(w)) = self.peek() else {
-                break;
-            };
+        while let Some(Tok::Ident(w)) = self.peek() {
             parts.push(w.clone());
             self.pos += 1;
             // `Vec::<T>` and `Vec<T>` alike.

@@ -681,7 +681,7 @@ fn rust_declared_by<'t>(
         "let_condition" | "for_expression" => (binder.child_by_field_name("value"), None),
         "match_arm" => {
             let scrutinee = parent_of(binder)
-                .and_then(|block| parent_of(block))
+                .and_then(parent_of)
                 .and_then(|m| m.child_by_field_name("value"));
             (scrutinee, None)
         }

@@ -5,6 +5,7 @@
 
 mod common;
 mod cpp;
+mod growth;
 mod rust;
 mod source;
 mod values;
@@ -34,6 +35,10 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "The statement is a direct statement of the loop's body, and the loop body has no break, continue, return, goto, throw or `?` that could skip it." },
     GuardDef { name: "loop-count", params: &[N, O], binds: &["count"], run: common::loop_count,
         doc: "The loop's trip count is known before it starts (`0..n` with n: usize, `i < n` from 0, a range over a sized container) and is loop-invariant; binds `count`. With a second node, the count must also be computable there." },
+    GuardDef { name: "fill-loop", params: &[N, N], binds: &["loop", "per_iteration"], run: growth::fill_loop,
+        doc: "The container declared empty by the second node is filled by a loop that certainly runs after it (same block or plain blocks inside it, never under a condition) before anything else mentions it; every completed iteration adds the same number k ≥ 1 of elements on every path (if/else and match arms), nothing else in the loop changes its length, and the loop ends only by finishing or leaving the function (return, `?`, throw), never by break or continue. Captures @loop; binds `per_iteration`." },
+    GuardDef { name: "fill-count", params: &[N, O], binds: &["count"], run: growth::fill_count,
+        doc: "As loop-count (the loop's trip count, computable at the second node), times the `per_iteration` fill-loop bound; binds `count`." },
     GuardDef { name: "no-method-call", params: &[N, W], binds: &[], run: common::no_method_call,
         doc: "The function never calls one of the `|`-separated methods on the variable (e.g. an existing `reserve`)." },
     GuardDef { name: "not-moved", params: &[N, N], binds: &[], run: common::not_moved,

@@ -656,9 +656,30 @@ pub fn loop_count<'a>(ctx: &MatchCtx<'a>, lp: Node<'a>) -> Option<(String, Vec<S
             }
         }
         _ => {
-            // `&v`, `&mut v`, `v.iter()`, `v.iter_mut()`, `v.into_iter()`, `v`.
+            // `&v`, `&mut v`, `v.iter()`, `v.iter_mut()`, `v.into_iter()`, `v`,
+            // through adapters that keep the length (`enumerate`, `rev`,
+            // `copied`, `cloned`, `map`).
+            let mut value = value;
+            loop {
+                let keeps_length = value.kind() == "call_expression"
+                    && value
+                        .child_by_field_name("function")
+                        .and_then(|f| f.child_by_field_name("field"))
+                        .is_some_and(|m| {
+                            matches!(
+                                ctx.text(m),
+                                "enumerate" | "rev" | "copied" | "cloned" | "map" | "inspect"
+                            )
+                        });
+                if !keeps_length {
+                    break;
+                }
+                value = value
+                    .child_by_field_name("function")?
+                    .child_by_field_name("value")?;
+            }
             let obj = match value.kind() {
-                "identifier" => value,
+                "identifier" | "field_expression" => value,
                 "reference_expression" => value.child_by_field_name("value")?,
                 "call_expression" => {
                     let f = value.child_by_field_name("function")?;

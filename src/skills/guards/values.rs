@@ -137,7 +137,7 @@ fn is_constant<'a>(ctx: &MatchCtx<'a>, n: Node<'a>, depth: usize) -> bool {
                 .child_by_field_name("macro")
                 .map(|m| ctx.text(m))
                 .unwrap_or("");
-            mac == "vec" && n.named_child(1).is_some_and(|tt| all_children(tt))
+            mac == "vec" && n.named_child(1).is_some_and(all_children)
         }
         // `u"x"_s`, `"x"sv`: the standard and Qt literal suffixes.
         "user_defined_literal" => n
@@ -154,7 +154,7 @@ fn is_constant<'a>(ctx: &MatchCtx<'a>, n: Node<'a>, depth: usize) -> bool {
             let args = n
                 .child_by_field_name("arguments")
                 .or_else(|| n.child_by_field_name("value"));
-            callee.is_some_and(|c| is_constructor(ctx, c)) && args.is_some_and(|a| all_children(a))
+            callee.is_some_and(|c| is_constructor(ctx, c)) && args.is_some_and(all_children)
         }
         _ => false,
     }
@@ -317,9 +317,7 @@ fn is_pure<'a>(ctx: &MatchCtx<'a>, n: Node<'a>, depth: usize) -> bool {
             let Some(func) = n.child_by_field_name("function") else {
                 return false;
             };
-            let args_pure = n
-                .child_by_field_name("arguments")
-                .is_none_or(|a| all_children(a));
+            let args_pure = n.child_by_field_name("arguments").is_none_or(all_children);
             let callee_pure = match func.kind() {
                 "field_expression" => {
                     let method = func
