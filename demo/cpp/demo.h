@@ -1,4 +1,4 @@
-// wattson demo (C++): declarations shared by main.cpp, text.cpp and grid.cpp.
+// wattson demo (C++): declarations shared by main.cpp and the other sources.
 // This header holds no rewrite patterns; see ../README.md for where they are.
 #pragma once
 
@@ -63,9 +63,32 @@ struct GridReport {
     long top_cells = 0;
 };
 
+struct ExtrasReport {
+    long version_sum = 0;
+    int bad_tags = 0;
+    size_t error_chars = 0;
+    uint64_t catalogue_hash = 0;
+    size_t titles = 0;
+    long year_sum = 0;
+    std::string first_title;
+    std::string top_word;
+    int top_count = 0;
+    size_t distinct = 0;
+    uint64_t distinct_hash = 0;
+    long walk_steps = 0;
+    uint64_t recent_hash = 1469598103934665603ull;
+    long finish_order = 0;
+    int stop_words = 0;
+    int ka_words = 0;
+    int zu_words = 0;
+};
+
 // text.cpp
 std::vector<std::string> make_words(int n, uint32_t seed);
 TextReport analyze_text(const std::vector<std::string>& words);
 
 // grid.cpp
 GridReport analyze_grid(int rows, int cols, uint32_t seed);
+
+// extras.cpp
+ExtrasReport analyze_extras(const std::vector<std::string>& words, uint32_t seed);
