@@ -556,6 +556,20 @@ impl<'p> FileIndex<'p> {
         None
     }
 
+    /// Whether any other C++ or Rust file of the project names `word` in its
+    /// code (comments and strings aside); `None` without a project to look
+    /// in. A function no other file names cannot be declared or called
+    /// there, so its signature is this file's to change.
+    pub fn named_elsewhere(&self, word: &str) -> Option<bool> {
+        let (project, id) = (self.project?, self.id?);
+        let lang = self.lang;
+        Some((0..project.len()).any(|f| {
+            f != id
+                && project.file(f).lang == lang
+                && project.facts(f).words.contains(word.as_bytes())
+        }))
+    }
+
     /// Whether this byte of the file is in Rust test-only code.
     pub fn in_test_code(&self, byte: usize) -> bool {
         self.own.in_test_code(byte)

@@ -94,9 +94,13 @@ fn items(parent: Node<'_>, src: &str, module: &str, out: &mut FileSummary) {
                     copy,
                     generic: item.child_by_field_name("type_parameters").is_some(),
                 };
-                if kind == TypeKind::Struct {
-                    if let Some(body) = item.child_by_field_name("body") {
-                        fields(body, src, &mut def);
+                if let Some(body) = item.child_by_field_name("body") {
+                    match kind {
+                        TypeKind::Struct => fields(body, src, &mut def),
+                        // A variant's fields are `Variant.0`, `Variant.name`:
+                        // what a `match` arm's pattern takes apart.
+                        TypeKind::Enum => variants(body, src, &mut def),
+                        _ => {}
                     }
                 }
                 out.types.push(def);
@@ -160,6 +164,34 @@ fn items(parent: Node<'_>, src: &str, module: &str, out: &mut FileSummary) {
             }
             _ => {}
         }
+    }
+}
+
+fn variants(body: Node<'_>, src: &str, def: &mut TypeDef) {
+    let mut c = body.walk();
+    for v in body.named_children(&mut c) {
+        if v.kind() != "enum_variant" {
+            continue;
+        }
+        let (Some(name), Some(vbody)) =
+            (v.child_by_field_name("name"), v.child_by_field_name("body"))
+        else {
+            continue;
+        };
+        let mut inner = TypeDef {
+            name: String::new(),
+            kind: TypeKind::Struct,
+            fields: Vec::new(),
+            bases: Vec::new(),
+            copy: false,
+            generic: false,
+        };
+        fields(vbody, src, &mut inner);
+        let variant = text(name, src);
+        def.fields.extend(inner.fields.into_iter().map(|mut f| {
+            f.name = format!("{variant}.{}", f.name);
+            f
+        }));
     }
 }
 

@@ -195,7 +195,19 @@ pub fn rewrite_at(
     let original = std::str::from_utf8(blob.content())
         .with_context(|| format!("{repo_path} is not UTF-8"))?
         .to_string();
-    let fixed = skills.only(skill_id)?.fix_source(lang, &original);
+    // The skill sees the declarations of the whole checkout, as the scan
+    // that found the candidate did.
+    let project = repo.workdir().map(|w| project_for(w, base));
+    let in_project = project.as_deref().and_then(|p| {
+        let abs = repo.workdir()?.join(repo_path);
+        p.index
+            .id_of(&abs)
+            .map(|file| crate::skills::engine::InProject {
+                index: &p.index,
+                file,
+            })
+    });
+    let fixed = skills.only(skill_id)?.fix_in(lang, &original, in_project);
     let patch = similar::TextDiff::from_lines(&original, &fixed.text)
         .unified_diff()
         .context_radius(3)
@@ -231,6 +243,29 @@ pub fn rewrite_at(
     }
     let commit = commit_change(repo, base, repo_path, &fixed.text, &proposal)?;
     Ok(Rewrite::Applied { proposal, commit })
+}
+
+/// The project index of a checkout, built once per (checkout, base commit)
+/// and reused by every rewrite of that run.
+fn project_for(workdir: &Path, base: Oid) -> std::sync::Arc<crate::scan::Project> {
+    type Cached = Option<(
+        std::path::PathBuf,
+        Oid,
+        std::sync::Arc<crate::scan::Project>,
+    )>;
+    static LAST: std::sync::Mutex<Cached> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((path, oid, project)) = last.as_ref() {
+        if path == workdir && *oid == base {
+            return project.clone();
+        }
+    }
+    let project = std::sync::Arc::new(crate::scan::Project::around(
+        workdir,
+        &crate::scan::ScanOptions::default(),
+    ));
+    *last = Some((workdir.to_path_buf(), base, project.clone()));
+    project
 }
 
 /// A commit on top of `base` that changes one file, referenced by nothing

@@ -701,7 +701,7 @@ pub fn sole_declaration(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
 /// internal linkage (`static`, or in an anonymous namespace). A plain free
 /// function may also be declared in a header, which would then no longer
 /// match the definition.
-fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
+fn signature_is_private_to_file<'a>(ctx: &MatchCtx<'a>, func: Node<'a>) -> bool {
     let Some(parent) = func.parent() else {
         return false;
     };
@@ -711,15 +711,28 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
     } else {
         Some(parent)
     };
+    let short = function_short_name(ctx, func);
     match holder.map(|h| h.kind()) {
         Some("field_declaration_list") => {
             let class = holder.and_then(|h| h.parent());
             class.is_some_and(|cl| {
                 let mut c = cl.walk();
-                let has_base = cl
+                let bases: Vec<Node> = cl
                     .children(&mut c)
-                    .any(|ch| ch.kind() == "base_class_clause");
-                !has_base
+                    .filter(|ch| ch.kind() == "base_class_clause")
+                    .collect();
+                // A method of a class with bases may override one of theirs:
+                // only when every base is known and none declares the name.
+                bases.is_empty()
+                    || short.is_some_and(|name| {
+                        let scope = ctx.scope_at(cl);
+                        let owner = scope.owner.unwrap_or_default();
+                        ctx.index.type_by_qualified(&owner).is_some_and(|def| {
+                            def.bases
+                                .iter()
+                                .all(|b| base_lacks_method(ctx, b, &def.name, name, 0))
+                        })
+                    })
             })
         }
         _ => {
@@ -731,9 +744,52 @@ fn signature_is_private_to_file(ctx: &MatchCtx<'_>, func: Node<'_>) -> bool {
                 std::iter::successors(func.parent(), |n| n.parent()).any(|n| {
                     n.kind() == "namespace_definition" && n.child_by_field_name("name").is_none()
                 });
-            is_static || in_anonymous_namespace || is_whole_program(ctx)
+            // No other file of the project names it: nothing else can
+            // declare or call it.
+            let unseen_elsewhere = short
+                .and_then(|name| ctx.index.named_elsewhere(name))
+                .is_some_and(|elsewhere| !elsewhere);
+            is_static || in_anonymous_namespace || unseen_elsewhere || is_whole_program(ctx)
         }
     }
+}
+
+/// The last segment of a function definition's name.
+fn function_short_name<'a>(ctx: &MatchCtx<'a>, func: Node<'a>) -> Option<&'a str> {
+    let fd = descendants(func)
+        .into_iter()
+        .find(|n| n.kind() == "function_declarator")?;
+    let name = ctx.text(fd.child_by_field_name("declarator")?);
+    Some(name.rsplit("::").next().unwrap_or(name))
+}
+
+/// Whether the base class written `base` (in `derived`'s scope) is known to
+/// the index and neither it nor its own bases declare a method `name`.
+fn base_lacks_method(
+    ctx: &MatchCtx<'_>,
+    base: &str,
+    derived: &str,
+    name: &str,
+    depth: usize,
+) -> bool {
+    if depth > 6 {
+        return false;
+    }
+    let scope = crate::index::resolve::Scope {
+        path: derived
+            .rsplit_once("::")
+            .map_or(String::new(), |(p, _)| p.to_string()),
+        owner: None,
+    };
+    let resolved = ctx.index.resolve(&Ty::parse_cpp(base), &scope);
+    let Some(def) = ctx.index.type_by_qualified(&resolved.base) else {
+        return false; // an unknown base (a library's) may declare it virtual
+    };
+    ctx.index.methods(&def.name, name).is_empty()
+        && def
+            .bases
+            .iter()
+            .all(|b| base_lacks_method(ctx, b, &def.name, name, depth + 1))
 }
 
 /// A file that defines `main` and includes no header of its own is a whole

@@ -242,7 +242,12 @@ fn destructure(ctx: &MatchCtx<'_>, ty: &Ty, step: &PatStep) -> Option<Ty> {
             let t = match (ty.base.as_str(), short, i) {
                 ("Option", "Some", 0) | ("Result", "Ok", 0) => ty.args.first()?.clone(),
                 ("Result", "Err", 0) => ty.args.get(1)?.clone(),
-                _ => return None,
+                // A project enum's tuple variant: its field `Variant.i`.
+                _ => {
+                    let f = ctx.index.field(&ty.base, &format!("{short}.{i}"))?;
+                    let t = ctx.parse_ty(&f.item.ty);
+                    ctx.index.resolve(&t, &f.scope)
+                }
             };
             Some(through_ref(t))
         }
@@ -316,6 +321,14 @@ mod tests {
         assert_eq!(ty_of(src, "c", 1), "char");
         // `filter` passes `&&(u32, String)`; references collapse to one level.
         assert_eq!(ty_of(src, "p", 1), "&()<u32, String>");
+    }
+
+    #[test]
+    fn project_enum_variants_give_their_fields() {
+        let src = "enum Cmd { SetTitle(String), Move(u32, u32), Quit }\n\
+                   fn run(c: Cmd) { match c { Cmd::SetTitle(title) => use_(title), Cmd::Move(x, y) => use_(y), Cmd::Quit => {} } }";
+        assert_eq!(ty_of(src, "title", 1), "String");
+        assert_eq!(ty_of(src, "y", 1), "u32");
     }
 
     #[test]
