@@ -387,6 +387,7 @@ impl Parser<'_> {
         }
         if self.eat_sym("[") {
             let elem = self.rust_type();
+            // `[T; N]`: the length is no type.
             while !self.eat_sym("]") && self.peek().is_some() {
                 self.pos += 1;
             }
@@ -399,8 +400,14 @@ impl Parser<'_> {
         if self.eat_sym("(") {
             let mut args = Vec::new();
             while !self.eat_sym(")") && self.peek().is_some() {
+                let before = self.pos;
                 args.push(self.rust_type());
                 self.eat_sym(",");
+                if self.pos == before {
+                    // Something no type starts with (`->` of a closure
+                    // type): skip it rather than loop.
+                    self.pos += 1;
+                }
             }
             return Ty {
                 base: "()".into(),
@@ -528,5 +535,19 @@ mod tests {
             "opaque types are unknown"
         );
         assert_eq!(Ty::parse_rust("Option<&'static str>").args[0].base, "str");
+        // A closure type inside a tuple must not stall the reader.
+        let t =
+            Ty::parse_rust("(TreeStore, impl FnMut(&Tree) -> Result<u8, E>, impl Fn() -> usize)");
+        assert_eq!(t.base, "()");
+    }
+
+    proptest::proptest! {
+        /// Whatever text a declaration holds (macros, closures, garbage),
+        /// reading it as a type ends, and never panics.
+        #[test]
+        fn reading_any_text_terminates(text in "[a-zA-Z_:<>(),&*\\[\\];'= -]{0,40}") {
+            let _ = Ty::parse_rust(&text);
+            let _ = Ty::parse_cpp(&text);
+        }
     }
 }
