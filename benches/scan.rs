@@ -1,14 +1,27 @@
-//! Scan throughput and peak memory on large real trees already on the
-//! machine, against ast-grep running equivalent rules on the same tree.
+//! Scan throughput and peak memory on large real trees, against ast-grep
+//! running equivalent rules on the same files, and the time per MB by file
+//! size (a scan must cost the same per byte in a 2 KB file and a 1 MB one).
 //!
 //! `cargo bench --bench scan` (needs `/usr/bin/time`; ast-grep from
 //! `pip install ast-grep-cli` for the comparison). Trees: the cargo registry
-//! sources and libstdc++'s headers, or `WATTSON_BENCH_TREES=dir:dir`.
-//! `WATTSON_BENCH_RUNS` sets the rounds (default 5); medians are reported.
+//! sources, libstdc++'s headers, Boost's if installed, and the real C++
+//! application of `lintcheck/corpus.toml`'s `[bench]` (OpenMW), extracted
+//! from its mirror (`WATTSON_MIRRORS`, default /work/.mirror) when present;
+//! or `WATTSON_BENCH_TREES=dir:dir`. `WATTSON_BENCH_RUNS` sets the rounds
+//! (default 5); medians are reported.
+//!
+//! wattson runs with `--include-tests` so that it reads the same files as
+//! ast-grep (which has no notion of test code); the default, production-only
+//! scan is reported on its own row. The project index is on, as always.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+
+// The same extraction of pinned trees from bare mirrors as the lintcheck tool.
+#[path = "../examples/lintcheck/checkout.rs"]
+#[allow(dead_code)]
+mod checkout;
 
 struct Sample {
     seconds: f64,
@@ -71,7 +84,90 @@ fn default_trees() -> Vec<PathBuf> {
     if Path::new("/usr/include/boost").is_dir() {
         trees.push(PathBuf::from("/usr/include/boost"));
     }
+    trees.extend(application_tree());
     trees
+}
+
+/// The pinned C++ application of `lintcheck/corpus.toml` (`[bench]`), from
+/// its mirror, or nothing when the mirror is not on this machine.
+fn application_tree() -> Option<PathBuf> {
+    let corpus = std::fs::read_to_string(checkout::lintcheck_dir().join("corpus.toml")).ok()?;
+    let value: toml::Value = toml::from_str(&corpus).ok()?;
+    let bench = value.get("bench")?;
+    let (tree, commit) = (bench.get("tree")?.as_str()?, bench.get("commit")?.as_str()?);
+    let mirrors = match checkout::Mirrors::new(None) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("note: no application tree ({e:#})");
+            return None;
+        }
+    };
+    match mirrors.tree(tree, commit) {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("note: no application tree ({e:#})");
+            None
+        }
+    }
+}
+
+/// Seconds per MB of scanning, by file size, measured in this process on
+/// the files of `tree` (each file scanned alone, as the CLI does, with the
+/// project index).
+fn per_size(tree: &Path) {
+    use wattson::index::FileId;
+    use wattson::scan::{Project, ScanOptions};
+    use wattson::skills::engine::InProject;
+    let set = wattson::skills::SkillSet::builtin().expect("built-in skills load");
+    let opts = ScanOptions {
+        include_tests: true,
+        ..ScanOptions::default()
+    };
+    let project = Project::around(tree, &opts);
+    let bounds = [4_096u64, 32_768, 262_144, u64::MAX];
+    let names = ["< 4 KB", "4-32 KB", "32-256 KB", ">= 256 KB"];
+    let mut seconds = [0.0f64; 4];
+    let mut bytes = [0u64; 4];
+    let mut files = [0usize; 4];
+    for id in 0..project.index.len() as FileId {
+        let file = project.index.file(id);
+        let Some(text) = project.index.text(id) else {
+            continue;
+        };
+        let b = bounds
+            .iter()
+            .position(|&u| (text.len() as u64) < u)
+            .unwrap_or(3);
+        let started = Instant::now();
+        let _ = set.scan_in(
+            file.lang,
+            &text,
+            Some(InProject {
+                index: &project.index,
+                file: id,
+            }),
+        );
+        seconds[b] += started.elapsed().as_secs_f64();
+        bytes[b] += text.len() as u64;
+        files[b] += 1;
+    }
+    println!(
+        "\n{}: seconds per MB by file size (one file at a time, index on)\n",
+        tree.display()
+    );
+    println!("| file size | files | MB | s/MB |");
+    println!("|---|---|---|---|");
+    for i in 0..4 {
+        if files[i] > 0 {
+            let mb = bytes[i] as f64 / 1e6;
+            println!(
+                "| {} | {} | {mb:.1} | {:.3} |",
+                names[i],
+                files[i],
+                seconds[i] / mb
+            );
+        }
+    }
 }
 
 fn main() {
@@ -109,6 +205,7 @@ fn main() {
                 "--format",
                 "json",
                 "--quiet",
+                "--include-tests",
                 "--max-file-size",
                 "100000000",
                 "-o",
@@ -140,7 +237,7 @@ fn main() {
             0
         };
 
-        let (mut w, mut s, mut one) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut w, mut s, mut one, mut prod) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
             // One skill per language (a C++ one that cannot skip any file), to
             // show what the other skills add: one query pass serves them all.
@@ -150,6 +247,7 @@ fn main() {
                 "--format",
                 "json",
                 "--quiet",
+                "--include-tests",
                 "--max-file-size",
                 "100000000",
                 "-o",
@@ -161,6 +259,18 @@ fn main() {
             ])));
             // Interleaved, so drift on a shared machine hits both tools alike.
             w.extend(measure(timed(wattson).args([
+                "scan",
+                &tree_s,
+                "--format",
+                "json",
+                "--quiet",
+                "--include-tests",
+                "--max-file-size",
+                "100000000",
+                "-o",
+                "/dev/null",
+            ])));
+            prod.extend(measure(timed(wattson).args([
                 "scan",
                 &tree_s,
                 "--format",
@@ -189,6 +299,7 @@ fn main() {
             t
         };
         let tw = row("wattson", &w, findings);
+        row("wattson, production code only", &prod, 0);
         let t1 = row("wattson, 1 skill/lang", &one, 0);
         println!(
             "| {tree_s} | | | | ratio | all skills / one skill = {:.2}x | | | | |",
@@ -201,5 +312,11 @@ fn main() {
                 ts / tw
             );
         }
+    }
+    if let Some(app) = application_tree() {
+        per_size(&app);
+    }
+    if let Some(registry) = default_trees().into_iter().next() {
+        per_size(&registry);
     }
 }

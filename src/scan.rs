@@ -81,27 +81,31 @@ impl Stats {
     /// One line saying what was left out as non-production code, if anything.
     pub fn left_out_summary(&self) -> Option<String> {
         let total: usize = self.left_out.values().sum::<usize>();
-        if total == 0 && self.in_test_code == 0 {
-            return None;
-        }
-        let kinds: Vec<String> = self
-            .left_out
-            .iter()
-            .map(|(role, n)| format!("{n} {}", role.describe()))
-            .collect();
-        let mut line = format!("left out {total} file(s) that are not production code");
-        if !kinds.is_empty() {
-            line.push_str(&format!(" ({})", kinds.join(", ")));
+        let mut parts = Vec::new();
+        if total > 0 {
+            let kinds: Vec<String> = self
+                .left_out
+                .iter()
+                .map(|(role, n)| format!("{n} {}", role.describe()))
+                .collect();
+            parts.push(format!(
+                "left out {total} file(s) that are not production code ({})",
+                kinds.join(", ")
+            ));
         }
         if self.in_test_code > 0 {
-            line.push_str(&format!(
-                "{} {} finding(s) in Rust test code",
-                if total > 0 { " and" } else { "; dropped" },
+            parts.push(format!(
+                "dropped {} finding(s) in Rust test code",
                 self.in_test_code
             ));
         }
-        line.push_str("; --include-tests scans them");
-        Some(line)
+        if parts.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{}; --include-tests scans them",
+            parts.join(" and ")
+        ))
     }
 }
 

@@ -123,6 +123,19 @@ pub fn role_of_path(rel: &str) -> Role {
         if let Some((_, role)) = DIRS.iter().find(|(d, _)| d == dir) {
             return *role;
         }
+        // `components_tests`, `unit-test`, `perf_benchmarks`, `fuzz_targets`.
+        let words: Vec<&str> = dir.split(['_', '-', '.']).collect();
+        if words.len() > 1 {
+            for w in &words {
+                if let Some((_, role)) = DIRS.iter().find(|(d, _)| d == w).filter(|(_, r)| {
+                    matches!(r, Role::Test | Role::Bench | Role::Fuzz | Role::Example)
+                }) {
+                    if !matches!(*w, "doc" | "docs" | "gen" | "demo" | "sample") {
+                        return *role;
+                    }
+                }
+            }
+        }
     }
     let (stem, ext) = file.rsplit_once('.').unwrap_or((file, ""));
     if file == "build.rs" {
@@ -476,6 +489,9 @@ mod tests {
             ("src/proto/msg.pb.cc", Role::Generated),
             ("build.rs", Role::Build),
             ("src/contest.cc", Role::Production),
+            ("apps/components_tests/lua/x.cpp", Role::Test),
+            ("perf_benchmarks/run.cc", Role::Bench),
+            ("gen_docs/x.cc", Role::Production),
             ("src/latest.rs", Role::Production),
             ("src/skills/spec.rs", Role::Production),
             ("src/parser_spec.cc", Role::Test),

@@ -1245,12 +1245,14 @@ fn is_buffered_stream<'a>(ctx: &MatchCtx<'a>, stream: Node<'a>) -> bool {
     match (stream.kind(), ctx.text(stream)) {
         ("qualified_identifier", "std::cout" | "std::wcout") => true,
         ("identifier", name @ ("cout" | "wcout")) => ctx.index.std_visible(name),
+        // A stream that a flush reaches a file or a terminal through; a
+        // string stream's flush does nothing, so endl costs it nothing.
         ("identifier" | "field_expression", _) => {
-            declared_in_family(ctx, stream, "ostream")
-                || (stream.kind() == "field_expression"
-                    && ctx
-                        .expr_type(stream)
-                        .is_some_and(|t| ctx.in_family("ostream", &t)))
+            let ty = match stream.kind() {
+                "identifier" => ctx.var_type(stream),
+                _ => ctx.expr_type(stream),
+            };
+            ty.is_some_and(|t| ctx.in_family("ostream", &t) && !ctx.in_family("string_stream", &t))
         }
         _ => false,
     }

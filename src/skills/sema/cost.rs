@@ -28,10 +28,16 @@ const MAX_CHEAP_FIELDS: usize = 8;
 impl<'a> MatchCtx<'a> {
     /// What copying (C++) or cloning (Rust) a value of `ty` costs.
     pub fn cost(&self, ty: &Ty) -> Cost {
-        self.cost_depth(ty, 0)
+        self.cost_depth(ty, 0, false)
     }
 
-    fn cost_depth(&self, ty: &Ty, depth: usize) -> Cost {
+    /// `cost`, with reference-counted types (a copy is a counter update,
+    /// not a copy of their data) counted as cheap.
+    pub fn deep_copy_cost(&self, ty: &Ty) -> Cost {
+        self.cost_depth(ty, 0, true)
+    }
+
+    fn cost_depth(&self, ty: &Ty, depth: usize, shallow_refcounts: bool) -> Cost {
         if depth > MAX_DEPTH || ty.is_unknown() || ty.is_auto {
             return Cost::Unknown;
         }
@@ -45,9 +51,14 @@ impl<'a> MatchCtx<'a> {
             _ => {}
         }
         let value = ty.value();
-        if self.types.has(self.lang, "allocating", &value)
-            || self.types.has(self.lang, "refcounted", &value)
-        {
+        if self.types.has(self.lang, "refcounted", &value) {
+            return if shallow_refcounts {
+                Cost::Cheap
+            } else {
+                Cost::Expensive
+            };
+        }
+        if self.types.has(self.lang, "allocating", &value) {
             return Cost::Expensive;
         }
         if self.types.has(self.lang, "trivial", &value) {
@@ -55,7 +66,11 @@ impl<'a> MatchCtx<'a> {
         }
         if self.types.has(self.lang, "composite", &value) || base == "()" || base == "[]" {
             // An optional, pair, tuple or array costs what its members do.
-            return self.combine(ty.args.iter().filter(|a| !a.base.starts_with('#')), depth);
+            return self.combine(
+                ty.args.iter().filter(|a| !a.base.starts_with('#')),
+                depth,
+                shallow_refcounts,
+            );
         }
         let Some(def) = self.index.type_by_qualified(base) else {
             return Cost::Unknown;
@@ -79,13 +94,13 @@ impl<'a> MatchCtx<'a> {
             .filter(|f| !f.is_static)
             .map(|f| self.index.resolve(&self.parse_ty(&f.ty), &scope))
             .collect();
-        let mut cost = self.combine(fields.iter(), depth);
+        let mut cost = self.combine(fields.iter(), depth, shallow_refcounts);
         if fields.len() > MAX_CHEAP_FIELDS && cost == Cost::Cheap {
             cost = Cost::Unknown;
         }
         for base in &def.bases {
             let b = self.index.resolve(&self.parse_ty(base), &scope);
-            cost = match (cost, self.cost_depth(&b, depth + 1)) {
+            cost = match (cost, self.cost_depth(&b, depth + 1, shallow_refcounts)) {
                 (Cost::Expensive, _) | (_, Cost::Expensive) => Cost::Expensive,
                 (Cost::Cheap, Cost::Cheap) => Cost::Cheap,
                 _ => Cost::Unknown,
@@ -95,10 +110,15 @@ impl<'a> MatchCtx<'a> {
     }
 
     /// Expensive if any member is, cheap if all are, else unknown.
-    fn combine<'t>(&self, members: impl Iterator<Item = &'t Ty>, depth: usize) -> Cost {
+    fn combine<'t>(
+        &self,
+        members: impl Iterator<Item = &'t Ty>,
+        depth: usize,
+        shallow_refcounts: bool,
+    ) -> Cost {
         let mut all_cheap = true;
         for m in members {
-            match self.cost_depth(m, depth + 1) {
+            match self.cost_depth(m, depth + 1, shallow_refcounts) {
                 Cost::Expensive => return Cost::Expensive,
                 Cost::Cheap => {}
                 Cost::Unknown => all_cheap = false,

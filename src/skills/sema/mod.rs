@@ -484,6 +484,11 @@ impl<'a> MatchCtx<'a> {
             if f == "cheap" {
                 return self.cost(&held) == Cost::Cheap;
             }
+            // A copy that duplicates heap memory: `expensive` without the
+            // reference-counted types, whose copy is a counter update.
+            if f == "deep-copy" {
+                return self.deep_copy_cost(&held) == Cost::Expensive;
+            }
             self.types.has(self.lang, f, ty)
         })
     }
