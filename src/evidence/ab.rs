@@ -407,6 +407,11 @@ impl Session {
                     unit: "s".into(),
                     value: run.seconds,
                 }],
+                BenchFormat::Cpu => vec![Measurement {
+                    name: name.clone(),
+                    unit: "s".into(),
+                    value: run.cpu_seconds,
+                }],
                 BenchFormat::Callgrind => vec![Measurement {
                     name: name.clone(),
                     unit: "instructions".into(),
@@ -514,6 +519,7 @@ mod tests {
             stdout: stdout.into(),
             stderr: String::new(),
             seconds: 0.1,
+            cpu_seconds: 0.1,
         }
     }
 

@@ -50,6 +50,7 @@ pub fn markdown(ev: &Evidence) -> String {
             "instructions counted by callgrind (exactly repeatable)".to_string()
         }
         BenchFormat::Wall => "wall time of the bench command".to_string(),
+        BenchFormat::Cpu => "CPU time (user + system) of the bench command".to_string(),
         other => format!(
             "{} output",
             serde_json::to_value(other)

@@ -53,13 +53,16 @@ fn bench_json(repo: &Path, base: &str, head: &str) -> Value {
     serde_json::from_str(&stdout(&out)).unwrap()
 }
 
-#[test]
-fn wall_clock_evidence_sees_a_two_fold_speed_up() {
-    let config = "[evidence]\nbuild = \"cc -O1 -o prog prog.c\"\nbench = { prog = \"./prog\" }\n\
-                  bench_format = \"wall\"\nruns = 7\nwarmup = 1\n";
-    let (dir, base, faster, _) = held_out_repo(config);
+/// `bench_format` (`wall` or `cpu`) sees the 2× speed-up in seconds.
+fn timed_evidence_sees_a_two_fold_speed_up(format: &str) {
+    let config = format!(
+        "[evidence]\nbuild = \"cc -O1 -o prog prog.c\"\nbench = {{ prog = \"./prog\" }}\n\
+         bench_format = \"{format}\"\nruns = 7\nwarmup = 1\n"
+    );
+    let (dir, base, faster, _) = held_out_repo(&config);
     let ev = bench_json(dir.path(), &base, &faster);
     assert_eq!(ev["verdict"], "improved", "{ev:#}");
+    assert_eq!(ev["bench_format"], format);
     assert_eq!(ev["build"]["status"], "passed");
     assert_eq!(ev["tests"]["status"], "skipped");
     let b = &ev["benchmarks"][0];
@@ -71,6 +74,19 @@ fn wall_clock_evidence_sees_a_two_fold_speed_up() {
     assert!(b["ci_high"].as_f64().unwrap() < 0.0, "{ev:#}");
     assert!(b["p_value"].as_f64().unwrap() < 0.05, "{ev:#}");
     assert_eq!(b["base_samples"].as_array().unwrap().len(), 7);
+    // 40 million rounds of a multiply-add take milliseconds at least.
+    let base_median = b["base"].as_f64().unwrap();
+    assert!(base_median > 0.001, "{ev:#}");
+}
+
+#[test]
+fn wall_clock_evidence_sees_a_two_fold_speed_up() {
+    timed_evidence_sees_a_two_fold_speed_up("wall");
+}
+
+#[test]
+fn cpu_time_evidence_sees_a_two_fold_speed_up() {
+    timed_evidence_sees_a_two_fold_speed_up("cpu");
 }
 
 #[test]

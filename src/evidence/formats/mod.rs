@@ -3,8 +3,8 @@
 //! Each supported tool reports results its own way: Google Benchmark and hyperfine write a JSON
 //! document (to stdout or to the file named by `WATTSON_BENCH_OUTPUT`), cargo-criterion prints JSON
 //! lines while Criterion.rs itself leaves `estimates.json` files under `target/criterion/`, and
-//! libtest (`cargo bench` with `#[bench]`) prints one text line per benchmark. `wall` and
-//! `callgrind` are measured by the runner itself, so they have no parser here.
+//! libtest (`cargo bench` with `#[bench]`) prints one text line per benchmark. `wall`, `cpu`
+//! and `callgrind` are measured by the runner itself, so they have no parser here.
 //!
 //! Every parser is strict: input with no benchmark in it is an error, not an empty result, so that a
 //! bench command that silently ran nothing cannot pass as "no change". Errors say which format,
@@ -34,7 +34,12 @@ use libtest::*;
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum BenchFormat {
+    /// The bench command's wall time, measured by the runner.
     Wall,
+    /// The user + system CPU time of the bench command and its children,
+    /// measured by the runner (`wait4`): steadier than wall time on a busy
+    /// machine, blind to time spent waiting.
+    Cpu,
     Callgrind,
     GoogleBenchmark,
     Criterion,
@@ -53,7 +58,7 @@ pub struct Measurement {
 /// Why the output of a bench command could not be turned into measurements.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    /// `wall` and `callgrind` have no output to parse.
+    /// `wall`, `cpu` and `callgrind` have no output to parse.
     #[error("{}: measured by the runner itself, not parsed from the bench command's output", label(.format))]
     NotParsed { format: BenchFormat },
 
@@ -122,6 +127,7 @@ pub enum FormatError {
 fn label(format: &BenchFormat) -> &'static str {
     match format {
         BenchFormat::Wall => "wall",
+        BenchFormat::Cpu => "cpu",
         BenchFormat::Callgrind => "callgrind",
         BenchFormat::GoogleBenchmark => "google-benchmark",
         BenchFormat::Criterion => "criterion",
@@ -142,7 +148,7 @@ fn show_path(path: &str) -> String {
 /// file named by the environment variable WATTSON_BENCH_OUTPUT that the runner sets for the command (the command
 /// may write its results there, e.g. `hyperfine --export-json "$WATTSON_BENCH_OUTPUT"`; it may not exist);
 /// `tree` is the root of the tree the command ran in (Criterion writes under `target/criterion/`).
-/// Wall and Callgrind are measured by the runner itself, not parsed: return an error saying so if called with them.
+/// Wall, CPU and Callgrind are measured by the runner itself, not parsed: return an error saying so if called with them.
 pub fn parse(
     format: BenchFormat,
     stdout: &str,
@@ -150,7 +156,9 @@ pub fn parse(
     tree: &Path,
 ) -> Result<Vec<Measurement>, FormatError> {
     match format {
-        BenchFormat::Wall | BenchFormat::Callgrind => Err(FormatError::NotParsed { format }),
+        BenchFormat::Wall | BenchFormat::Cpu | BenchFormat::Callgrind => {
+            Err(FormatError::NotParsed { format })
+        }
         BenchFormat::GoogleBenchmark => {
             google_benchmark(&JsonInput::choose(format, stdout, output_file)?)
         }

@@ -66,8 +66,8 @@ fn write(path: &Path, text: &str) {
 }
 
 #[test]
-fn wall_and_callgrind_are_not_parsed() {
-    for format in [BenchFormat::Wall, BenchFormat::Callgrind] {
+fn wall_cpu_and_callgrind_are_not_parsed() {
+    for format in [BenchFormat::Wall, BenchFormat::Cpu, BenchFormat::Callgrind] {
         let message = error_text(parse_stdout(format, "anything"));
         assert!(
             message.contains("measured by the runner itself"),
