@@ -84,6 +84,9 @@ pub struct BenchmarkResult {
     pub ci_high: f64,
     pub p_value: f64,
     pub verdict: Verdict,
+    /// How the verdict was reached: `rank` (Mann–Whitney), `exact`
+    /// (constant runs) or `spread` (nearly exact runs, Welch's t).
+    pub method: stats::Method,
     pub base_samples: Vec<f64>,
     pub head_samples: Vec<f64>,
 }
@@ -164,18 +167,64 @@ impl Evidence {
         }
     }
 
-    /// `cpp: −9.3% [−9.3%, −9.3%], p=0`, one clause per benchmark.
+    /// `cpp: −9.3% [−9.3%, −9.3%], p=0 (exact)`, one clause per benchmark;
+    /// a verdict not reached by ranks says how it was reached.
     pub fn summary(&self) -> String {
         self.benchmarks
             .iter()
             .map(|b| {
+                let how = match b.method {
+                    stats::Method::Rank => String::new(),
+                    stats::Method::Exact => " (exactly repeatable runs)".to_string(),
+                    stats::Method::Spread => format!(
+                        " (nearly exact runs: {}x their spread, Welch's t)",
+                        spread_ratio(&b.base_samples, &b.head_samples)
+                    ),
+                };
                 format!(
-                    "{}: {:+.2}% [{:+.2}%, {:+.2}%], p={:.3}",
-                    b.name, b.change_percent, b.ci_low, b.ci_high, b.p_value
+                    "{}: {:+.2}% [{:+.2}%, {:+.2}%], p={}{how}",
+                    b.name,
+                    b.change_percent,
+                    b.ci_low,
+                    b.ci_high,
+                    show_p(b.p_value)
                 )
             })
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// How many times the larger side's range the gap between the sides is,
+/// rounded to two significant digits for a sentence (`100000`, `37`).
+pub fn spread_ratio(base: &[f64], head: &[f64]) -> String {
+    let range = |xs: &[f64]| {
+        let (lo, hi) = xs
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+        (lo, hi)
+    };
+    let ((bl, bh), (hl, hh)) = (range(base), range(head));
+    let gap = (hl - bh).max(bl - hh);
+    let ratio = gap / (bh - bl).max(hh - hl);
+    if !ratio.is_finite() || ratio <= 0.0 {
+        return "many times".to_string();
+    }
+    let digits = ratio.log10().floor() as i32 - 1;
+    let scale = 10f64.powi(digits.max(0));
+    format!("{:.0}", (ratio / scale).round() * scale)
+}
+
+/// A p-value for a sentence: `0`, `3.2e-7`, `0.042`.
+pub fn show_p(p: f64) -> String {
+    if p == 0.0 {
+        "0".into()
+    } else if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
     }
 }
 
@@ -354,6 +403,7 @@ impl Session {
                 ci_high: c.ci_high,
                 p_value: c.p_value,
                 verdict: c.verdict,
+                method: c.method,
                 base_samples: base,
                 head_samples,
             });

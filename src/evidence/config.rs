@@ -43,8 +43,17 @@ fn bench_commands<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, St
 impl EvidenceConfig {
     /// Check the values; a message names the key at fault.
     pub fn check(&self) -> Result<(), String> {
-        if self.runs < 1 {
-            return Err("evidence.runs must be at least 1".into());
+        // One run a side shows nothing of the spread a change must stand out
+        // from, so no verdict could be honest; two are enough for exactly or
+        // nearly exactly repeatable counts.
+        if self.runs < 2 {
+            return Err(format!(
+                "evidence.runs = {}: each side must run at least twice, since one run shows \
+                 nothing of the spread a change has to stand out from (even callgrind counts \
+                 can vary between runs, with hash seeds or the environment); set runs = 2 or \
+                 more (2 is enough for exactly repeatable counts such as callgrind's)",
+                self.runs
+            ));
         }
         if self.timeout < 1 {
             return Err("evidence.timeout must be at least 1 second".into());

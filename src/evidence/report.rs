@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::ab::{show_value, Evidence, Step, StepStatus};
+use super::ab::{show_p, show_value, Evidence, Step, StepStatus};
 use super::formats::BenchFormat;
+use super::stats::{Method, SPREAD_FACTOR};
 
 /// `{"verdict", "build", "tests", "benchmarks": [{"name", "unit", "base",
 /// "head", "change_percent", "ci_low", "ci_high", "p_value", "verdict", …}], …}`
@@ -46,9 +47,7 @@ pub fn markdown(ev: &Evidence) -> String {
         step(&ev.tests)
     ));
     let method = match ev.bench_format {
-        BenchFormat::Callgrind => {
-            "instructions counted by callgrind (exactly repeatable)".to_string()
-        }
+        BenchFormat::Callgrind => "instructions counted by callgrind".to_string(),
         BenchFormat::Wall => "wall time of the bench command".to_string(),
         BenchFormat::Cpu => "CPU time (user + system) of the bench command".to_string(),
         other => format!(
@@ -61,8 +60,10 @@ pub fn markdown(ev: &Evidence) -> String {
     };
     out.push_str(&format!(
         "Measured: {method}; {} run(s) per side, base and patched interleaved, after {} warm-up round(s). \
-         Change is the difference of medians; the interval is Hodges–Lehmann, the p-value Mann–Whitney U.\n\n",
-        ev.runs, ev.warmup
+         Change is the difference of medians; {}.\n\n",
+        ev.runs,
+        ev.warmup,
+        judged(ev)
     ));
     out.push_str(&format!(
         "Machine: {} {}, {} CPUs, kernel {}. Base `{}`, patched `{}`.\n\n",
@@ -84,18 +85,55 @@ pub fn markdown(ev: &Evidence) -> String {
     out
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(10)]
+/// How the verdicts were reached, for the method line: ranks for runs
+/// that vary; exact and nearly exact runs say so, with the benchmarks they
+/// apply to when not all.
+fn judged(ev: &Evidence) -> String {
+    let all = ev.benchmarks.len();
+    let with = |m: Method| -> Vec<&str> {
+        ev.benchmarks
+            .iter()
+            .filter(|b| b.method == m)
+            .map(|b| b.name.as_str())
+            .collect()
+    };
+    let which = |names: &[&str]| {
+        if names.len() == all {
+            String::new()
+        } else {
+            format!(" ({})", names.join(", "))
+        }
+    };
+    let mut parts = Vec::new();
+    let rank = with(Method::Rank);
+    if !rank.is_empty() || all == 0 {
+        parts.push(format!(
+            "the interval is Hodges–Lehmann, the p-value Mann–Whitney U{}",
+            which(&rank)
+        ));
+    }
+    let exact = with(Method::Exact);
+    if !exact.is_empty() {
+        parts.push(format!(
+            "exactly repeatable runs{}: the difference is the change, with no noise to test it against",
+            which(&exact)
+        ));
+    }
+    let spread = with(Method::Spread);
+    if !spread.is_empty() {
+        parts.push(format!(
+            "nearly exact runs{}: the difference is at least {}x the spread of the runs, too few \
+             runs for a rank test, so the change is tested against that spread (Welch's t-test \
+             and interval)",
+            which(&spread),
+            SPREAD_FACTOR
+        ));
+    }
+    parts.join("; ")
 }
 
-fn show_p(p: f64) -> String {
-    if p == 0.0 {
-        "0".into()
-    } else if p < 0.001 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
 }
 
 fn step(s: &Step) -> String {

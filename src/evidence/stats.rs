@@ -13,6 +13,13 @@
 //!   its Moses confidence interval give the size of the shift with the same
 //!   robustness, and the interval is the exact inversion of the same test.
 //!
+//! Rank tests need runs: with two runs a side the smallest two-sided
+//! Mann–Whitney p-value is 1/3, however far apart the sides are. Measurements
+//! that repeat exactly or nearly so (instruction counts) are judged by what
+//! their spread shows instead ([`Method`]): a difference between constant
+//! sides is the change itself, and a difference that dwarfs the spread of
+//! the runs is tested against that spread (Welch's t).
+//!
 //! Non-finite values (NaN, ±∞) are failed or overflowed measurements, not
 //! observations that can be ranked or subtracted: every function here ignores
 //! them, and [`compare`] additionally refuses to reach a verdict
@@ -45,6 +52,41 @@ pub enum Verdict {
     Inconclusive,
 }
 
+/// How a comparison was judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Mann–Whitney U and the Hodges–Lehmann interval: runs that vary.
+    Rank,
+    /// Every run of each side gave the same value: the difference is the
+    /// change, with no noise to test it against.
+    Exact,
+    /// Nearly exact: the sides do not overlap, the gap between them is at
+    /// least [`SPREAD_FACTOR`] times the larger side's range, and there are
+    /// too few runs for ranks to resolve it; the change is judged against
+    /// the observed spread (Welch's t-test and interval) instead.
+    Spread,
+}
+
+impl Method {
+    /// How the method reads in a verdict or a pull request's method line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Method::Rank => "Mann–Whitney U, Hodges–Lehmann interval",
+            Method::Exact => "exactly repeatable: the difference is the change",
+            Method::Spread => "nearly exact: the change against the spread of the runs (Welch's t)",
+        }
+    }
+}
+
+/// The gap between two non-overlapping sides, in units of the larger
+/// side's range, from which a comparison is judged by the spread ([`Method::Spread`]).
+/// Under pure Gaussian noise with two runs a side a gap this large happens
+/// by chance about 3 times in 1,000 (with three runs, 3 in a million), and
+/// Welch's p-value at that boundary is about 0.004: the rule only takes
+/// over where ranks cannot resolve what the spread makes plain.
+pub const SPREAD_FACTOR: f64 = 10.0;
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
     pub base_median: f64,
@@ -54,9 +96,11 @@ pub struct Comparison {
     /// Confidence interval of the change, in percent of base_median (Hodges–Lehmann shift interval divided by base_median).
     pub ci_low: f64,
     pub ci_high: f64,
-    /// Two-sided Mann–Whitney U p-value.
+    /// Two-sided p-value: Mann–Whitney U, Welch's t for nearly exact
+    /// runs, 0 or 1 for exact ones.
     pub p_value: f64,
     pub verdict: Verdict,
+    pub method: Method,
 }
 
 /// Median of the finite values of `xs`: the middle value, or the mean of the
@@ -128,6 +172,14 @@ pub fn hodges_lehmann(base: &[f64], head: &[f64], confidence: f64) -> (f64, f64,
 /// `max_ci_width_percent` is `Inconclusive` (too noisy to say), and a narrow
 /// one is `Unchanged`.
 ///
+/// Nearly exact measurements: when each side has at least two values, the
+/// sides do not overlap, the gap between them is at least [`SPREAD_FACTOR`]
+/// times the larger side's range (instruction counts that vary by a few
+/// instructions in millions) and there are too few runs for the rank test to
+/// reach `alpha` however far apart the sides are, the p-value is Welch's
+/// t-test and the interval Welch's, in percent of the base median
+/// ([`Method::Spread`]).
+///
 /// Deterministic measurements: when each side has at least two values and
 /// all base values are identical and all head values are identical (e.g.
 /// instruction counts under callgrind, which are exactly repeatable), the
@@ -159,6 +211,7 @@ pub fn compare(base: &[f64], head: &[f64], t: &Thresholds) -> Comparison {
         ci_high: 0.0,
         p_value,
         verdict: Verdict::Inconclusive,
+        method: Method::Rank,
     };
     let Some(pooled) = Pooled::new(base, head) else {
         return unusable(1.0);
@@ -166,12 +219,22 @@ pub fn compare(base: &[f64], head: &[f64], t: &Thresholds) -> Comparison {
     let percent = |shift: f64| shift / base_median.abs() * 100.0;
     let change_percent = percent(head_median - base_median);
 
-    let constant = |xs: &[f64]| xs.len() >= 2 && xs.first() == xs.last();
-    let (p_value, ci_low, ci_high, at_confidence) =
-        if constant(&pooled.base) && constant(&pooled.head) {
+    let method = match pooled.method() {
+        // Enough runs for the rank test to resolve it: ranks, as for any
+        // other measurement (the spread rule is for what ranks cannot see).
+        Method::Spread if pooled.p_value() < t.alpha => Method::Rank,
+        m => m,
+    };
+    let (p_value, ci_low, ci_high, at_confidence) = match method {
+        Method::Exact => {
             let p = if base_median == head_median { 1.0 } else { 0.0 };
             (p, change_percent, change_percent, true)
-        } else {
+        }
+        Method::Spread => {
+            let w = welch(&pooled.base, &pooled.head, t.confidence);
+            (w.p_value, percent(w.low), percent(w.high), w.at_confidence)
+        }
+        Method::Rank => {
             let shift = pooled.shift(t.confidence);
             let p = pooled.p_value();
             (
@@ -180,13 +243,17 @@ pub fn compare(base: &[f64], head: &[f64], t: &Thresholds) -> Comparison {
                 percent(shift.high),
                 shift.at_confidence,
             )
-        };
+        }
+    };
     if base_median == 0.0
         || ![change_percent, ci_low, ci_high]
             .iter()
             .all(|x| x.is_finite())
     {
-        return unusable(p_value);
+        return Comparison {
+            method,
+            ..unusable(p_value)
+        };
     }
 
     let all_finite = base.iter().chain(head).all(|x| x.is_finite());
@@ -203,7 +270,137 @@ pub fn compare(base: &[f64], head: &[f64], t: &Thresholds) -> Comparison {
         ci_high,
         p_value,
         verdict,
+        method,
     }
+}
+
+/// Whether a sample's values are all equal, or all within `SPREAD_FACTOR`
+/// times less than the gap to the other: [`Method`] for sorted, finite,
+/// non-empty sides.
+fn method_of(base: &[f64], head: &[f64]) -> Method {
+    let (m, n) = (base.len(), head.len());
+    if m < 2 || n < 2 {
+        return Method::Rank;
+    }
+    let range = |xs: &[f64]| xs[xs.len() - 1] - xs[0];
+    let spread = range(base).max(range(head));
+    if spread == 0.0 {
+        return Method::Exact;
+    }
+    let gap = (head[0] - base[m - 1]).max(base[0] - head[n - 1]);
+    // Written so that a NaN or infinite gap (overflow) does not qualify.
+    if gap.is_finite() && gap >= SPREAD_FACTOR * spread {
+        Method::Spread
+    } else {
+        Method::Rank
+    }
+}
+
+/// Welch's two-sided t-test of the means and its interval for `head - base`.
+struct Welch {
+    p_value: f64,
+    low: f64,
+    high: f64,
+    at_confidence: bool,
+}
+
+/// Welch's unequal-variance t-test, as `scipy.stats.ttest_ind(head, base,
+/// equal_var=False)` computes it, with the Welch–Satterthwaite degrees of
+/// freedom; the interval is the mean difference ± the t quantile times its
+/// standard error. Both sides need two values or more.
+fn welch(base: &[f64], head: &[f64], confidence: f64) -> Welch {
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let var = |xs: &[f64], mu: f64| {
+        xs.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (xs.len() as f64 - 1.0)
+    };
+    let (mb, mh) = (mean(base), mean(head));
+    let (vb, vh) = (
+        var(base, mb) / base.len() as f64,
+        var(head, mh) / head.len() as f64,
+    );
+    let se = (vb + vh).sqrt();
+    let diff = mh - mb;
+    let df = (vb + vh) * (vb + vh)
+        / (vb * vb / (base.len() as f64 - 1.0) + vh * vh / (head.len() as f64 - 1.0));
+    let t = diff / se;
+    let p_value = (2.0 * student_t_sf(t.abs(), df)).clamp(0.0, 1.0);
+    let alpha = 1.0 - confidence;
+    let (low, high, at_confidence) = if alpha > 0.0 && alpha < 1.0 && df.is_finite() {
+        // 2·sf(q) falls from 1 at q = 0; 1e12 is past any quantile asked for.
+        let q = bisect(0.0, 1e12, |q| 2.0 * student_t_sf(q, df) <= alpha);
+        (diff - q * se, diff + q * se, true)
+    } else {
+        (diff, diff, false)
+    };
+    Welch {
+        p_value: if p_value.is_nan() { 1.0 } else { p_value },
+        low,
+        high,
+        at_confidence,
+    }
+}
+
+/// `P(T > t)` for Student's t with `df` degrees of freedom (any real
+/// `df > 0`), `t ≥ 0`: `I_{df/(df+t²)}(df/2, 1/2) / 2`.
+fn student_t_sf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
+    0.5 * regularized_beta(df / (df + t * t), df / 2.0, 0.5)
+}
+
+/// The regularized incomplete beta function `I_x(a, b)`, by its continued
+/// fraction (modified Lentz), on the side where it converges quickly.
+fn regularized_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front =
+        libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        ln_front.exp() * beta_fraction(x, a, b) / a
+    } else {
+        1.0 - ln_front.exp() * beta_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let mut c = 1.0;
+    let mut d = 1.0 - (a + b) * x / (a + 1.0);
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=300 {
+        let m = m as f64;
+        for numerator in [
+            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
+        ] {
+            d = 1.0 + numerator * d;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = 1.0 + numerator / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            h *= d * c;
+        }
+        if (d * c - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
 }
 
 fn verdict(change: f64, low: f64, high: f64, p_value: f64, t: &Thresholds) -> Verdict {
@@ -310,6 +507,10 @@ impl Pooled {
             u_base,
             null,
         })
+    }
+
+    fn method(&self) -> Method {
+        method_of(&self.base, &self.head)
     }
 
     fn pairs(&self) -> u64 {
@@ -882,6 +1083,116 @@ mod tests {
         assert_eq!((c.ci_low, c.ci_high), (0.0, 0.0));
         assert_eq!(c.p_value, 1.0);
         assert_eq!(c.verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn student_t_tail_matches_scipy() {
+        // scipy.stats.t.sf(t, df)
+        for (t, df, expected) in [
+            (0.5, 1.0, 0.3524163823495668),
+            (2.0, 1.5, 0.11209416517802553),
+            (15.556349186104045, 2.0, 0.00205339676614808),
+            (3.0, 7.3, 0.009490275511566747),
+            (40.0, 1.0, 0.007956089912025812),
+            (1e5, 1.47, 1.661363081655552e-08),
+        ] {
+            assert_close!(student_t_sf(t, df), expected, 1e-9);
+        }
+        assert_eq!(student_t_sf(0.0, 3.0), 0.5);
+        assert_eq!(student_t_sf(f64::INFINITY, 3.0), 0.0);
+        assert!(student_t_sf(1.0, f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn nearly_exact_counts_are_judged_by_their_spread() {
+        // Instruction counts that vary by a few in 248 million (hash seeds):
+        // ranks with two runs a side cannot get below p = 1/3, but the
+        // difference is a hundred thousand times the spread.
+        let base = [248_000_000.0, 248_000_003.0];
+        let head = [247_480_000.0, 247_480_004.0];
+        let c = compare(&base, &head, &T);
+        assert_eq!(c.method, Method::Spread);
+        // scipy.stats.ttest_ind(head, base, equal_var=False): p
+        // 1.2513635597066808e-10; its confidence_interval(0.95) is
+        // (-520011.10660542245, -519987.89339457755).
+        assert_close!(c.p_value, 1.2513635597066808e-10, 1e-6);
+        assert_close!(c.ci_low, -520011.10660542245 / 248_000_001.5 * 100.0, 1e-9);
+        assert_close!(c.ci_high, -519987.89339457755 / 248_000_001.5 * 100.0, 1e-9);
+        assert_close!(
+            c.change_percent,
+            (247_480_002.0 - 248_000_001.5) / 248_000_001.5 * 100.0,
+            1e-12
+        );
+        // −0.21 % is below the default 1 % minimum...
+        assert_eq!(c.verdict, Verdict::Unchanged);
+        // ...and improved where the repository asks for 0.1 %.
+        let fine = Thresholds {
+            min_change_percent: 0.1,
+            ..T
+        };
+        assert_eq!(compare(&base, &head, &fine).verdict, Verdict::Improved);
+        // Three runs a side, a 1 % difference: ttest_ind gives p
+        // 4.116176991342249e-06 and (-10.61432047503846, -9.585679524961586).
+        let c = compare(&[1000.0, 1000.5, 1000.2], &[990.1, 990.0, 990.3], &T);
+        assert_eq!((c.method, c.verdict), (Method::Spread, Verdict::Improved));
+        assert_close!(c.p_value, 4.116176991342249e-06, 1e-6);
+        assert_close!(c.ci_low, -10.61432047503846 / 1000.2 * 100.0, 1e-9);
+        assert_close!(c.ci_high, -9.585679524961586 / 1000.2 * 100.0, 1e-9);
+    }
+
+    #[test]
+    fn the_spread_rule_needs_a_gap_that_dwarfs_the_spread() {
+        // Separated, but the gap is only 5x the range: ranks decide, and two
+        // runs a side are too few for them.
+        let c = compare(&[100.0, 101.0], &[106.0, 107.0], &T);
+        assert_eq!(c.method, Method::Rank);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
+        // Overlapping sides, and a single run a side, are never "spread".
+        assert_eq!(
+            compare(&[100.0, 100.1], &[100.05, 200.0], &T).method,
+            Method::Rank
+        );
+        assert_eq!(compare(&[100.0], &[50.0], &T).method, Method::Rank);
+        // Ordinary noisy runs keep the rank test, and so do nearly exact
+        // ones when there are enough runs for ranks to resolve the change.
+        assert_eq!(compare(&B9, &H9, &T).method, Method::Rank);
+        let c = compare(&[100.0, 100.1, 100.2, 100.1, 100.0], &[90.0; 5], &T);
+        assert_eq!((c.method, c.verdict), (Method::Rank, Verdict::Improved));
+        // One constant side and one nearly constant side: the spread of the
+        // other is the noise.
+        let c = compare(&[5000.0, 5000.0, 5000.0], &[4900.0, 4900.5, 4900.2], &T);
+        assert_eq!((c.method, c.verdict), (Method::Spread, Verdict::Improved));
+        assert!(c.p_value < 1e-4, "{c:?}");
+        // Pure Gaussian noise, two runs a side: the rule takes over in about
+        // 3 series in 1,000 and then still has to pass alpha.
+        let mut state = 42u64;
+        let mut normal = || {
+            let mut u = || {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+            };
+            let (a, b) = (u(), u());
+            (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+        };
+        let (mut spread, mut claims) = (0, 0);
+        for _ in 0..20_000 {
+            let base = [1000.0 + normal(), 1000.0 + normal()];
+            let head = [1000.0 + normal(), 1000.0 + normal()];
+            let c = compare(
+                &base,
+                &head,
+                &Thresholds {
+                    min_change_percent: 0.0,
+                    ..T
+                },
+            );
+            spread += (c.method == Method::Spread) as usize;
+            claims += matches!(c.verdict, Verdict::Improved | Verdict::Regressed) as usize;
+        }
+        assert!((20..=100).contains(&spread), "{spread}");
+        assert!(claims <= spread && claims <= 100, "{claims}");
     }
 
     #[test]

@@ -133,6 +133,91 @@ fn callgrind_evidence_is_exact_and_repeatable() {
     assert!(repo.statuses(None).unwrap().is_empty());
 }
 
+/// A C program whose instruction count varies by a few hundred
+/// instructions from run to run (its process id decides a few extra
+/// rounds, as a hash seed would) around `ROUNDS` rounds of real work.
+const JITTERY_PROGRAM: &str = r#"#include <stdio.h>
+#include <unistd.h>
+#include "rounds.h"
+int main(void) {
+    volatile unsigned long x = 0;
+    unsigned long n = ROUNDS + (unsigned long)(getpid() % 97);
+    for (unsigned long i = 0; i < n; ++i) {
+        x = x * 6364136223846793005UL + i;
+    }
+    printf("%lu\n", (unsigned long)x);
+    return 0;
+}
+"#;
+
+#[test]
+fn nearly_exact_counts_with_two_runs_a_side_are_improved() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("prog.c"), JITTERY_PROGRAM).unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "prog\n").unwrap();
+    std::fs::write(
+        dir.path().join(".wattson.toml"),
+        "[evidence]\nbuild = \"cc -O1 -o prog prog.c\"\nbench = { prog = \"./prog\" }\n\
+         bench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("rounds.h"), "#define ROUNDS 1000000UL\n").unwrap();
+    let base = commit_all(&repo, "base");
+    // 2 % less work: far beyond a few hundred instructions of jitter.
+    std::fs::write(dir.path().join("rounds.h"), "#define ROUNDS 980000UL\n").unwrap();
+    let faster = commit_all(&repo, "2 % fewer rounds");
+    let ev = bench_json(dir.path(), &base, &faster);
+    let b = &ev["benchmarks"][0];
+    let samples = |side: &str| -> Vec<f64> {
+        b[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let (base_counts, head_counts) = (samples("base_samples"), samples("head_samples"));
+    // The runs really differ (two different process ids on each side)...
+    assert!(
+        base_counts[0] != base_counts[1] || head_counts[0] != head_counts[1],
+        "{ev:#}"
+    );
+    // ...by a tiny fraction of the change, which is judged against that
+    // spread: a rank test with two runs a side could not get below p = 1/3.
+    assert_eq!(b["method"], "spread", "{ev:#}");
+    assert_eq!(ev["verdict"], "improved", "{ev:#}");
+    let change = b["change_percent"].as_f64().unwrap();
+    assert!((-2.5..=-1.5).contains(&change), "{ev:#}");
+    assert!(b["p_value"].as_f64().unwrap() < 0.05, "{ev:#}");
+    // The text report says how the verdict was reached.
+    let r = dir.path().display().to_string();
+    let out = run(&["bench", "--base", &base, "--head", &faster, &r, "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("nearly exact runs"), "{text}");
+    assert!(text.contains("Welch"), "{text}");
+}
+
+#[test]
+fn one_run_a_side_is_refused_when_the_config_is_read() {
+    let config = "[evidence]\nbuild = \"cc -O1 -o prog prog.c\"\nbench = \"./prog\"\n\
+                  bench_format = \"callgrind\"\nruns = 1\nwarmup = 0\n";
+    let (dir, base, faster, _) = held_out_repo(config);
+    let r = dir.path().display().to_string();
+    let out = run(&["bench", "--base", &base, "--head", &faster, &r]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    // Names the file and key, says why, and says what to set.
+    assert!(err.contains(".wattson.toml"), "{err}");
+    assert!(err.contains("evidence.runs = 1"), "{err}");
+    assert!(err.contains("spread"), "{err}");
+    assert!(err.contains("runs = 2"), "{err}");
+    // Nothing was built or measured: no worktree was made.
+    let repo = Repository::open(dir.path()).unwrap();
+    assert!(repo.worktrees().unwrap().is_empty());
+}
+
 #[test]
 fn a_build_failure_is_reported_not_measured() {
     let config = "[evidence]\nbuild = \"cc -O1 -o prog prog.c\"\nbench = \"./prog\"\nruns = 2\n";
@@ -335,7 +420,7 @@ fn ctrl_c_kills_the_benchmark_and_removes_the_worktrees() {
     let scratch = tempfile::tempdir().unwrap();
     let pidfile = scratch.path().join("bench.pid");
     let config = format!(
-        "[evidence]\nbuild = \"true\"\nbench = \"echo $$ > {}; sleep 60\"\nruns = 1\nwarmup = 0\n",
+        "[evidence]\nbuild = \"true\"\nbench = \"echo $$ > {}; sleep 60\"\nruns = 2\nwarmup = 0\n",
         pidfile.display()
     );
     let (dir, base, faster, _) = held_out_repo(&config);

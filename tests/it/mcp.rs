@@ -672,7 +672,7 @@ async fn a_tool_that_runs_too_long_is_stopped_and_cleaned_up() {
     std::fs::write(
         dir.path().join(".wattson.toml"),
         format!(
-            "[evidence]\nbench = \"sleep 60; echo {token}\"\nbench_format = \"wall\"\nruns = 1\nwarmup = 0\n"
+            "[evidence]\nbench = \"sleep 60; echo {token}\"\nbench_format = \"wall\"\nruns = 2\nwarmup = 0\n"
         ),
     )
     .unwrap();
