@@ -23,3 +23,4 @@ pub mod regress;
 pub mod report;
 pub mod scan;
 pub mod skills;
+pub mod spread;

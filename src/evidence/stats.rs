@@ -27,6 +27,9 @@
 
 use libm::erfc;
 use serde::{Deserialize, Serialize};
+
+use crate::spread::{method_of, welch};
+pub use crate::spread::{Method, SPREAD_FACTOR};
 use std::f64::consts::SQRT_2;
 
 /// Thresholds a verdict needs (they come from configuration).
@@ -51,41 +54,6 @@ pub enum Verdict {
     Unchanged,
     Inconclusive,
 }
-
-/// How a comparison was judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// Mann–Whitney U and the Hodges–Lehmann interval: runs that vary.
-    Rank,
-    /// Every run of each side gave the same value: the difference is the
-    /// change, with no noise to test it against.
-    Exact,
-    /// Nearly exact: the sides do not overlap, the gap between them is at
-    /// least [`SPREAD_FACTOR`] times the larger side's range, and there are
-    /// too few runs for ranks to resolve it; the change is judged against
-    /// the observed spread (Welch's t-test and interval) instead.
-    Spread,
-}
-
-impl Method {
-    /// How the method reads in a verdict or a pull request's method line.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Method::Rank => "Mann–Whitney U, Hodges–Lehmann interval",
-            Method::Exact => "exactly repeatable: the difference is the change",
-            Method::Spread => "nearly exact: the change against the spread of the runs (Welch's t)",
-        }
-    }
-}
-
-/// The gap between two non-overlapping sides, in units of the larger
-/// side's range, from which a comparison is judged by the spread ([`Method::Spread`]).
-/// Under pure Gaussian noise with two runs a side a gap this large happens
-/// by chance about 3 times in 1,000 (with three runs, 3 in a million), and
-/// Welch's p-value at that boundary is about 0.004: the rule only takes
-/// over where ranks cannot resolve what the spread makes plain.
-pub const SPREAD_FACTOR: f64 = 10.0;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
@@ -272,135 +240,6 @@ pub fn compare(base: &[f64], head: &[f64], t: &Thresholds) -> Comparison {
         verdict,
         method,
     }
-}
-
-/// Whether a sample's values are all equal, or all within `SPREAD_FACTOR`
-/// times less than the gap to the other: [`Method`] for sorted, finite,
-/// non-empty sides.
-fn method_of(base: &[f64], head: &[f64]) -> Method {
-    let (m, n) = (base.len(), head.len());
-    if m < 2 || n < 2 {
-        return Method::Rank;
-    }
-    let range = |xs: &[f64]| xs[xs.len() - 1] - xs[0];
-    let spread = range(base).max(range(head));
-    if spread == 0.0 {
-        return Method::Exact;
-    }
-    let gap = (head[0] - base[m - 1]).max(base[0] - head[n - 1]);
-    // Written so that a NaN or infinite gap (overflow) does not qualify.
-    if gap.is_finite() && gap >= SPREAD_FACTOR * spread {
-        Method::Spread
-    } else {
-        Method::Rank
-    }
-}
-
-/// Welch's two-sided t-test of the means and its interval for `head - base`.
-struct Welch {
-    p_value: f64,
-    low: f64,
-    high: f64,
-    at_confidence: bool,
-}
-
-/// Welch's unequal-variance t-test, as `scipy.stats.ttest_ind(head, base,
-/// equal_var=False)` computes it, with the Welch–Satterthwaite degrees of
-/// freedom; the interval is the mean difference ± the t quantile times its
-/// standard error. Both sides need two values or more.
-fn welch(base: &[f64], head: &[f64], confidence: f64) -> Welch {
-    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
-    let var = |xs: &[f64], mu: f64| {
-        xs.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (xs.len() as f64 - 1.0)
-    };
-    let (mb, mh) = (mean(base), mean(head));
-    let (vb, vh) = (
-        var(base, mb) / base.len() as f64,
-        var(head, mh) / head.len() as f64,
-    );
-    let se = (vb + vh).sqrt();
-    let diff = mh - mb;
-    let df = (vb + vh) * (vb + vh)
-        / (vb * vb / (base.len() as f64 - 1.0) + vh * vh / (head.len() as f64 - 1.0));
-    let t = diff / se;
-    let p_value = (2.0 * student_t_sf(t.abs(), df)).clamp(0.0, 1.0);
-    let alpha = 1.0 - confidence;
-    let (low, high, at_confidence) = if alpha > 0.0 && alpha < 1.0 && df.is_finite() {
-        // 2·sf(q) falls from 1 at q = 0; 1e12 is past any quantile asked for.
-        let q = bisect(0.0, 1e12, |q| 2.0 * student_t_sf(q, df) <= alpha);
-        (diff - q * se, diff + q * se, true)
-    } else {
-        (diff, diff, false)
-    };
-    Welch {
-        p_value: if p_value.is_nan() { 1.0 } else { p_value },
-        low,
-        high,
-        at_confidence,
-    }
-}
-
-/// `P(T > t)` for Student's t with `df` degrees of freedom (any real
-/// `df > 0`), `t ≥ 0`: `I_{df/(df+t²)}(df/2, 1/2) / 2`.
-fn student_t_sf(t: f64, df: f64) -> f64 {
-    if t.is_nan() || df.is_nan() || df <= 0.0 {
-        return f64::NAN;
-    }
-    if t.is_infinite() {
-        return 0.0;
-    }
-    0.5 * regularized_beta(df / (df + t * t), df / 2.0, 0.5)
-}
-
-/// The regularized incomplete beta function `I_x(a, b)`, by its continued
-/// fraction (modified Lentz), on the side where it converges quickly.
-fn regularized_beta(x: f64, a: f64, b: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let ln_front =
-        libm::lgamma(a + b) - libm::lgamma(a) - libm::lgamma(b) + a * x.ln() + b * (1.0 - x).ln();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        ln_front.exp() * beta_fraction(x, a, b) / a
-    } else {
-        1.0 - ln_front.exp() * beta_fraction(1.0 - x, b, a) / b
-    }
-}
-
-fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let mut c = 1.0;
-    let mut d = 1.0 - (a + b) * x / (a + 1.0);
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
-    let mut h = d;
-    for m in 1..=300 {
-        let m = m as f64;
-        for numerator in [
-            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
-        ] {
-            d = 1.0 + numerator * d;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = 1.0 + numerator / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            h *= d * c;
-        }
-        if (d * c - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    h
 }
 
 fn verdict(change: f64, low: f64, high: f64, p_value: f64, t: &Thresholds) -> Verdict {
@@ -1083,24 +922,6 @@ mod tests {
         assert_eq!((c.ci_low, c.ci_high), (0.0, 0.0));
         assert_eq!(c.p_value, 1.0);
         assert_eq!(c.verdict, Verdict::Unchanged);
-    }
-
-    #[test]
-    fn student_t_tail_matches_scipy() {
-        // scipy.stats.t.sf(t, df)
-        for (t, df, expected) in [
-            (0.5, 1.0, 0.3524163823495668),
-            (2.0, 1.5, 0.11209416517802553),
-            (15.556349186104045, 2.0, 0.00205339676614808),
-            (3.0, 7.3, 0.009490275511566747),
-            (40.0, 1.0, 0.007956089912025812),
-            (1e5, 1.47, 1.661363081655552e-08),
-        ] {
-            assert_close!(student_t_sf(t, df), expected, 1e-9);
-        }
-        assert_eq!(student_t_sf(0.0, 3.0), 0.5);
-        assert_eq!(student_t_sf(f64::INFINITY, 3.0), 0.0);
-        assert!(student_t_sf(1.0, f64::NAN).is_nan());
     }
 
     #[test]
