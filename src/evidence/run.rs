@@ -57,48 +57,63 @@ impl Outcome {
 /// Run `sh -c script` in `dir` with extra environment, killing its whole
 /// process group if it runs longer than `timeout`.
 pub fn shell(script: &str, dir: &Path, env: &[(&str, &str)], timeout: Duration) -> Result<Outcome> {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let started = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start `sh -c {script}` in {}", dir.display()))?;
-    let pgid = child.id() as i32;
-    interrupt::register_group(pgid);
+    // Everything the run needs around it (pipes, the threads that drain
+    // them, the watchdog) is set up before the clock starts: on a busy
+    // machine starting a thread while the command runs takes CPU from it.
+    let (out_reader, out_writer) = std::io::pipe().context("a pipe for a command's output")?;
+    let (err_reader, err_writer) = std::io::pipe().context("a pipe for a command's errors")?;
     // Drain both pipes on their own threads so a chatty command never blocks.
-    let stdout = child
-        .stdout
-        .take()
-        .map(|s| std::thread::spawn(move || capture(s, STDOUT_CAP, false)));
-    let stderr = child
-        .stderr
-        .take()
-        .map(|s| std::thread::spawn(move || capture(s, STDERR_CAP, true)));
-    // The watchdog: killing the group at the deadline ends the wait below;
-    // the channel closing (the command ended first) ends the watchdog.
+    let stdout = std::thread::spawn(move || capture(out_reader, STDOUT_CAP, false));
+    let stderr = std::thread::spawn(move || capture(err_reader, STDERR_CAP, true));
+    // The watchdog gets the process group once it exists, then kills it at
+    // the deadline, which ends the wait below; the channel closing (the
+    // command ended first, or never started) ends the watchdog.
     let timed_out = Arc::new(AtomicBool::new(false));
-    let (done, deadline) = mpsc::channel::<()>();
+    let (send_group, group) = mpsc::channel::<(i32, Instant)>();
     let watchdog = {
         let timed_out = Arc::clone(&timed_out);
         std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = deadline.recv_timeout(timeout) {
+            let Ok((pgid, started)) = group.recv() else {
+                return;
+            };
+            let left = timeout.saturating_sub(started.elapsed());
+            if let Err(mpsc::RecvTimeoutError::Timeout) = group.recv_timeout(left) {
                 timed_out.store(true, Ordering::SeqCst);
                 interrupt::kill_group(pgid);
             }
         })
     };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let spawned = cmd.spawn();
+    // The command holds the write ends now; ours must close, or the
+    // draining threads would never see the end of the output.
+    drop(cmd);
+    let child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            drop(send_group);
+            let _ = watchdog.join();
+            return Err(e)
+                .with_context(|| format!("cannot start `sh -c {script}` in {}", dir.display()));
+        }
+    };
+    let pgid = child.id() as i32;
+    interrupt::register_group(pgid);
+    let _ = send_group.send((pgid, started));
     let waited = wait4(pgid);
     let seconds = started.elapsed().as_secs_f64();
-    drop(done);
+    drop(send_group);
     let _ = watchdog.join();
     // `child` was reaped by `wait4`: std must not wait for it again, and
     // dropping it does not.
@@ -107,9 +122,7 @@ pub fn shell(script: &str, dir: &Path, env: &[(&str, &str)], timeout: Duration) 
     // Whatever the command left running in the background goes too.
     interrupt::kill_group(pgid);
     interrupt::unregister_group(pgid);
-    let join = |h: Option<std::thread::JoinHandle<String>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
+    let join = |h: std::thread::JoinHandle<String>| h.join().unwrap_or_default();
     let (status, cpu_seconds) = waited.with_context(|| format!("waiting for `sh -c {script}`"))?;
     Ok(Outcome {
         code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
@@ -217,7 +230,7 @@ mod tests {
         // The reference is the same command started and waited for by std
         // with nothing around it; a runner that polls (sleeping between
         // checks) is off by up to its sleep.
-        let (ours, bare) = timed_against_std("exec sleep 0.002", 40);
+        let (ours, bare) = timed_against_std("exec sleep 0.002", 60);
         assert!(ours >= 0.002, "{ours}");
         assert!(
             (ours - bare).abs() < 0.0005,
