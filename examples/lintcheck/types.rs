@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use wattson::index::{summarize_tree, FileIndex};
 use wattson::lang::Lang;
 use wattson::scan::{Project, ScanOptions};
-use wattson::skills::guard::MatchCtx;
+use wattson::skills::context::MatchCtx;
 use wattson::skills::SkillSet;
 
 pub fn run(set: &SkillSet, file: PathBuf, line: usize) -> Result<()> {

@@ -14,8 +14,8 @@ use tree_sitter::{Query, QueryCursor, QueryMatch, Tree};
 
 use std::sync::Arc;
 
+use super::context::MatchCtx;
 use super::edit::{self, TextEdit};
-use super::guard::MatchCtx;
 use super::spec::Tier;
 use super::{Skill, SkillSet};
 use crate::index::{self, FileId, FileIndex, ProjectIndex};
@@ -200,7 +200,7 @@ impl SkillSet {
         }
         let src = ctx.src;
         for (call, def) in &skill.guards {
-            if !super::guard::run(call, def, ctx) {
+            if !super::guards::run(call, def, ctx) {
                 if tracing() {
                     let at = ctx
                         .captures

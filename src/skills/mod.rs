@@ -6,12 +6,12 @@
 //! query pass however many skills there are.
 
 pub mod call;
+pub mod context;
 mod dispatch;
 pub mod edit;
 pub mod engine;
 pub mod examples;
-pub mod guard;
-pub(crate) mod guards;
+pub mod guards;
 mod prefilter;
 pub mod sema;
 pub mod spec;
@@ -43,7 +43,7 @@ pub struct Skill {
     pub lang: Lang,
     /// Where it was loaded from (`rewrites/cpp/x.toml` or `<embedded>/...`).
     pub origin: String,
-    pub guards: Vec<(Call, &'static guard::GuardDef)>,
+    pub guards: Vec<(Call, &'static guards::GuardDef)>,
     pub edits: Vec<Call>,
     /// The variants' edits, by name, in the file's order.
     pub variants: Vec<(String, Vec<Call>)>,
@@ -348,7 +348,7 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
     let mut guards = Vec::new();
     for g in &spec.guards {
         let call = parse_call(g).map_err(|e| anyhow::anyhow!("{origin}: guard: {e}"))?;
-        let def = guard::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        let def = guards::validate(&call).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         check_captures(origin, &call, &provided)?;
         for a in &call.args {
             if let call::Arg::Word(w) = a {

@@ -376,7 +376,7 @@ fn skills_command(action: SkillsAction) -> Result<ExitCode> {
             show(format, &explained, ops::skills::SkillExplanation::text)?;
         }
         SkillsAction::Guards => {
-            let text: String = crate::skills::guard::catalogue()
+            let text: String = crate::skills::guards::catalogue()
                 .iter()
                 .map(|g| {
                     format!(

@@ -10,10 +10,11 @@
 
 use tree_sitter::Node;
 
-use super::common::{is_write, loop_count, READ_ONLY_METHODS};
+use super::flow::{is_write, READ_ONLY_METHODS};
+use super::loops::loop_count;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
-use crate::skills::guard::MatchCtx;
+use crate::skills::context::MatchCtx;
 use crate::skills::syntax::{self, text};
 
 /// The methods that add one element.
@@ -334,7 +335,7 @@ fn leaves_function(ctx: &MatchCtx<'_>, node: Node<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::lang::Lang;
-    use crate::skills::guards::common::tests::binding;
+    use crate::skills::guards::flow::tests::binding;
 
     const Q: &str = "(let_declaration pattern: (identifier) @v) @decl";
 

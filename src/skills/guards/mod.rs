@@ -1,51 +1,128 @@
-//! The guard catalogue. Each guard is a small, documented predicate; skills
-//! name them in their `guards` list. Language-specific guards live in `cpp`
+//! Guards: named, reusable predicates over the syntax tree that a skill file
+//! lists by name, and their catalogue. A guard may also *bind* a value (e.g.
+//! `loop-count` binds `count`) that the skill's message and edit templates
+//! can use. Each guard is a small, documented predicate; Language-specific guards live in `cpp`
 //! and `rust`; guards that mean the same thing in both live in `common` (uses
 //! and flow) and `values` (element types, constants, side effects).
 
-mod common;
 mod cpp;
+mod flow;
 mod growth;
+mod loops;
 mod rust;
 mod source;
 mod values;
 
-use super::guard::{GuardDef, Param};
+use super::call::{Arg, Call};
+use super::context::MatchCtx;
 
-pub(crate) use common::decl;
+pub(crate) use flow::decl;
+
+/// What kind of argument a guard takes, checked when skills load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    Node,
+    Word,
+    OptionalNode,
+}
+
+pub type GuardFn = fn(&mut MatchCtx<'_>, &[Arg]) -> bool;
+
+/// One entry of the guard catalogue.
+pub struct GuardDef {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    /// Names this guard binds for templates when it holds.
+    pub binds: &'static [&'static str],
+    pub doc: &'static str,
+    pub run: GuardFn,
+}
+
+/// Every guard, in catalogue order.
+pub fn catalogue() -> &'static [GuardDef] {
+    CATALOGUE
+}
+
+/// Look up a guard by name.
+pub fn lookup(name: &str) -> Option<&'static GuardDef> {
+    CATALOGUE.iter().find(|g| g.name == name)
+}
+
+/// Check a guard call against its definition: name, arity and argument kinds.
+pub fn validate(call: &Call) -> Result<&'static GuardDef, String> {
+    let def = lookup(&call.name).ok_or_else(|| {
+        let known: Vec<&str> = CATALOGUE.iter().map(|g| g.name).collect();
+        format!(
+            "unknown guard `{}` (known guards: {})",
+            call.name,
+            known.join(", ")
+        )
+    })?;
+    let required = def
+        .params
+        .iter()
+        .filter(|p| **p != Param::OptionalNode)
+        .count();
+    if call.args.len() < required || call.args.len() > def.params.len() {
+        return Err(format!(
+            "guard `{}` takes {} argument(s), got {} in `{call}`",
+            def.name,
+            def.params.len(),
+            call.args.len()
+        ));
+    }
+    for (arg, param) in call.args.iter().zip(def.params) {
+        let ok = match param {
+            Param::Node | Param::OptionalNode => matches!(arg, Arg::Capture(_)),
+            Param::Word => matches!(arg, Arg::Word(_) | Arg::Text(_)),
+        };
+        if !ok {
+            return Err(format!(
+                "guard `{}`: argument `{arg:?}` should be a {param:?} in `{call}`",
+                def.name
+            ));
+        }
+    }
+    Ok(def)
+}
+
+/// Run one guard call (honouring `!`).
+pub fn run(call: &Call, def: &GuardDef, ctx: &mut MatchCtx<'_>) -> bool {
+    (def.run)(ctx, &call.args) != call.negated
+}
 
 use Param::{Node as N, OptionalNode as O, Word as W};
 
 pub static CATALOGUE: &[GuardDef] = &[
-    GuardDef { name: "declared-type", params: &[N, W], binds: &[], run: common::declared_type,
+    GuardDef { name: "declared-type", params: &[N, W], binds: &[], run: values::declared_type,
         doc: "The variable (or `self.field`) has a visible declaration in this function or file whose type is in one of the `|`-separated families of rewrites/types.toml." },
-    GuardDef { name: "owned-local", params: &[N], binds: &[], run: common::owned_local,
+    GuardDef { name: "owned-local", params: &[N], binds: &[], run: flow::owned_local,
         doc: "The variable is a local or by-value parameter of the enclosing function: not a reference, pointer, global, static or const." },
-    GuardDef { name: "not-used-after", params: &[N, N], binds: &[], run: common::not_used_after,
+    GuardDef { name: "not-used-after", params: &[N, N], binds: &[], run: flow::not_used_after,
         doc: "The variable is not mentioned after the node in its function, and the node is not inside a loop or closure that the variable's declaration is outside of." },
-    GuardDef { name: "only-use", params: &[N, N], binds: &[], run: common::only_use,
+    GuardDef { name: "only-use", params: &[N, N], binds: &[], run: flow::only_use,
         doc: "Apart from its declaration, the variable's only mention in the function is this node." },
-    GuardDef { name: "mentioned-once", params: &[N, N], binds: &[], run: common::mentioned_once,
+    GuardDef { name: "mentioned-once", params: &[N, N], binds: &[], run: flow::mentioned_once,
         doc: "The variable is mentioned exactly once inside the second node (e.g. once in a whole call)." },
-    GuardDef { name: "not-used-outside", params: &[N, N], binds: &[], run: common::not_used_outside,
+    GuardDef { name: "not-used-outside", params: &[N, N], binds: &[], run: flow::not_used_outside,
         doc: "Every mention of the variable's name in the function lies inside the second node (so hoisting it cannot clash with another variable of that name)." },
-    GuardDef { name: "in-loop", params: &[N], binds: &[], run: common::in_loop,
+    GuardDef { name: "in-loop", params: &[N], binds: &[], run: loops::in_loop,
         doc: "The node is inside a loop of its function." },
-    GuardDef { name: "runs-once-per-iteration", params: &[N, N], binds: &[], run: common::runs_once_per_iteration,
+    GuardDef { name: "runs-once-per-iteration", params: &[N, N], binds: &[], run: loops::runs_once_per_iteration,
         doc: "The statement is a direct statement of the loop's body, and the loop body has no break, continue, return, goto, throw or `?` that could skip it." },
-    GuardDef { name: "loop-count", params: &[N, O], binds: &["count"], run: common::loop_count,
+    GuardDef { name: "loop-count", params: &[N, O], binds: &["count"], run: loops::loop_count,
         doc: "The loop's trip count is known before it starts (`0..n` with n: usize, `i < n` from 0, a range over a sized container) and is loop-invariant; binds `count`. With a second node, the count must also be computable there." },
     GuardDef { name: "fill-loop", params: &[N, N], binds: &["loop", "per_iteration"], run: growth::fill_loop,
         doc: "The container declared empty by the second node is filled by a loop that certainly runs after it (same block or plain blocks inside it, never under a condition) before anything else mentions it; every completed iteration adds the same number k ≥ 1 of elements on every path (if/else and match arms), nothing else in the loop changes its length, and the loop ends only by finishing or leaving the function (return, `?`, throw), never by break or continue. Captures @loop; binds `per_iteration`." },
     GuardDef { name: "fill-count", params: &[N, O], binds: &["count"], run: growth::fill_count,
         doc: "As loop-count (the loop's trip count, computable at the second node), times the `per_iteration` fill-loop bound; binds `count`." },
-    GuardDef { name: "no-method-call", params: &[N, W], binds: &[], run: common::no_method_call,
+    GuardDef { name: "no-method-call", params: &[N, W], binds: &[], run: flow::no_method_call,
         doc: "The function never calls one of the `|`-separated methods on the variable (e.g. an existing `reserve`)." },
-    GuardDef { name: "not-moved", params: &[N, N], binds: &[], run: common::not_moved,
+    GuardDef { name: "not-moved", params: &[N, N], binds: &[], run: flow::not_moved,
         doc: "Inside the node the variable is never moved out: C++ no std::move/std::forward/swap/return of it; Rust it is only used through methods that borrow, references, indexing or format macros." },
-    GuardDef { name: "no-address-taken", params: &[N, N], binds: &[], run: common::no_address_taken,
+    GuardDef { name: "no-address-taken", params: &[N, N], binds: &[], run: flow::no_address_taken,
         doc: "Inside the node no pointer or reference to the variable is taken (`&v`), so nothing can observe it outliving an iteration." },
-    GuardDef { name: "parent-is", params: &[N, W], binds: &[], run: common::parent_is,
+    GuardDef { name: "parent-is", params: &[N, W], binds: &[], run: flow::parent_is,
         doc: "The node's parent has one of the `|`-separated kinds." },
     GuardDef { name: "only-read", params: &[N, N], binds: &[], run: cpp::only_read,
         doc: "C++: inside the node, every use of the variable only reads it (const member calls, operands, copies, arguments of functions declared to take it by value or const reference), so it may become a const reference." },
@@ -133,7 +210,8 @@ pub(crate) mod testutil {
 
     use crate::lang::Lang;
     use crate::skills::call::parse_call;
-    use crate::skills::guard::{self, MatchCtx};
+    use crate::skills::context::MatchCtx;
+    use crate::skills::guards as guard;
     use crate::skills::syntax::{descendants, text};
     use crate::skills::types::TypeFamilies;
 

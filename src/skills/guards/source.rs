@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use crate::lang::Lang;
 use crate::skills::call::Arg;
-use crate::skills::guard::MatchCtx;
+use crate::skills::context::MatchCtx;
 use crate::skills::syntax::{self, text};
 
 /// `fresh-static-name(@var)`: binds `name` to the variable's name in

@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use crate::index::ty::Ty;
 use crate::lang::Lang;
 use crate::skills::call::Arg;
-use crate::skills::guard::MatchCtx;
+use crate::skills::context::MatchCtx;
 use crate::skills::sema;
 
 /// The type of an expression or, for a type node, the type it names.
@@ -37,6 +37,18 @@ fn is_expression_position(node: Node<'_>) -> bool {
     node.parent().is_some_and(|p| {
         p.kind() == "call_expression" && p.child_by_field_name("function") == Some(node)
     })
+}
+
+pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let Some(node) = ctx.node(&args[0]) else {
+        return false;
+    };
+    let family = ctx.word(&args[1]);
+    let ty = match node.kind() {
+        "identifier" => ctx.var_type(node),
+        _ => ctx.expr_type(node),
+    };
+    ty.is_some_and(|t| ctx.in_family(family, &t))
 }
 
 /// `element-in(@container, family)`: the elements of the container (an

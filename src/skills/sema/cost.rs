@@ -2,7 +2,7 @@
 //! from the type families of rewrites/types.toml and, for the project's own
 //! classes and structs, from their members.
 
-use super::super::guard::MatchCtx;
+use super::super::context::MatchCtx;
 use crate::index::resolve::Scope;
 use crate::index::role::is_rust_primitive;
 use crate::index::summary::TypeKind;

@@ -21,7 +21,7 @@ pub use std_lib::{element_of, subscript_of};
 
 use std_lib::{cpp_std_function_type, owner_is_std_owned, std_method_type};
 
-use super::guard::MatchCtx;
+use super::context::MatchCtx;
 use crate::index::resolve::Scope;
 use crate::index::ty::Ty;
 use crate::lang::Lang;

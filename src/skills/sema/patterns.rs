@@ -9,7 +9,7 @@
 
 use tree_sitter::Node;
 
-use super::super::guard::MatchCtx;
+use super::super::context::MatchCtx;
 use super::super::syntax::{Decl, PatStep};
 use crate::index::ty::Ty;
 
@@ -264,7 +264,7 @@ fn destructure(ctx: &MatchCtx<'_>, ty: &Ty, step: &PatStep) -> Option<Ty> {
 mod tests {
     use crate::index::FileIndex;
     use crate::lang::Lang;
-    use crate::skills::guard::MatchCtx;
+    use crate::skills::context::MatchCtx;
     use crate::skills::guards::testutil::{families, find};
 
     /// The type of the `nth` use of `name` in `src`, as text.

@@ -1,6 +1,6 @@
-//! Guards: named, reusable predicates over the syntax tree that a skill file
-//! lists by name. A guard may also *bind* a value (e.g. `loop-count` binds
-//! `count`) that the skill's message and edit templates can use.
+//! What a guard may look at for one query match: the file's text and tree,
+//! its declarations, the project index as this file sees it, the match's
+//! captures, and the values earlier guards bound.
 
 use std::collections::HashMap;
 
@@ -8,8 +8,7 @@ use tree_sitter::Node;
 
 use std::cell::RefCell;
 
-use super::call::{Arg, Call};
-use super::guards;
+use super::call::Arg;
 use super::syntax::{Decl, DeclIndex};
 use super::types::TypeFamilies;
 use crate::index::resolve::Scope;
@@ -91,77 +90,4 @@ impl<'a> MatchCtx<'a> {
     pub fn bind(&mut self, name: &str, value: impl Into<String>) {
         self.bindings.insert(name.to_string(), value.into());
     }
-}
-
-/// What kind of argument a guard takes, checked when skills load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Param {
-    Node,
-    Word,
-    OptionalNode,
-}
-
-pub type GuardFn = fn(&mut MatchCtx<'_>, &[Arg]) -> bool;
-
-/// One entry of the guard catalogue.
-pub struct GuardDef {
-    pub name: &'static str,
-    pub params: &'static [Param],
-    /// Names this guard binds for templates when it holds.
-    pub binds: &'static [&'static str],
-    pub doc: &'static str,
-    pub run: GuardFn,
-}
-
-/// Every guard, in catalogue order.
-pub fn catalogue() -> &'static [GuardDef] {
-    guards::CATALOGUE
-}
-
-/// Look up a guard by name.
-pub fn lookup(name: &str) -> Option<&'static GuardDef> {
-    guards::CATALOGUE.iter().find(|g| g.name == name)
-}
-
-/// Check a guard call against its definition: name, arity and argument kinds.
-pub fn validate(call: &Call) -> Result<&'static GuardDef, String> {
-    let def = lookup(&call.name).ok_or_else(|| {
-        let known: Vec<&str> = guards::CATALOGUE.iter().map(|g| g.name).collect();
-        format!(
-            "unknown guard `{}` (known guards: {})",
-            call.name,
-            known.join(", ")
-        )
-    })?;
-    let required = def
-        .params
-        .iter()
-        .filter(|p| **p != Param::OptionalNode)
-        .count();
-    if call.args.len() < required || call.args.len() > def.params.len() {
-        return Err(format!(
-            "guard `{}` takes {} argument(s), got {} in `{call}`",
-            def.name,
-            def.params.len(),
-            call.args.len()
-        ));
-    }
-    for (arg, param) in call.args.iter().zip(def.params) {
-        let ok = match param {
-            Param::Node | Param::OptionalNode => matches!(arg, Arg::Capture(_)),
-            Param::Word => matches!(arg, Arg::Word(_) | Arg::Text(_)),
-        };
-        if !ok {
-            return Err(format!(
-                "guard `{}`: argument `{arg:?}` should be a {param:?} in `{call}`",
-                def.name
-            ));
-        }
-    }
-    Ok(def)
-}
-
-/// Run one guard call (honouring `!`).
-pub fn run(call: &Call, def: &GuardDef, ctx: &mut MatchCtx<'_>) -> bool {
-    (def.run)(ctx, &call.args) != call.negated
 }
