@@ -332,6 +332,88 @@ fn leaves_function(ctx: &MatchCtx<'_>, node: Node<'_>) -> bool {
     }
 }
 
+/// Methods that make a container hold more (and so allocate).
+const GROWING_METHODS: &[&str] = &[
+    "push_back",
+    "emplace_back",
+    "push_front",
+    "emplace_front",
+    "push",
+    "emplace",
+    "insert",
+    "emplace_hint",
+    "try_emplace",
+    "insert_or_assign",
+    "append",
+    "assign",
+    "resize",
+    "reserve",
+    "push_str",
+    "extend",
+    "extend_from_slice",
+    "insert_str",
+    "read_to_string",
+    "read_to_end",
+    "read_line",
+    "write_str",
+    "write_fmt",
+    "splice",
+];
+
+/// `grows-in(@var, @loop)`: inside the loop, something makes the container
+/// hold data: a growing method (`push_back`, `append`, `push_str`,
+/// `insert`…), `+=`, an assignment, `in >> v`, `write!(v, …)`, a map's
+/// `v[k] = …`, or a call that gets it by non-const reference (which may fill
+/// it). A container declared in a loop and never filled allocates nothing,
+/// so hoisting it would save nothing.
+pub fn grows_in(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
+    let (Some(var), Some(lp)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
+        return false;
+    };
+    let name = ctx.text(var);
+    syntax::uses(ctx.lang, lp, name, ctx.src)
+        .into_iter()
+        .filter(|u| *u != var)
+        .any(|u| fills(ctx, u))
+}
+
+fn fills<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
+    let Some(p) = u.parent() else { return false };
+    match p.kind() {
+        "field_expression" => p
+            .child_by_field_name("field")
+            .is_some_and(|f| GROWING_METHODS.contains(&text(f, ctx.src))),
+        "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
+        "assignment_expression" => {
+            let op = p.child_by_field_name("operator").map(|o| text(o, ctx.src));
+            p.child_by_field_name("left") == Some(u) && matches!(op, None | Some("=" | "+="))
+        }
+        // `in >> line` (C++) fills it.
+        "binary_expression" => {
+            p.child_by_field_name("right") == Some(u)
+                && p.child_by_field_name("operator")
+                    .is_some_and(|o| text(o, ctx.src) == ">>")
+        }
+        // `m[k] = v` inserts into a map.
+        "subscript_expression" | "index_expression" => p.parent().is_some_and(|g| {
+            g.kind() == "assignment_expression" && g.child_by_field_name("left") == Some(p)
+        }),
+        // `&mut buf` (Rust) or `&buf` (C++) handed to anything may fill it.
+        "reference_expression" => text(p, ctx.src).starts_with("&mut"),
+        "pointer_expression" => text(p, ctx.src).starts_with('&'),
+        // `write!(buf, …)` / `writeln!`.
+        "token_tree" => p.parent().is_some_and(|m| {
+            m.kind() == "macro_invocation"
+                && m.child_by_field_name("macro")
+                    .is_some_and(|n| matches!(text(n, ctx.src), "write" | "writeln"))
+        }),
+        // A C++ argument: filled when the callee takes it by non-const
+        // reference, or when nothing says it does not.
+        "argument_list" => ctx.lang == Lang::Cpp && !super::cpp::argument_only_read(ctx, p, u),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::Lang;

@@ -114,6 +114,8 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "The loop's trip count is known before it starts (`0..n` with n: usize, `i < n` from 0, a range over a sized container) and is loop-invariant; binds `count`. With a second node, the count must also be computable there." },
     GuardDef { name: "fill-loop", params: &[N, N], binds: &["loop", "per_iteration"], run: growth::fill_loop,
         doc: "The container declared empty by the second node is filled by a loop that certainly runs after it (same block or plain blocks inside it, never under a condition) before anything else mentions it; every completed iteration adds the same number k ≥ 1 of elements on every path (if/else and match arms), nothing else in the loop changes its length, and the loop ends only by finishing or leaving the function (return, `?`, throw), never by break or continue. Captures @loop; binds `per_iteration`." },
+    GuardDef { name: "grows-in", params: &[N, N], binds: &[], run: growth::grows_in,
+        doc: "Inside the second node (a loop), something makes the container hold data — a growing method (push_back, append, push_str, insert…), `+=`, an assignment, `in >> v`, `write!(v, …)`, a map's `v[k] = …`, or a call that may take it by non-const reference — so reusing it across iterations saves its allocation." },
     GuardDef { name: "fill-count", params: &[N, O], binds: &["count"], run: growth::fill_count,
         doc: "As loop-count (the loop's trip count, computable at the second node), times the `per_iteration` fill-loop bound; binds `count`." },
     GuardDef { name: "no-method-call", params: &[N, W], binds: &[], run: flow::no_method_call,

@@ -17,7 +17,7 @@ pub use moves::{
     callee_takes_by_value, is_moved, is_rvalue_ref_param, moves_into, not_aliased,
     not_passed_by_value, sole_mention_in_statement,
 };
-pub use reads::only_read;
+pub use reads::{argument_only_read, only_read};
 pub use references::{const_ref_type, expensive_element, returns_const_ref};
 pub use shapes::{
     declared_by, in_block, in_loop_body, local_declaration, plain_declaration, scoped_to_block,

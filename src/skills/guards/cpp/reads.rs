@@ -338,6 +338,13 @@ pub(super) fn param_is_by_value(p: &Ty) -> bool {
     !p.is_unknown() && !p.is_ref && !p.is_ptr
 }
 
+/// Whether passing `u` in the argument list `args` evidently only reads it
+/// (a std function or method known to read, or a callee whose declaration
+/// takes that parameter by value or const reference).
+pub fn argument_only_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'a>) -> bool {
+    argument_is_read(ctx, args, u)
+}
+
 pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
