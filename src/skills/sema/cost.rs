@@ -41,7 +41,9 @@ impl<'a> MatchCtx<'a> {
         if depth > MAX_DEPTH || ty.is_unknown() || ty.is_auto {
             return Cost::Unknown;
         }
-        if ty.is_ptr || (ty.is_ref && self.lang == Lang::Rust) {
+        // A reference (a member, an argument of a composite) is a pointer
+        // underneath; `in_family` strips the outer reference of a variable.
+        if ty.is_ptr || ty.is_ref {
             return Cost::Cheap;
         }
         let base = ty.base.as_str();

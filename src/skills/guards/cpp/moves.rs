@@ -105,10 +105,11 @@ pub fn moves_into(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
             !ctors.is_empty()
                 && ctors.iter().all(|c| {
                     c.item.params.len() == list.named_child_count()
-                        && c.item
-                            .params
-                            .get(index)
-                            .is_some_and(|p| param_is_by_value(&Ty::parse_cpp(&p.ty)))
+                        && c.item.params.get(index).is_some_and(|p| {
+                            let p = ctx.index.resolve(&Ty::parse_cpp(&p.ty), &c.scope);
+                            param_is_by_value(&p)
+                                && (p.value() == arg_ty || ctx.in_family("deep-copy", &p))
+                        })
                 })
         }
         "field_initializer" => {
@@ -219,11 +220,19 @@ pub(super) fn takes_by_value<'a>(ctx: &MatchCtx<'a>, call: Node<'a>, arg: Node<'
             return pushes && single && same_type;
         }
     }
+    // A by-value parameter that owns what it receives: the argument's own
+    // type, or another type whose copy duplicates heap memory (a
+    // `std::filesystem::path` from a string). A `std::string_view` or a
+    // view class taken by value gains nothing from a moved string.
+    let Some(arg_ty) = ctx.expr_type(arg).map(|t| t.value()) else {
+        return false;
+    };
     let params = callee_params(ctx, call);
     !params.is_empty()
         && params.iter().all(|ps| {
-            ps.get(index)
-                .is_some_and(|p| param_is_by_value(&Ty::parse_cpp(p)))
+            ps.get(index).is_some_and(|p| {
+                param_is_by_value(p) && (p.value() == arg_ty || ctx.in_family("deep-copy", p))
+            })
         })
 }
 

@@ -265,10 +265,9 @@ pub(super) fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'
             let index = arg_index(args, u);
             let params = callee_params(ctx, call);
             !params.is_empty()
-                && params.iter().all(|ps| {
-                    ps.get(index)
-                        .is_some_and(|p| param_is_value_or_const_ref(&Ty::parse_cpp(p)))
-                })
+                && params
+                    .iter()
+                    .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
         }
         "identifier" | "qualified_identifier" => {
             let name = ctx.text(func);
@@ -278,10 +277,9 @@ pub(super) fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'
             let index = arg_index(args, u);
             let params = callee_params(ctx, call);
             !params.is_empty()
-                && params.iter().all(|ps| {
-                    ps.get(index)
-                        .is_some_and(|p| param_is_value_or_const_ref(&Ty::parse_cpp(p)))
-                })
+                && params
+                    .iter()
+                    .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
         }
         _ => false,
     }
@@ -299,7 +297,7 @@ pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
 /// The parameter types (as written) of every declaration a call may reach:
 /// a free function or static member found through the project index, or a
 /// method of the receiver's class.
-pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<String>> {
+pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<Ty>> {
     let Some(func) = call.child_by_field_name("function") else {
         return Vec::new();
     };
@@ -321,9 +319,16 @@ pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<S
         }
         _ => Vec::new(),
     };
+    // Each parameter's type as written, resolved where it was declared.
     found
         .into_iter()
-        .map(|f| f.item.params.into_iter().map(|p| p.ty).collect())
+        .map(|f| {
+            f.item
+                .params
+                .iter()
+                .map(|p| ctx.index.resolve(&Ty::parse_cpp(&p.ty), &f.scope))
+                .collect()
+        })
         .collect()
 }
 
