@@ -137,6 +137,8 @@ impl SkillSet {
             }
         }
         dedup(&mut candidates);
+        // Code under `#if 0` is never compiled: nothing there is worth a change.
+        candidates.retain(|f| !in_disabled_block(lang, &tree, f.range.start, src));
         for f in candidates {
             if let Some(bad) = broken_region(lang, &tree, &f, &errors) {
                 let note = format!(
@@ -361,6 +363,33 @@ impl SkillSet {
     }
 }
 
+/// Whether `byte` lies in the `#if 0` (or `#if false`) branch of a C/C++
+/// preprocessor conditional.
+fn in_disabled_block(lang: Lang, tree: &Tree, byte: usize, src: &str) -> bool {
+    if lang != Lang::Cpp {
+        return false;
+    }
+    let Some(mut node) = tree.root_node().descendant_for_byte_range(byte, byte) else {
+        return false;
+    };
+    while let Some(p) = node.parent() {
+        if p.kind() == "preproc_if" {
+            let disabled = p
+                .child_by_field_name("condition")
+                .is_some_and(|c| matches!(src[c.byte_range()].trim(), "0" | "false"));
+            // Only the `#if` branch itself, not its `#else`.
+            let in_else = p
+                .child_by_field_name("alternative")
+                .is_some_and(|a| a.start_byte() <= byte && byte < a.end_byte());
+            if disabled && !in_else {
+                return true;
+            }
+        }
+        node = p;
+    }
+    false
+}
+
 /// Keep the first of every pair of conflicting findings (in source order).
 pub fn choose_compatible(findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
     let mut chosen: Vec<Finding> = Vec::new();
@@ -483,6 +512,19 @@ mod tests {
             "{:?}",
             scan.notes
         );
+    }
+
+    #[test]
+    fn code_under_if_0_is_left_alone() {
+        let s = set(vec![skill(
+            "cpp/speed",
+            r#"(call_expression function: (identifier) @f (#eq? @f "slow")) @call"#,
+            r#"replace(@call, "fast()")"#,
+        )]);
+        let src = "void f() {\n#if 0\n  slow();\n#else\n  slow();\n#endif\n}\n";
+        let scan = s.scan_source(Lang::Cpp, src);
+        let lines: Vec<usize> = scan.findings.iter().map(|f| f.start_line).collect();
+        assert_eq!(lines, [5], "only the #else branch is compiled");
     }
 
     #[test]

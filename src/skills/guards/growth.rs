@@ -384,9 +384,18 @@ fn fills<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
             .child_by_field_name("field")
             .is_some_and(|f| GROWING_METHODS.contains(&text(f, ctx.src))),
         "compound_assignment_expr" => p.child_by_field_name("left") == Some(u),
+        // `s = other;` copies into the existing buffer; `s = f();` moves a
+        // temporary's buffer in and frees the old one, reusing nothing.
         "assignment_expression" => {
             let op = p.child_by_field_name("operator").map(|o| text(o, ctx.src));
-            p.child_by_field_name("left") == Some(u) && matches!(op, None | Some("=" | "+="))
+            let lvalue_source = p.child_by_field_name("right").is_some_and(|r| {
+                matches!(
+                    r.kind(),
+                    "identifier" | "field_expression" | "subscript_expression" | "index_expression"
+                )
+            });
+            p.child_by_field_name("left") == Some(u)
+                && (matches!(op, Some("+=")) || (matches!(op, None | Some("=")) && lvalue_source))
         }
         // `in >> line` (C++) fills it.
         "binary_expression" => {
