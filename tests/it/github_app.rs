@@ -9,23 +9,16 @@
 //! does not propose the change again.
 
 use crate::common;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::github::FakeGitHub;
+use crate::common::serve::{http, sign, Server, APP_ID};
 use git2::Repository;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
-const SECRET: &str = "it's a secret to everybody";
 const REPO: &str = "octo/counter";
 const INSTALLATION: u64 = 42;
-const APP_ID: u64 = 7;
 
 const MAIN_CPP: &str = r#"#include <iostream>
 #include <string>
@@ -63,159 +56,11 @@ warmup = 0
 min_change_percent = 0.1
 "#;
 
-fn sign(body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    let bytes = mac.finalize().into_bytes();
-    format!(
-        "sha256={}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
-
-/// One HTTP/1.1 request on a fresh connection: (status, body).
-fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 fn fixture(path: &str) -> Value {
     let p = common::repo_root()
         .join("tests/fixtures/github-webhooks")
         .join(path);
     serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
-}
-
-/// `wattson serve` as a child process; its stderr is kept for assertions.
-struct Server {
-    child: Child,
-    addr: String,
-    log: Arc<Mutex<String>>,
-    _state: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(api: &str, key: &Path) -> Server {
-        Server::start_in(api, key, tempfile::tempdir().unwrap())
-    }
-
-    fn start_in(api: &str, key: &Path, state: tempfile::TempDir) -> Server {
-        let mut child = common::wattson()
-            .args(["serve", "--listen", "127.0.0.1:0", "--github-api-url", api])
-            .args(["--app-id", &APP_ID.to_string()])
-            .arg("--private-key")
-            .arg(key)
-            .arg("--state-dir")
-            .arg(state.path())
-            .env("WATTSON_WEBHOOK_SECRET", SECRET)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("wattson serve did not start: {}", log.lock().unwrap()));
-        Server {
-            child,
-            addr,
-            log,
-            _state: state,
-        }
-    }
-
-    fn deliver(&self, event: &str, id: &str, body: &Value) -> (u16, String) {
-        let bytes = serde_json::to_vec(body).unwrap();
-        self.deliver_signed(event, id, &bytes, &sign(&bytes))
-    }
-
-    fn deliver_signed(&self, event: &str, id: &str, body: &[u8], signature: &str) -> (u16, String) {
-        http(
-            &self.addr,
-            "POST",
-            "/webhook",
-            &[
-                ("Content-Type", "application/json"),
-                ("X-GitHub-Event", event),
-                ("X-GitHub-Delivery", id),
-                ("X-Hub-Signature-256", signature),
-            ],
-            body,
-        )
-    }
-
-    fn health(&self) -> Value {
-        let (status, body) = http(&self.addr, "GET", "/healthz", &[], b"");
-        assert_eq!(status, 200);
-        serde_json::from_str(&body).unwrap()
-    }
-
-    /// Wait until `completed + failed` reaches `n` jobs.
-    fn wait_jobs(&self, n: u64) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
-            let h = self.health();
-            let done = h["completed"].as_u64().unwrap() + h["failed"].as_u64().unwrap();
-            if done >= n {
-                return h;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "jobs did not finish: {h}\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 struct World {
@@ -730,41 +575,194 @@ fn reviewers_get_help_unknown_commands_are_answered_and_ignore_opens_its_own_pul
     assert_eq!(w.tip(pr_branch), tip, "the branch is untouched");
 }
 
+/// The configuration of the demo program with a build that takes a few
+/// seconds: long enough to kill the server while the job runs.
+fn slow_config() -> String {
+    CONFIG.replace("build = \"g++", "build = \"sleep 4 && g++")
+}
+
+/// Wait until job `delivery` is running on the server with process id `pid`.
+fn wait_running(queue_args: &[&str], delivery: &str, pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut args = vec!["jobs", "--format", "json", "--delivery", delivery];
+        args.extend_from_slice(queue_args);
+        let out = common::run(&args);
+        if out.status.success() {
+            let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+            let job = &v["jobs"][0];
+            let mine = job["owner"]
+                .as_str()
+                .is_some_and(|o| o.contains(&format!(":{pid}:")));
+            if job["state"] == "running" && mine {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {delivery} never ran on {pid}: {}",
+            common::stderr(&out)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The one job of `delivery` in the history.
+fn job_record(queue_args: &[&str], delivery: &str) -> Value {
+    let mut args = vec!["jobs", "--format", "json", "--delivery", delivery];
+    args.extend_from_slice(queue_args);
+    let out = common::run(&args);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    v["jobs"][0].clone()
+}
+
 #[test]
-fn deliveries_left_in_the_spool_run_at_the_next_start_and_sigterm_stops_cleanly() {
-    let w = world();
-    let state = tempfile::tempdir().unwrap();
-    let spool = state.path().join("spool");
-    std::fs::create_dir_all(&spool).unwrap();
-    let ping =
-        std::fs::read(common::repo_root().join("tests/fixtures/github-webhooks/ping/payload.json"))
-            .unwrap();
-    let mut left = b"ping\nleft-over-1\n".to_vec();
-    left.extend_from_slice(&ping);
-    std::fs::write(
-        spool.join("00000000000000000001-left-over-1.delivery"),
-        left,
-    )
-    .unwrap();
-    let mut server = Server::start_in(&w.fake.url, &w.key, state);
-    let h = server.wait_jobs(1);
-    assert_eq!(h["completed"], 1, "{h}");
-    assert!(
-        server.log().contains("delivery=left-over-1"),
-        "{}",
-        server.log()
+fn an_instance_killed_mid_job_on_postgres_has_its_job_finished_by_another() {
+    let w = world_with(MAIN_CPP, &slow_config());
+    let pg = crate::common::postgres::Postgres::start();
+    let queue = pg.database("killed");
+    let flags = ["--queue", queue.as_str(), "--lease", "2"];
+    let a = Server::start_with(&w.fake.url, &w.key, tempfile::tempdir().unwrap(), &flags);
+    let (before, after) = w.push_main(None);
+    let (status, _) = a.deliver(
+        "push",
+        "kill-1",
+        &push_payload(&before, &after, &["main.cpp"]),
     );
-    // It is taken as seen: redelivering it is a duplicate.
-    let (status, _) = server.deliver(
-        "ping",
-        "left-over-1",
-        &serde_json::from_slice(&ping).unwrap(),
+    assert_eq!(status, 202);
+    wait_running(&["--queue", &queue], "kill-1", a.child.id());
+    let b = Server::start_with(&w.fake.url, &w.key, tempfile::tempdir().unwrap(), &flags);
+    // Redelivered to the other instance while it runs: still one job.
+    let (status, _) = b.deliver(
+        "push",
+        "kill-1",
+        &push_payload(&before, &after, &["main.cpp"]),
     );
     assert_eq!(status, 200);
+    let mut a = a;
+    a.child.kill().unwrap(); // SIGKILL: no goodbye, the lease just stops being renewed
+    a.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let job = loop {
+        let job = job_record(&["--queue", &queue], "kill-1");
+        if job["state"] == "done" || job["state"] == "failed" {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not finished: {job}\n{}",
+            b.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(job["state"], "done", "{job}\n{}", b.log());
+    assert_eq!(job["attempts"], 2, "{job}");
     assert!(
-        std::fs::read_dir(&spool).unwrap().next().is_none(),
-        "the spool is empty once done"
+        job["owner"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(":{}:", b.child.id())),
+        "finished by the other instance: {job}"
     );
+    assert!(b.log().contains("taking over a job"), "{}", b.log());
+    assert_each_proposed_once(&w, &b.log());
+}
+
+/// Every candidate's pull request was opened once, with evidence.
+fn assert_each_proposed_once(w: &World, log: &str) {
+    let pulls = w.fake.pulls(REPO);
+    assert!(!pulls.is_empty(), "{log}");
+    let mut branches: Vec<&str> = pulls
+        .iter()
+        .map(|p| p["head"]["ref"].as_str().unwrap())
+        .collect();
+    branches.sort();
+    branches.dedup();
+    assert_eq!(
+        branches.len(),
+        pulls.len(),
+        "a change proposed twice: {branches:?}"
+    );
+    let done = log
+        .lines()
+        .find(|l| l.contains("job done: push"))
+        .unwrap_or_default();
+    assert!(
+        done.contains(&format!("{} proposed", pulls.len())),
+        "{done}"
+    );
+    for p in &pulls {
+        assert!(
+            p["body"].as_str().unwrap().contains("### Evidence"),
+            "{p:#}"
+        );
+    }
+}
+
+#[test]
+fn a_single_instance_on_sqlite_killed_and_restarted_loses_nothing() {
+    let w = world_with(MAIN_CPP, &slow_config());
+    let server = Server::start_with(
+        &w.fake.url,
+        &w.key,
+        tempfile::tempdir().unwrap(),
+        &["--lease", "2"],
+    );
+    let state_dir = server.state.path().display().to_string();
+    let sqlite = ["--state-dir", state_dir.as_str()];
+    let (before, after) = w.push_main(None);
+    server.deliver(
+        "push",
+        "restart-1",
+        &push_payload(&before, &after, &["main.cpp"]),
+    );
+    wait_running(&sqlite, "restart-1", server.child.id());
+    // Two more wait behind it (one worker).
+    let ping: Value = fixture("ping/payload.json");
+    for id in ["restart-2", "restart-3"] {
+        assert_eq!(server.deliver("ping", id, &ping).0, 202);
+    }
+    let state = server.kill();
+    assert_eq!(job_record(&sqlite, "restart-2")["state"], "queued");
+
+    let mut server = Server::start_with(&w.fake.url, &w.key, state, &["--lease", "2"]);
+    let h = server.wait_jobs(3);
+    assert_eq!(h["completed"], 3, "{h}\n{}", server.log());
+    let job = job_record(&sqlite, "restart-1");
+    assert_eq!(
+        (job["state"].as_str(), job["attempts"].as_i64()),
+        (Some("done"), Some(2)),
+        "{job}"
+    );
+    assert_each_proposed_once(&w, &server.log());
+    // Still seen after the restart: redelivering is a duplicate.
+    assert_eq!(server.deliver("ping", "restart-2", &ping).0, 200);
+    // The history is served to an administrator only.
+    let (status, _) = http(&server.addr, "GET", "/jobs", &[], b"");
+    assert_eq!(status, 404, "no --admin-token, no /jobs");
+    server = {
+        let state = server.kill();
+        Server::start_with(&w.fake.url, &w.key, state, &["--admin-token", "let-me-see"])
+    };
+    let (status, _) = http(
+        &server.addr,
+        "GET",
+        "/jobs",
+        &[("Authorization", "Bearer nope")],
+        b"",
+    );
+    assert_eq!(status, 401);
+    let (status, body) = http(
+        &server.addr,
+        "GET",
+        "/jobs?state=done",
+        &[("Authorization", "Bearer let-me-see")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let jobs: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 3, "{jobs:#}");
 
     // The feed endpoint is signed like a webhook.
     let feed = b"{\"commit\":\"abc\",\"series\":\"t\",\"value\":1}\n";

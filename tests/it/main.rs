@@ -9,6 +9,7 @@
 mod common;
 
 mod action;
+mod app_queue;
 mod cli;
 mod defense;
 mod demo;

@@ -73,7 +73,7 @@ pub enum Format {
 }
 
 /// For the outputs that have no SARIF form.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, Debug)]
 pub enum TextOrJson {
     Text,
     Json,
@@ -238,6 +238,8 @@ pub enum Command {
     Mcp(crate::app::mcp::McpArgs),
     /// Run the GitHub App: receive webhooks, propose on pushes, answer reviewers' commands.
     Serve(crate::app::serve::ServeArgs),
+    /// The App's job queue: what is waiting, running and done (the history `wattson serve` keeps).
+    Jobs(crate::app::serve::history::JobsArgs),
     /// Run as a step of a GitHub Actions workflow (see action.yml).
     Action(crate::app::action::ActionArgs),
     /// List, explain and test the skills.

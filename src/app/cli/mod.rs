@@ -93,6 +93,7 @@ fn quiet(command: &Command) -> bool {
         Command::Mcp(_) => true,
         Command::Detect { .. }
         | Command::Serve(_)
+        | Command::Jobs(_)
         | Command::Action(_)
         | Command::Skills { .. } => false,
     }
@@ -351,6 +352,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => Ok(crate::app::serve::run(args)?),
+        Command::Jobs(args) => Ok(crate::app::serve::history::run(args)?),
         Command::Action(args) => Ok(crate::app::action::run(args)?),
         Command::Skills { action } => skills_command(action),
     }

@@ -25,8 +25,6 @@ pub struct Delivery {
     pub id: String,
     pub event: String,
     pub body: Vec<u8>,
-    /// Its place in arrival order (set by the spool).
-    pub seq: u64,
 }
 
 impl Worker {
@@ -153,7 +151,7 @@ impl Worker {
 
     /// Defense on a posted feed: find the regressions and propose reverts.
     fn on_feed(&self, body: &[u8]) -> Result<String> {
-        let v: Value = serde_json::from_slice(body).context("reading a spooled feed")?;
+        let v: Value = serde_json::from_slice(body).context("reading a stored feed")?;
         let repo = v["repository"]["full_name"]
             .as_str()
             .context("the feed names no repository")?;

@@ -1,25 +1,26 @@
 //! `wattson serve`: the GitHub App's webhook server.
 //!
 //! A delivery is answered as soon as it is proven and stored: its signature
-//! is checked (401 and nothing else when it is missing or wrong), its
-//! `X-GitHub-Delivery` id is checked against the ones already taken (GitHub
-//! redelivers, and a delivery must not run twice), it is written to the
-//! spool directory and queued, and the answer is 202. Workers take jobs from
-//! the queue one by one. The spool is what makes shutdown safe: a job leaves
-//! it only when it is done, so deliveries still queued, or running when the
-//! grace period ends, run again at the next start.
+//! is checked (401 and nothing else when it is missing or wrong), it is
+//! written to the durable job queue (`queue`) under its `X-GitHub-Delivery`
+//! id, and the answer is 202, or 200 "duplicate" when that id was stored
+//! before by this or any other instance sharing the queue. Workers claim
+//! jobs with a lease they renew while the job runs; a job whose worker died
+//! is claimed again, by any instance, once its lease has expired. Finished
+//! jobs stay in the queue as its history (`/jobs`, `wattson jobs`).
 
+pub mod history;
 pub mod jobs;
+pub mod queue;
 pub mod review;
 pub mod webhook;
 pub mod worker;
 
-use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -30,10 +31,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{watch, Notify};
 
 use crate::app::github::{Connector, Credentials, GITHUB_API_URL};
 use jobs::{Delivery, Worker, FEED_EVENT};
+use queue::{Finish, JobQuery, NewJob, Priority, Queue};
 use webhook::verify_signature;
 
 #[derive(clap::Args, Debug)]
@@ -61,18 +63,28 @@ pub struct ServeArgs {
     /// The secret GitHub signs deliveries with (the App's "Webhook secret").
     #[arg(long, env = "WATTSON_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: String,
-    /// Where checkouts and the delivery spool live.
+    /// Where checkouts (and the default job queue) live.
     #[arg(long, env = "WATTSON_STATE_DIR", default_value = "wattson-state")]
     pub state_dir: PathBuf,
-    /// Jobs run at once (each may build and benchmark a repository).
+    /// The job queue: `sqlite:PATH` (default: `STATE_DIR/jobs.db`, for one
+    /// server) or `postgres://USER@HOST:PORT/DB` (several servers share it).
+    #[arg(long, env = "WATTSON_QUEUE", hide_env_values = true)]
+    pub queue: Option<String>,
+    /// Jobs run at once by this instance (each may build and benchmark a
+    /// repository).
     #[arg(long, default_value_t = 1)]
     pub workers: usize,
-    /// Deliveries waiting at most; more are refused with 503 (GitHub shows
-    /// them as failed and they can be redelivered).
-    #[arg(long, default_value_t = 10_000)]
-    pub queue: usize,
+    /// Seconds a claimed job stays this instance's without a renewal; it is
+    /// renewed while the job runs, so this is how long a killed instance's
+    /// job waits before another instance takes it over.
+    #[arg(long, env = "WATTSON_LEASE", default_value_t = 60)]
+    pub lease: u64,
+    /// A bearer token that lets an administrator read `GET /jobs`; without
+    /// it `/jobs` is not served.
+    #[arg(long, env = "WATTSON_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Seconds a running job may take to finish after a shutdown signal; a
-    /// job still running then is run again at the next start.
+    /// job still running then is taken over once its lease expires.
     #[arg(long, default_value_t = 300)]
     pub shutdown_grace: u64,
 }
@@ -80,52 +92,30 @@ pub struct ServeArgs {
 /// The largest delivery or feed taken (GitHub's own cap on payloads).
 const MAX_BODY: usize = 25 * 1024 * 1024;
 
-/// Counters shown by `/healthz`.
+/// How often an idle worker looks for jobs other instances stored (its own
+/// instance wakes it at once).
+const POLL: Duration = Duration::from_millis(250);
+
+/// Counters of this instance shown by `/healthz`, beside the queue's.
 #[derive(Default)]
 struct Stats {
     received: AtomicU64,
     duplicates: AtomicU64,
     refused: AtomicU64,
-    queued: AtomicU64,
     running: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
 }
 
-/// Delivery ids already taken, bounded: the oldest are forgotten first.
-struct Seen {
-    ids: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-const SEEN_CAPACITY: usize = 100_000;
-
-impl Seen {
-    /// Record `id`; false when it was already there.
-    fn insert(&mut self, id: &str) -> bool {
-        if !self.ids.insert(id.to_string()) {
-            return false;
-        }
-        self.order.push_back(id.to_string());
-        if self.order.len() > SEEN_CAPACITY {
-            if let Some(old) = self.order.pop_front() {
-                self.ids.remove(&old);
-            }
-        }
-        true
-    }
-
-    fn forget(&mut self, id: &str) {
-        self.ids.remove(id);
-        self.order.retain(|x| x != id);
-    }
-}
-
 struct Shared {
     secret: Vec<u8>,
-    queue: mpsc::Sender<Delivery>,
-    seen: Mutex<Seen>,
-    spool: Spool,
+    queue: Arc<dyn Queue>,
+    /// Wakes an idle worker when this instance stores a job.
+    wake: Notify,
+    /// `host:pid`: workers are `host:pid:n` in the queue.
+    instance: String,
+    lease: Duration,
+    admin_token: Option<String>,
     stats: Stats,
 }
 
@@ -153,55 +143,37 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         let _entered = runtime.enter();
         Connector::new(&args.github_api_url, credentials)?
     };
-    let spool = Spool::open(&args.state_dir.join("spool"))?;
+    let spec = args
+        .queue
+        .clone()
+        .unwrap_or_else(|| queue::default_spec(&args.state_dir));
+    let store = queue::open(&spec)?;
     let worker = Arc::new(Worker::new(
         connector,
         &args.state_dir,
         runtime.handle().clone(),
     )?);
-    runtime.block_on(serve(args, spool, worker))?;
+    runtime.block_on(serve(args, store, worker))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()> {
-    let (tx, rx) = mpsc::channel::<Delivery>(args.queue.max(1));
+async fn serve(args: ServeArgs, store: Arc<dyn Queue>, worker: Arc<Worker>) -> Result<()> {
     let shared = Arc::new(Shared {
         secret: args.webhook_secret.clone().into_bytes(),
-        queue: tx,
-        seen: Mutex::new(Seen {
-            ids: HashSet::new(),
-            order: VecDeque::new(),
-        }),
-        spool,
+        queue: store,
+        wake: Notify::new(),
+        instance: format!("{}:{}", hostname(), std::process::id()),
+        lease: Duration::from_secs(args.lease.max(1)),
+        admin_token: args.admin_token.clone().filter(|t| !t.is_empty()),
         stats: Stats::default(),
     });
-    // Deliveries left from the last run go first.
-    let left = shared.spool.load()?;
-    if !left.is_empty() {
-        tracing::info!(
-            count = left.len(),
-            "running deliveries left from the last run"
-        );
-    }
-    let (backlog_tx, backlog_rx) = mpsc::unbounded_channel::<Delivery>();
-    for d in left {
-        lock(&shared.seen).insert(&d.id);
-        shared.stats.queued.fetch_add(1, Ordering::Relaxed);
-        let _ = backlog_tx.send(d);
-    }
-    drop(backlog_tx);
-
     let (stop_tx, stop_rx) = watch::channel(false);
-    let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let backlog = Arc::new(tokio::sync::Mutex::new(backlog_rx));
     let mut workers = Vec::new();
     for n in 0..args.workers.max(1) {
         workers.push(tokio::spawn(work(
             n,
             shared.clone(),
             worker.clone(),
-            rx.clone(),
-            backlog.clone(),
             stop_rx.clone(),
         )));
     }
@@ -210,6 +182,7 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
         .route("/webhook", post(webhook))
         .route("/feed", post(feed))
         .route("/healthz", get(healthz))
+        .route("/jobs", get(jobs_history))
         // GitHub caps a delivery at 25 MB; feeds get the same room.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared.clone());
@@ -217,7 +190,7 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, api = %args.github_api_url, "wattson serve is listening");
+    tracing::info!(%addr, api = %args.github_api_url, instance = %shared.instance, "wattson serve is listening");
     // Scripts and tests read the address from here (the port may be 0).
     eprintln!("wattson: listening on http://{addr}");
     axum::serve(listener, app)
@@ -232,14 +205,7 @@ async fn serve(args: ServeArgs, spool: Spool, worker: Arc<Worker>) -> Result<()>
     if tokio::time::timeout(grace, all).await.is_err() {
         tracing::warn!(
             grace_s = args.shutdown_grace,
-            "jobs still running after the grace period stay in the spool and run at the next start"
-        );
-    }
-    let waiting = shared.stats.queued.load(Ordering::Relaxed);
-    if waiting > 0 {
-        tracing::info!(
-            waiting,
-            "deliveries not started stay in the spool for the next start"
+            "jobs still running after the grace period are taken over once their lease expires"
         );
     }
     Ok(())
@@ -251,62 +217,118 @@ async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-/// One worker: the backlog first, then the queue, until told to stop.
-async fn work(
-    n: usize,
-    shared: Arc<Shared>,
-    worker: Arc<Worker>,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Delivery>>>,
-    backlog: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Delivery>>>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let next = {
-            let from_backlog = backlog.lock().await.try_recv().ok();
-            match from_backlog {
-                Some(d) => Some(d),
-                None => {
-                    let mut rx = rx.lock().await;
-                    tokio::select! {
-                        d = rx.recv() => d,
-                        _ = stop.changed() => None,
-                    }
-                }
-            }
-        };
-        let Some(delivery) = next else { return };
-        if *stop.borrow() {
-            return; // stays in the spool
-        }
-        shared.stats.queued.fetch_sub(1, Ordering::Relaxed);
-        shared.stats.running.fetch_add(1, Ordering::Relaxed);
-        let started = std::time::Instant::now();
-        let w = worker.clone();
-        let d = delivery.clone();
-        let result = tokio::task::spawn_blocking(move || w.handle(&d)).await;
-        shared.stats.running.fetch_sub(1, Ordering::Relaxed);
-        let ms = started.elapsed().as_millis() as u64;
-        match result {
-            Ok(Ok(summary)) => {
-                shared.stats.completed.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(worker = n, delivery = %delivery.id, event = %delivery.event, ms, "job done: {summary}");
-            }
-            Ok(Err(e)) => {
-                shared.stats.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(worker = n, delivery = %delivery.id, event = %delivery.event, ms, "job failed: {e:#}");
-            }
-            Err(panic) => {
-                shared.stats.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(worker = n, delivery = %delivery.id, "job panicked: {panic}");
-            }
-        }
-        // Done either way: a failed job is reported, not retried forever.
-        shared.spool.remove(&delivery);
+/// The machine's name, for worker names in the queue.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates
+    // within it or truncates.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    match std::str::from_utf8(&buf[..end]) {
+        Ok(name) if ok && !name.is_empty() => name.to_string(),
+        _ => "localhost".to_string(),
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// Run a blocking queue call off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .context("a queue call panicked")?
+}
+
+/// One worker: claim, run with the lease renewed, record; until told to stop.
+async fn work(n: usize, shared: Arc<Shared>, worker: Arc<Worker>, mut stop: watch::Receiver<bool>) {
+    let me = format!("{}:{n}", shared.instance);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let (q, who, lease) = (shared.queue.clone(), me.clone(), shared.lease);
+        let job = match blocking(move || q.claim(&who, lease)).await {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                tokio::select! {
+                    _ = shared.wake.notified() => {},
+                    _ = tokio::time::sleep(POLL) => {},
+                    _ = stop.changed() => {},
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(worker = %me, "the job queue: {e:#}");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                    _ = stop.changed() => {},
+                }
+                continue;
+            }
+        };
+        if job.attempt > 1 {
+            tracing::info!(worker = %me, job = job.id, attempt = job.attempt, "taking over a job whose worker stopped renewing its lease");
+        }
+        // The lease is renewed a few times per period while the job runs.
+        let renewer = {
+            let (shared, who, id) = (shared.clone(), me.clone(), job.id);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(shared.lease / 3).await;
+                    let (q, who2, lease) = (shared.queue.clone(), who.clone(), shared.lease);
+                    match blocking(move || q.renew(id, &who2, lease)).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(worker = %who, job = id, "lost the lease on a running job: another worker took it over");
+                            return;
+                        }
+                        Err(e) => {
+                            tracing::warn!(worker = %who, job = id, "renewing a lease: {e:#}")
+                        }
+                    }
+                }
+            })
+        };
+        shared.stats.running.fetch_add(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
+        let delivery = Delivery {
+            id: job.delivery.clone(),
+            event: job.event.clone(),
+            body: job.payload.clone(),
+        };
+        let w = worker.clone();
+        let d = delivery.clone();
+        let result = tokio::task::spawn_blocking(move || w.handle(&d)).await;
+        renewer.abort();
+        shared.stats.running.fetch_sub(1, Ordering::Relaxed);
+        let ms = started.elapsed().as_millis() as u64;
+        let finish = match result {
+            Ok(Ok(summary)) => {
+                shared.stats.completed.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(worker = %me, delivery = %delivery.id, event = %delivery.event, ms, "job done: {summary}");
+                Finish::Done(summary)
+            }
+            Ok(Err(e)) => {
+                shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(worker = %me, delivery = %delivery.id, event = %delivery.event, ms, "job failed: {e:#}");
+                Finish::Failed(format!("{e:#}"))
+            }
+            Err(panic) => {
+                shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(worker = %me, delivery = %delivery.id, "job panicked: {panic}");
+                Finish::Failed(format!("the job panicked: {panic}"))
+            }
+        };
+        // Done either way: a failed job is recorded, not retried forever.
+        let (q, who, id) = (shared.queue.clone(), me.clone(), job.id);
+        match blocking(move || q.finish(id, &who, &finish)).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(worker = %me, job = job.id, "the job was taken over before it ended here; the other worker's record stands")
+            }
+            Err(e) => {
+                tracing::error!(worker = %me, job = job.id, "recording the end of a job: {e:#}")
+            }
+        }
+    }
 }
 
 fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
@@ -339,15 +361,15 @@ async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     let Some(id) = header(&headers, "x-github-delivery") else {
         return error(StatusCode::BAD_REQUEST, "no X-GitHub-Delivery header");
     };
-    enqueue(
-        &shared,
-        Delivery {
-            id: id.to_string(),
-            event: event.to_string(),
-            body: body.to_vec(),
-            seq: 0,
-        },
-    )
+    let job = NewJob {
+        delivery: id.to_string(),
+        event: event.to_string(),
+        repo: webhook::repository(&body),
+        payload: body.to_vec(),
+        priority: Priority::Webhook,
+        not_before_ms: 0,
+    };
+    enqueue(&shared, job).await
 }
 
 /// A performance feed pushed by a CI system: `POST /feed?repo=owner/name`,
@@ -395,52 +417,43 @@ async fn feed(
         "format": q.format,
         "feed": text,
     });
-    enqueue(
-        &shared,
-        Delivery {
-            id,
-            event: FEED_EVENT.to_string(),
-            body: payload.to_string().into_bytes(),
-            seq: 0,
-        },
-    )
+    let job = NewJob {
+        delivery: id,
+        event: FEED_EVENT.to_string(),
+        repo: Some(q.repo.clone()),
+        payload: payload.to_string().into_bytes(),
+        priority: Priority::Webhook,
+        not_before_ms: 0,
+    };
+    enqueue(&shared, job).await
 }
 
-fn enqueue(shared: &Shared, mut delivery: Delivery) -> Response {
-    if !lock(&shared.seen).insert(&delivery.id) {
-        shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
-        return (
-            StatusCode::OK,
-            Json(json!({ "status": "duplicate", "delivery": delivery.id })),
-        )
-            .into_response();
-    }
-    if let Err(e) = shared.spool.store(&mut delivery) {
-        lock(&shared.seen).forget(&delivery.id);
-        tracing::error!("spooling delivery {}: {e:#}", delivery.id);
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not store the delivery",
-        );
-    }
-    let id = delivery.id.clone();
-    shared.stats.queued.fetch_add(1, Ordering::Relaxed);
-    match shared.queue.try_send(delivery) {
-        Ok(()) => (
-            StatusCode::ACCEPTED,
-            Json(json!({ "status": "queued", "delivery": id })),
-        )
-            .into_response(),
+async fn enqueue(shared: &Arc<Shared>, job: NewJob) -> Response {
+    let id = job.delivery.clone();
+    let q = shared.queue.clone();
+    match blocking(move || q.enqueue(&job)).await {
+        Ok(true) => {
+            shared.wake.notify_one();
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "status": "queued", "delivery": id })),
+            )
+                .into_response()
+        }
+        Ok(false) => {
+            shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+            (
+                StatusCode::OK,
+                Json(json!({ "status": "duplicate", "delivery": id })),
+            )
+                .into_response()
+        }
         Err(e) => {
-            let d = match e {
-                mpsc::error::TrySendError::Full(d) | mpsc::error::TrySendError::Closed(d) => d,
-            };
-            shared.stats.queued.fetch_sub(1, Ordering::Relaxed);
-            shared.spool.remove(&d);
-            lock(&shared.seen).forget(&d.id);
+            tracing::error!("storing delivery {id}: {e:#}");
+            // GitHub shows it as failed; it can be redelivered.
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the job queue is full; redeliver later",
+                "could not store the delivery; redeliver later",
             )
         }
     }
@@ -449,17 +462,81 @@ fn enqueue(shared: &Shared, mut delivery: Delivery) -> Response {
 async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     let s = &shared.stats;
     let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let q = shared.queue.clone();
+    let queue = match blocking(move || q.counts()).await {
+        Ok(c) => json!(c),
+        Err(e) => json!({ "error": format!("{e:#}") }),
+    };
     Json(json!({
         "status": "ok",
+        "instance": shared.instance,
         "received": n(&s.received),
         "duplicates": n(&s.duplicates),
         "refused": n(&s.refused),
-        "queued": n(&s.queued),
         "running": n(&s.running),
         "completed": n(&s.completed),
         "failed": n(&s.failed),
+        "queue": queue,
     }))
     .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct JobsQuery {
+    state: Option<String>,
+    repo: Option<String>,
+    delivery: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /jobs`: the queue's history, newest first, for an administrator
+/// (`Authorization: Bearer <--admin-token>`).
+async fn jobs_history(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<JobsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(expected) = &shared.admin_token else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "/jobs is served only with --admin-token",
+        );
+    };
+    let given = header(&headers, "authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    use subtle_eq::constant_time_eq;
+    if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "a bearer token is required for /jobs",
+        );
+    }
+    let query = JobQuery {
+        state: q.state,
+        repo: q.repo,
+        delivery: q.delivery,
+        limit: q.limit.unwrap_or(100).min(10_000),
+    };
+    let store = shared.queue.clone();
+    match blocking(move || store.jobs(&query)).await {
+        Ok(jobs) => Json(json!({ "jobs": jobs })).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, format!("{e:#}")),
+    }
+}
+
+/// Comparing secrets without telling, by timing, how much of them matched.
+mod subtle_eq {
+    pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+        use sha2::Digest;
+        // Equal-length digests compared fully: the time depends on neither
+        // the lengths nor the first difference.
+        let (x, y) = (sha2::Sha256::digest(a), sha2::Sha256::digest(b));
+        x.iter()
+            .zip(y.iter())
+            .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+            == 0
+    }
 }
 
 async fn shutdown_signal() {
@@ -501,136 +578,13 @@ fn init_logging() {
         .try_init();
 }
 
-/// Deliveries on disk from receipt until their job is done: one file each,
-/// named so that a directory listing is arrival order.
-struct Spool {
-    dir: PathBuf,
-    seq: AtomicU64,
-}
-
-impl Spool {
-    fn open(dir: &Path) -> Result<Spool> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let start = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros() as u64)
-            .unwrap_or(0);
-        Ok(Spool {
-            dir: dir.to_path_buf(),
-            seq: AtomicU64::new(start),
-        })
-    }
-
-    fn file(&self, d: &Delivery) -> PathBuf {
-        self.dir
-            .join(format!("{:020}-{}.delivery", d.seq, safe_name(&d.id)))
-    }
-
-    /// Write `d` and give it its place in the order.
-    fn store(&self, d: &mut Delivery) -> Result<()> {
-        d.seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let mut bytes = format!("{}\n{}\n", d.event, d.id).into_bytes();
-        bytes.extend_from_slice(&d.body);
-        let path = self.file(d);
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(())
-    }
-
-    fn remove(&self, d: &Delivery) {
-        let _ = std::fs::remove_file(self.file(d));
-    }
-
-    fn load(&self) -> Result<Vec<Delivery>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "delivery"))
-            .collect();
-        files.sort();
-        let mut out = Vec::new();
-        for f in files {
-            let bytes = std::fs::read(&f)?;
-            let seq = f
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.split('-').next())
-                .and_then(|n| n.parse().ok());
-            let mut parts = bytes.splitn(3, |&b| b == b'\n');
-            let (Some(event), Some(id), Some(body), Some(seq)) =
-                (parts.next(), parts.next(), parts.next(), seq)
-            else {
-                tracing::warn!(file = %f.display(), "not a spooled delivery; left alone");
-                continue;
-            };
-            out.push(Delivery {
-                id: String::from_utf8_lossy(id).into_owned(),
-                event: String::from_utf8_lossy(event).into_owned(),
-                body: body.to_vec(),
-                seq,
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// A delivery id as a file name: GitHub's are GUIDs, anything else is
-/// reduced to safe characters.
-fn safe_name(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn seen_ids_are_bounded_and_forgettable() {
-        let mut s = Seen {
-            ids: HashSet::new(),
-            order: VecDeque::new(),
-        };
-        assert!(s.insert("a"));
-        assert!(!s.insert("a"));
-        s.forget("a");
-        assert!(s.insert("a"));
-        for i in 0..SEEN_CAPACITY + 5 {
-            s.insert(&i.to_string());
-        }
-        assert_eq!(s.ids.len(), SEEN_CAPACITY);
-        assert!(s.insert("a"), "the oldest were forgotten");
-    }
-
-    #[test]
-    fn the_spool_keeps_deliveries_in_order_until_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let spool = Spool::open(dir.path()).unwrap();
-        let mk = |id: &str| Delivery {
-            id: id.into(),
-            event: "push".into(),
-            body: format!("{{\"n\":\"{id}\"}}\nsecond line").into_bytes(),
-            seq: 0,
-        };
-        let (mut a, mut b, mut c) = (mk("a-1"), mk("../b"), mk("c"));
-        for d in [&mut a, &mut b, &mut c] {
-            spool.store(d).unwrap();
-        }
-        spool.remove(&b);
-        let again = Spool::open(dir.path()).unwrap().load().unwrap();
-        let ids: Vec<&str> = again.iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(ids, ["a-1", "c"]);
-        assert_eq!(again[0].body, a.body);
-        assert_eq!(again[0].event, "push");
-        std::fs::write(dir.path().join("junk.delivery"), "x").unwrap();
-        assert_eq!(spool.load().unwrap().len(), 2, "a stray file is skipped");
+    fn admin_tokens_compare_exactly() {
+        use super::subtle_eq::constant_time_eq;
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+        assert!(!constant_time_eq(b"", b"x"));
     }
 }

@@ -102,6 +102,23 @@ pub enum Incoming {
     },
 }
 
+/// The repository a payload is about (`repository.full_name`), if any: the
+/// queue's history names it. Read only after the signature is checked.
+pub fn repository(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        full_name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        repository: Option<Named>,
+    }
+    serde_json::from_slice::<Payload>(body)
+        .ok()?
+        .repository
+        .map(|r| r.full_name)
+}
+
 /// Why a payload could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
