@@ -207,7 +207,7 @@ fn push_proposes_with_evidence_reject_is_honoured_and_nothing_runs_twice() {
     assert_eq!(
         (
             h["refused"].as_u64(),
-            h["queued"].as_u64(),
+            h["queue"]["queued"].as_u64(),
             h["running"].as_u64()
         ),
         (Some(2), Some(0), Some(0))

@@ -117,12 +117,31 @@ pub fn push(
 /// A working clone of the remote at `dest`, fetched up to date, with HEAD
 /// detached at `rev`: a commit id or one of the remote's branches.
 pub fn checkout(remote: &Remote, dest: &Path, rev: &str) -> Result<Repository> {
-    let repo = if dest.join(".git").exists() {
-        Repository::open(dest).with_context(|| format!("opening {}", dest.display()))?
-    } else {
-        std::fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-        Repository::init(dest)
-            .with_context(|| format!("creating a repository in {}", dest.display()))?
+    // A working copy is only a cache of the remote: one that a killed
+    // process left half made (no repository yet, or a stale index lock) is
+    // made again rather than trusted. The caller holds the repository, so
+    // no other job of this process is using the lock.
+    let existing = dest
+        .join(".git")
+        .exists()
+        .then(|| Repository::open(dest).ok())
+        .flatten();
+    let repo = match existing {
+        Some(repo) => {
+            let _ = std::fs::remove_file(dest.join(".git/index.lock"));
+            repo
+        }
+        None => {
+            if dest.exists() {
+                std::fs::remove_dir_all(dest).with_context(|| {
+                    format!("removing the broken working copy {}", dest.display())
+                })?;
+            }
+            std::fs::create_dir_all(dest)
+                .with_context(|| format!("creating {}", dest.display()))?;
+            Repository::init(dest)
+                .with_context(|| format!("creating a repository in {}", dest.display()))?
+        }
     };
     fetch(&repo, remote, &["+refs/heads/*:refs/remotes/origin/*"])?;
     let target = match Oid::from_str(rev) {
