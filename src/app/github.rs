@@ -33,6 +33,30 @@ enum Kind {
     Token(Arc<Octocrab>, String),
 }
 
+/// The installation covering `owner/name`: as the webhook said, or asked.
+async fn installation_of(
+    app: &Octocrab,
+    owner: &str,
+    name: &str,
+    known: Option<u64>,
+) -> Result<u64> {
+    if let Some(id) = known {
+        return Ok(id);
+    }
+    let inst: octocrab::models::Installation = app
+        .get(format!("/repos/{owner}/{name}/installation"), None::<&()>)
+        .await
+        .with_context(|| format!("finding the App's installation on {owner}/{name}"))?;
+    Ok(inst.id.0)
+}
+
+/// A token for one repository with only some permissions, as
+/// `POST /app/installations/{id}/access_tokens` mints it.
+pub struct ScopedToken {
+    pub token: String,
+    pub expires_at: Option<String>,
+}
+
 /// The default API root, as `--github-api-url` documents it.
 pub const GITHUB_API_URL: &str = "https://api.github.com";
 
@@ -77,18 +101,7 @@ impl Connector {
                 Api::new(crab.clone(), Auth::Token(token.clone()), full_name, config)?
             }
             Kind::App(app) => {
-                let id = match installation {
-                    Some(id) => id,
-                    None => {
-                        let inst: octocrab::models::Installation = app
-                            .get(format!("/repos/{owner}/{name}/installation"), None::<&()>)
-                            .await
-                            .with_context(|| {
-                                format!("finding the App's installation on {full_name}")
-                            })?;
-                        inst.id.0
-                    }
-                };
+                let id = installation_of(app, owner, name, installation).await?;
                 let crab = {
                     let mut cache = self.installations.lock().unwrap_or_else(|p| p.into_inner());
                     match cache.get(&id) {
@@ -104,5 +117,86 @@ impl Connector {
             }
         };
         Ok(Arc::new(api))
+    }
+
+    /// Mint a token that can act on `full_name` alone, with only
+    /// `permissions` (`{"contents": "write", …}`): what a job dispatched to
+    /// the repository's own Actions gets. `None` with `--token`, which
+    /// cannot mint.
+    pub async fn scoped_token(
+        &self,
+        full_name: &str,
+        installation: Option<u64>,
+        permissions: &serde_json::Value,
+    ) -> Result<Option<ScopedToken>> {
+        let (owner, name) = split_full_name(full_name)?;
+        let Kind::App(app) = &self.kind else {
+            return Ok(None);
+        };
+        let id = installation_of(app, owner, name, installation).await?;
+        let answer: serde_json::Value = app
+            .post(
+                format!("/app/installations/{id}/access_tokens"),
+                Some(&serde_json::json!({ "repositories": [name], "permissions": permissions })),
+            )
+            .await
+            .with_context(|| format!("minting a token for {full_name} alone"))?;
+        let token = answer["token"]
+            .as_str()
+            .context("GitHub's answer to a token request has no `token`")?
+            .to_string();
+        Ok(Some(ScopedToken {
+            token,
+            expires_at: answer["expires_at"].as_str().map(str::to_string),
+        }))
+    }
+
+    /// Every repository of every installation of the App (`owner/name`,
+    /// with its installation), for the schedule. Empty with `--token`.
+    pub async fn installed_repositories(&self) -> Result<Vec<(String, u64)>> {
+        let Kind::App(app) = &self.kind else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for page in 1..=50u32 {
+            let installations: Vec<octocrab::models::Installation> = app
+                .get(
+                    format!("/app/installations?per_page=100&page={page}"),
+                    None::<&()>,
+                )
+                .await
+                .context("listing the App's installations")?;
+            let n = installations.len();
+            for inst in installations {
+                let crab = app.installation(inst.id)?;
+                for rpage in 1..=50u32 {
+                    let listed: serde_json::Value = crab
+                        .get(
+                            format!("/installation/repositories?per_page=100&page={rpage}"),
+                            None::<&()>,
+                        )
+                        .await
+                        .with_context(|| {
+                            format!("listing the repositories of installation {}", inst.id.0)
+                        })?;
+                    let repos = listed["repositories"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    for r in &repos {
+                        if let Some(full) = r["full_name"].as_str() {
+                            out.push((full.to_string(), inst.id.0));
+                        }
+                    }
+                    if repos.len() < 100 {
+                        break;
+                    }
+                }
+            }
+            if n < 100 {
+                break;
+            }
+        }
+        Ok(out)
     }
 }

@@ -54,6 +54,23 @@ impl Outcome {
     }
 }
 
+/// How a configured command's process is made. By default `sh -c script`;
+/// the GitHub App installs its own once at start (a sandbox, or a refusal
+/// when repository code must run elsewhere), so that every command any
+/// part of wattson runs for a repository goes through it.
+pub trait Launcher: Send + Sync {
+    /// The process for `script`, to run in `dir` with `env` added.
+    fn command(&self, script: &str, dir: &Path, env: &[(&str, &str)]) -> Result<Command>;
+}
+
+static LAUNCHER: std::sync::OnceLock<Box<dyn Launcher>> = std::sync::OnceLock::new();
+
+/// Make every later command go through `launcher`; false if one was set
+/// already (it cannot be replaced: a sandbox is not undone).
+pub fn set_launcher(launcher: Box<dyn Launcher>) -> bool {
+    LAUNCHER.set(launcher).is_ok()
+}
+
 /// Run `sh -c script` in `dir` with extra environment, killing its whole
 /// process group if it runs longer than `timeout`.
 pub fn shell(script: &str, dir: &Path, env: &[(&str, &str)], timeout: Duration) -> Result<Outcome> {
@@ -83,10 +100,15 @@ pub fn shell(script: &str, dir: &Path, env: &[(&str, &str)], timeout: Duration) 
             }
         })
     };
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(script)
-        .current_dir(dir)
+    let mut cmd = match LAUNCHER.get() {
+        Some(launcher) => launcher.command(script, dir, env)?,
+        None => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c").arg(script);
+            sh
+        }
+    };
+    cmd.current_dir(dir)
         .stdin(Stdio::null())
         .stdout(out_writer)
         .stderr(err_writer)

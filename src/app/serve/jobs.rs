@@ -11,8 +11,9 @@ use anyhow::{Context, Result};
 use git2::Repository;
 use serde_json::Value;
 
+use super::dispatch::Dispatch;
 use super::webhook::{self, Incoming};
-pub use super::worker::{Checkout, Worker};
+pub use super::worker::{Checkout, Runner, Worker};
 use crate::lang::Lang;
 use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
 
@@ -93,6 +94,14 @@ impl Worker {
         if changed.is_empty() {
             return Ok(format!("push to {repo}: no C++ or Rust file changed"));
         }
+        if let Runner::Actions { workflow } = &self.runner {
+            let job = Dispatch {
+                mode: "propose",
+                sha: after,
+                feed: None,
+            };
+            return self.dispatch(&api, &co, installation, workflow, &job);
+        }
         let profile = co
             .config
             .hotness
@@ -165,6 +174,15 @@ impl Worker {
         };
         let api = self.api(repo, installation)?;
         let co = self.checkout(&api, None)?;
+        if let Runner::Actions { workflow } = &self.runner {
+            let sha = co.repo.head()?.peel_to_commit()?.id().to_string();
+            let job = Dispatch {
+                mode: "defend",
+                sha: &sha,
+                feed: v["feed"].as_str(),
+            };
+            return self.dispatch(&api, &co, installation, workflow, &job);
+        }
         let feed = tempfile::NamedTempFile::new()?;
         std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
         let forge = self.forge(&api, &co);

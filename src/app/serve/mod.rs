@@ -9,10 +9,12 @@
 //! is claimed again, by any instance, once its lease has expired. Finished
 //! jobs stay in the queue as its history (`/jobs`, `wattson jobs`).
 
+pub mod dispatch;
 pub mod history;
 pub mod jobs;
 pub mod queue;
 pub mod review;
+pub mod sandbox;
 pub mod webhook;
 pub mod worker;
 
@@ -83,10 +85,32 @@ pub struct ServeArgs {
     /// it `/jobs` is not served.
     #[arg(long, env = "WATTSON_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Where repository commands (build, test, bench) run: `actions`, the
+    /// repository's own GitHub Actions (the App dispatches the workflow
+    /// onboarding adds, with a token for that repository alone), or
+    /// `sandbox`, here under bubblewrap with no network and no view of the
+    /// key or the state directory. The server itself never runs them.
+    #[arg(long, env = "WATTSON_RUNNER", value_enum, default_value_t = RunnerKind::Actions)]
+    pub runner: RunnerKind,
+    /// The workflow `--runner actions` dispatches (under `.github/workflows/`).
+    #[arg(long, env = "WATTSON_WORKFLOW", default_value = "wattson.yml")]
+    pub workflow: String,
+    /// `--runner sandbox`: CPU seconds each process may use.
+    #[arg(long, default_value_t = 3600)]
+    pub sandbox_cpu: u64,
+    /// `--runner sandbox`: address space each process may map, in MiB.
+    #[arg(long, default_value_t = 8192)]
+    pub sandbox_memory: u64,
     /// Seconds a running job may take to finish after a shutdown signal; a
     /// job still running then is taken over once its lease expires.
     #[arg(long, default_value_t = 300)]
     pub shutdown_grace: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunnerKind {
+    Actions,
+    Sandbox,
 }
 
 /// The largest delivery or feed taken (GitHub's own cap on payloads).
@@ -135,6 +159,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             "say who wattson is on GitHub: --app-id with --private-key (a GitHub App), or --token"
         ),
     };
+    std::fs::create_dir_all(&args.state_dir)
+        .with_context(|| format!("creating the state directory {}", args.state_dir.display()))?;
+    let args = ServeArgs {
+        state_dir: args
+            .state_dir
+            .canonicalize()
+            .with_context(|| format!("resolving {}", args.state_dir.display()))?,
+        ..args
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,13 +181,44 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| queue::default_spec(&args.state_dir));
     let store = queue::open(&spec)?;
+    let runner = install_runner(&args)?;
     let worker = Arc::new(Worker::new(
         connector,
         &args.state_dir,
         runtime.handle().clone(),
+        runner,
     )?);
     runtime.block_on(serve(args, store, worker))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Decide where repository commands run, and make every command any part
+/// of wattson starts in this process go there (or be refused).
+fn install_runner(args: &ServeArgs) -> Result<jobs::Runner> {
+    use crate::evidence::run::set_launcher;
+    let runner = match args.runner {
+        RunnerKind::Actions => {
+            set_launcher(Box::new(sandbox::Refuse));
+            jobs::Runner::Actions {
+                workflow: args.workflow.clone(),
+            }
+        }
+        RunnerKind::Sandbox => {
+            let mut hidden = vec![args.state_dir.clone()];
+            if let Some(key) = args.private_key.as_deref() {
+                if !key.trim_start().starts_with("-----BEGIN") {
+                    hidden.push(PathBuf::from(key));
+                }
+            }
+            let limits = sandbox::Limits {
+                cpu_seconds: args.sandbox_cpu,
+                memory_mb: args.sandbox_memory,
+            };
+            set_launcher(Box::new(sandbox::Sandbox::new(limits, hidden)?));
+            jobs::Runner::Sandbox
+        }
+    };
+    Ok(runner)
 }
 
 async fn serve(args: ServeArgs, store: Arc<dyn Queue>, worker: Arc<Worker>) -> Result<()> {

@@ -16,8 +16,18 @@ use crate::forge::github::api::Api;
 use crate::forge::github::{git, GitHubForge, RepoInfo};
 use crate::skills::SkillSet;
 
+/// Where a job's repository commands run.
+#[derive(Clone, Debug)]
+pub enum Runner {
+    /// In the repository's own GitHub Actions: the workflow file's name.
+    Actions { workflow: String },
+    /// Here, each command under bubblewrap (`sandbox.rs`).
+    Sandbox,
+}
+
 pub struct Worker {
     pub(super) connector: Connector,
+    pub(super) runner: Runner,
     pub(super) skills: SkillSet,
     pub(super) checkouts: PathBuf,
     pub(super) runtime: tokio::runtime::Handle,
@@ -32,9 +42,11 @@ impl Worker {
         connector: Connector,
         state_dir: &Path,
         runtime: tokio::runtime::Handle,
+        runner: Runner,
     ) -> Result<Worker> {
         Ok(Worker {
             connector,
+            runner,
             skills: SkillSet::builtin().context("loading the built-in skills")?,
             checkouts: state_dir.join("repos"),
             runtime,

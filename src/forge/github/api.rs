@@ -386,6 +386,36 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Start the repository's workflow `workflow` (its file name under
+    /// `.github/workflows/`) on `git_ref` with `inputs`: GitHub's
+    /// `workflow_dispatch`, which needs the App's Actions permission (write).
+    pub async fn dispatch_workflow(
+        &self,
+        workflow: &str,
+        git_ref: &str,
+        inputs: &Value,
+    ) -> Result<()> {
+        let _: Value = self
+            .call(
+                Method::POST,
+                &self.repo_path(&format!(
+                    "/actions/workflows/{}/dispatches",
+                    query_escape(workflow)
+                )),
+                Some(&json!({ "ref": git_ref, "inputs": inputs })),
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "dispatching the workflow {workflow} of {}",
+                    self.full_name()
+                )
+            })?;
+        Ok(())
+    }
+}
+
 /// `owner/name` → (`owner`, `name`), refusing anything else.
 pub fn split_full_name(full_name: &str) -> Result<(&str, &str)> {
     let ok = |s: &str| {

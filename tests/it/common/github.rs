@@ -315,6 +315,25 @@ impl FakeGitHub {
         state.create_comment(&key, number, login, user_type, association, body)
     }
 
+    /// Every workflow dispatch accepted, oldest first: `repository`,
+    /// `workflow`, `ref`, `inputs` and the `token` it was sent with.
+    pub fn dispatches(&self) -> Vec<Value> {
+        self.lock().dispatches.clone()
+    }
+
+    /// What a minted token may do: `installation`, `repositories` (names,
+    /// or null for all) and `permissions`; null for a token not minted.
+    pub fn token_scope(&self, token: &str) -> Value {
+        match self.lock().scopes.get(token) {
+            Some(s) => json!({
+                "installation": s.installation,
+                "repositories": s.repositories,
+                "permissions": s.permissions,
+            }),
+            None => Value::Null,
+        }
+    }
+
     /// Every request served, oldest first: (method, path with query, status).
     pub fn requests(&self) -> Vec<(String, String, u16)> {
         self.lock().requests.clone()
@@ -354,6 +373,13 @@ struct State {
     /// By lower-cased "owner/name" (GitHub's names are case-insensitive).
     repos: BTreeMap<String, Repo>,
     tokens: HashSet<String>,
+    /// What a minted token may do: its installation, repositories
+    /// (`None`: all) and permissions.
+    scopes: HashMap<String, Scope>,
+    /// Workflow dispatches: `repository`, `workflow`, `ref`, `inputs`, `token`.
+    dispatches: Vec<Value>,
+    /// The token of the REST request being served.
+    current_token: Option<String>,
     installations: HashMap<u64, Installation>,
     reactions: Vec<ReactionRecord>,
     /// Check runs as created and updated (with `repository`).
@@ -439,6 +465,27 @@ struct Installation {
     public_pem: String,
 }
 
+/// A minted installation token's reach.
+#[derive(Clone)]
+struct Scope {
+    installation: u64,
+    /// Lower-cased repository names; `None` for every repository.
+    repositories: Option<Vec<String>>,
+    /// `{"contents": "write", …}`
+    permissions: Value,
+}
+
+/// What an installation may be granted (the test App's permissions).
+const INSTALLATION_PERMISSIONS: &[(&str, &str)] = &[
+    ("actions", "write"),
+    ("checks", "write"),
+    ("contents", "write"),
+    ("issues", "write"),
+    ("metadata", "read"),
+    ("pull_requests", "write"),
+    ("workflows", "write"),
+];
+
 struct ReactionRecord {
     id: u64,
     repository: String,
@@ -470,6 +517,9 @@ impl State {
             git_root: git_root.to_owned(),
             repos: BTreeMap::new(),
             tokens: HashSet::new(),
+            scopes: HashMap::new(),
+            dispatches: Vec::new(),
+            current_token: None,
             installations: HashMap::new(),
             reactions: Vec::new(),
             check_runs: Vec::new(),
@@ -942,6 +992,9 @@ async fn rest(shared: &Shared, req: Request) -> Response {
     for (name, value) in reply.headers {
         builder = builder.header(name, value);
     }
+    if reply.status == 204 {
+        return builder.body(Body::empty()).unwrap();
+    }
     builder.body(Body::from(reply.body.to_string())).unwrap()
 }
 
@@ -957,9 +1010,49 @@ fn route(
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (method, segments.as_slice()) {
         ("POST", ["app", "installations", id, "access_tokens"]) => match id.parse() {
-            Ok(id) => access_token(state, id, headers),
+            Ok(id) => access_token(state, id, headers, body),
             Err(_) => not_found(),
         },
+        // As the App (JWT): its installations.
+        ("GET", ["app", "installations"]) => {
+            let mut ids: Vec<u64> = state.installations.keys().copied().collect();
+            ids.sort();
+            let mine: Vec<u64> = ids
+                .into_iter()
+                .filter(|&id| app_jwt(state, id, headers).is_ok())
+                .collect();
+            if mine.is_empty() {
+                return error(401, "A JSON web token could not be decoded");
+            }
+            let all: Vec<Value> = mine
+                .iter()
+                .map(|&id| {
+                    installation_json(&state.url, id, state.installations[&id].app_id, "octo")
+                })
+                .collect();
+            paginate(&state.url, "/app/installations", query, all)
+        }
+        // As an installation (its token): the repositories it covers.
+        ("GET", ["installation", "repositories"]) => {
+            let Some(scope) = bearer(headers).and_then(|t| state.scopes.get(t)).cloned() else {
+                return error(401, "Bad credentials");
+            };
+            let repos: Vec<Value> = state
+                .repos
+                .iter()
+                .filter(|(key, _)| {
+                    scope
+                        .repositories
+                        .as_ref()
+                        .is_none_or(|names| names.iter().any(|n| key.ends_with(&format!("/{n}"))))
+                })
+                .map(|(_, r)| state.repo_json(r))
+                .collect();
+            reply(
+                200,
+                json!({ "total_count": repos.len(), "repository_selection": "all", "repositories": repos }),
+            )
+        }
         // As the App (JWT): the installation that covers a repository. The
         // fake's installations cover every repository.
         ("GET", ["repos", owner, name, "installation"]) => {
@@ -981,12 +1074,23 @@ fn route(
             }
         }
         (_, ["repos", owner, name, rest @ ..]) => {
-            if !bearer(headers).is_some_and(|t| state.tokens.contains(t)) {
+            let Some(token) = bearer(headers).filter(|t| state.tokens.contains(*t)) else {
                 return error(401, "Bad credentials");
-            }
+            };
             let key = format!("{owner}/{name}").to_ascii_lowercase();
             if !state.repos.contains_key(&key) {
                 return not_found();
+            }
+            if let Some(scope) = state.scopes.get(token) {
+                // A token minted for other repositories does not see this one.
+                if !scope.reaches(name) {
+                    return not_found();
+                }
+                if let Some((permission, write)) = permission_of(method, rest) {
+                    if !scope.grants(permission, write) {
+                        return error(403, "Resource not accessible by integration");
+                    }
+                }
             }
             let body = if body.is_empty() {
                 Value::Null
@@ -996,6 +1100,7 @@ fn route(
                     Err(_) => return error(400, "Problems parsing JSON"),
                 }
             };
+            state.current_token = Some(token.to_string());
             repo_route(state, &key, method, rest, query, &body)
         }
         _ => not_found(),
@@ -1010,30 +1115,149 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then(|| token.trim())
 }
 
-/// `POST /app/installations/{id}/access_tokens`, authenticated by the App's JWT.
-fn access_token(state: &mut State, installation_id: u64, headers: &HeaderMap) -> Reply {
+/// `POST /app/installations/{id}/access_tokens`, authenticated by the App's
+/// JWT; `repositories` (names) and `permissions` in the body narrow the
+/// token, as GitHub does, and may not ask for more than the installation has.
+fn access_token(
+    state: &mut State,
+    installation_id: u64,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Reply {
     if !state.installations.contains_key(&installation_id) {
         return not_found();
     }
     if let Err(refused) = app_jwt(state, installation_id, headers) {
         return refused;
     }
+    let asked: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(_) => return error(400, "Problems parsing JSON"),
+        }
+    };
+    let repositories: Option<Vec<String>> = match asked.get("repositories") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(names)) => {
+            let mut out = Vec::new();
+            for n in names {
+                let Some(n) = n.as_str() else {
+                    return invalid(
+                        json!({"resource": "Repository", "code": "invalid", "field": "repositories"}),
+                    );
+                };
+                if !state
+                    .repos
+                    .keys()
+                    .any(|k| k.ends_with(&format!("/{}", n.to_ascii_lowercase())))
+                {
+                    return error(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");
+                }
+                out.push(n.to_ascii_lowercase());
+            }
+            Some(out)
+        }
+        Some(_) => {
+            return invalid(
+                json!({"resource": "Repository", "code": "invalid", "field": "repositories"}),
+            )
+        }
+    };
+    let granted: serde_json::Map<String, Value> = INSTALLATION_PERMISSIONS
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let permissions = match asked.get("permissions") {
+        None | Some(Value::Null) => Value::Object(granted),
+        Some(Value::Object(wanted)) => {
+            for (k, v) in wanted {
+                let ok = matches!(
+                    (granted.get(k).and_then(Value::as_str), v.as_str()),
+                    (Some("write"), Some("read" | "write")) | (Some("read"), Some("read"))
+                );
+                if !ok {
+                    return error(
+                        422,
+                        "The permissions requested are not granted to this installation.",
+                    );
+                }
+            }
+            Value::Object(wanted.clone())
+        }
+        Some(_) => {
+            return error(
+                422,
+                "The permissions requested are not granted to this installation.",
+            )
+        }
+    };
     let token = format!("ghs_{}", random_alnum(36));
     state.tokens.insert(token.clone());
-    reply(
-        201,
-        json!({
-            "token": token,
-            "expires_at": rfc3339(now() + 3600),
-            "permissions": {
-                "contents": "write",
-                "issues": "write",
-                "metadata": "read",
-                "pull_requests": "write",
-            },
-            "repository_selection": "all",
-        }),
-    )
+    state.scopes.insert(
+        token.clone(),
+        Scope {
+            installation: installation_id,
+            repositories: repositories.clone(),
+            permissions: permissions.clone(),
+        },
+    );
+    let listed: Vec<Value> = match &repositories {
+        Some(names) => state
+            .repos
+            .iter()
+            .filter(|(k, _)| names.iter().any(|n| k.ends_with(&format!("/{n}"))))
+            .map(|(_, r)| state.repo_json(r))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut answer = json!({
+        "token": token,
+        "expires_at": rfc3339(now() + 3600),
+        "permissions": permissions,
+        "repository_selection": if repositories.is_some() { "selected" } else { "all" },
+    });
+    if repositories.is_some() {
+        answer["repositories"] = json!(listed);
+    }
+    reply(201, answer)
+}
+
+impl Scope {
+    fn reaches(&self, repo_name: &str) -> bool {
+        self.repositories
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(repo_name)))
+    }
+
+    fn grants(&self, permission: &str, write: bool) -> bool {
+        match self.permissions.get(permission).and_then(Value::as_str) {
+            Some("write") => true,
+            Some("read") => !write,
+            _ => false,
+        }
+    }
+}
+
+/// The permission a repository request needs, and whether it writes.
+fn permission_of(method: &str, rest: &[&str]) -> Option<(&'static str, bool)> {
+    let write = method != "GET";
+    let permission = match rest.first().copied() {
+        None => "metadata",
+        Some("actions") => "actions",
+        Some("check-runs") => "checks",
+        Some("commits") if rest.last() == Some(&"check-runs") => "checks",
+        Some("pulls") => "pull_requests",
+        Some("issues") if rest.get(1) == Some(&"comments") || rest.get(2) == Some(&"comments") => {
+            // Comments on pull requests need either; GitHub takes issues.
+            "issues"
+        }
+        Some("issues") => "issues",
+        Some("contents") | Some("git") => "contents",
+        _ => return None,
+    };
+    Some((permission, write))
 }
 
 /// GitHub's installation object, as `GET /repos/{o}/{r}/installation` gives it.
@@ -1172,6 +1396,9 @@ fn repo_route(
                 json!({ "total_count": runs.len(), "check_runs": runs }),
             )
         }
+        ("POST", ["actions", "workflows", workflow, "dispatches"]) => {
+            dispatch_workflow(state, key, workflow, body)
+        }
         ("GET", ["pulls"]) => list_pulls(state, key, query),
         ("POST", ["pulls"]) => create_pull(state, key, body),
         ("GET", ["pulls", n]) => match number(n).filter(|n| state.repos[key].pulls.contains_key(n))
@@ -1243,6 +1470,65 @@ fn repo_route(
         },
         _ => not_found(),
     }
+}
+
+/// `POST /repos/{o}/{r}/actions/workflows/{file}/dispatches`: the workflow
+/// file must exist at `ref`, declare `workflow_dispatch`, and declare every
+/// input sent (GitHub's 404 and 422s); accepted dispatches are recorded
+/// with the token that sent them (the test plays the Actions runner).
+fn dispatch_workflow(state: &mut State, key: &str, workflow: &str, body: &Value) -> Reply {
+    let Some(git_ref) = body["ref"].as_str() else {
+        return invalid(
+            json!({"resource": "WorkflowDispatch", "code": "missing_field", "field": "ref"}),
+        );
+    };
+    let repo = &state.repos[key];
+    let path = format!(".github/workflows/{workflow}");
+    let Some(text) = file_at(&repo.bare, git_ref, &path) else {
+        return not_found();
+    };
+    let Ok(parsed) = serde_norway::from_str::<Value>(&text) else {
+        return error(422, &format!("Invalid workflow file: {path}"));
+    };
+    let Some(trigger) = parsed.get("on").and_then(|on| on.get("workflow_dispatch")) else {
+        return error(422, "Workflow does not have 'workflow_dispatch' trigger");
+    };
+    let declared: Vec<String> = trigger
+        .get("inputs")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let inputs = body.get("inputs").cloned().unwrap_or(json!({}));
+    let unexpected: Vec<&String> = inputs
+        .as_object()
+        .map(|m| m.keys().filter(|k| !declared.contains(k)).collect())
+        .unwrap_or_default();
+    if !unexpected.is_empty() {
+        return error(422, &format!("Unexpected inputs provided: {unexpected:?}"));
+    }
+    let full = format!("{}/{}", repo.owner, repo.name);
+    state.dispatches.push(json!({
+        "repository": full,
+        "workflow": workflow,
+        "ref": git_ref,
+        "inputs": inputs,
+        "token": state.current_token.clone(),
+    }));
+    reply(204, Value::Null)
+}
+
+/// The text of `path` at branch or commit `rev` of a bare repository.
+fn file_at(bare: &Path, rev: &str, path: &str) -> Option<String> {
+    let repo = git2::Repository::open_bare(bare).ok()?;
+    let commit = repo
+        .revparse_single(&format!("refs/heads/{rev}"))
+        .or_else(|_| repo.revparse_single(rev))
+        .ok()?
+        .peel_to_commit()
+        .ok()?;
+    let entry = commit.tree().ok()?.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
 }
 
 /// `GET /repos/{o}/{r}/pulls`: `state`, `head`, `base`, `sort`, `direction`, `per_page`, `page`.
@@ -1623,6 +1909,19 @@ mod git {
             let name = segments.next().unwrap_or("");
             let rest = segments.next().unwrap_or("");
             let key = format!("{owner}/{}", name.trim_end_matches(".git")).to_ascii_lowercase();
+            let token = basic_token(&parts.headers).unwrap_or_default();
+            if let Some(scope) = state.scopes.get(&token) {
+                let pushing = rest.contains("git-receive-pack");
+                if !scope.reaches(name.trim_end_matches(".git"))
+                    || !scope.grants("contents", pushing)
+                {
+                    return Response::builder()
+                        .status(StatusCode::FORBIDDEN)
+                        .header("content-type", "text/plain")
+                        .body(Body::from("Permission denied to x-access-token.\n"))
+                        .unwrap();
+                }
+            }
             let Some(repo) = state.repos.get(&key) else {
                 return Response::builder()
                     .status(StatusCode::NOT_FOUND)

@@ -75,8 +75,9 @@ impl Server {
         Server::start_in(api, key, tempfile::tempdir().unwrap())
     }
 
+    /// As the test App, running repository commands in the sandbox.
     pub fn start_in(api: &str, key: &Path, state: tempfile::TempDir) -> Server {
-        Server::start_with(api, key, state, &[])
+        Server::start_with(api, key, state, &["--runner", "sandbox"])
     }
 
     /// As the test App, with more flags (`--queue`, `--runner`, …).
