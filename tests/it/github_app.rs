@@ -678,6 +678,10 @@ fn an_instance_killed_mid_job_on_postgres_has_its_job_finished_by_another() {
 
 /// Every candidate's pull request was opened once, with evidence.
 fn assert_each_proposed_once(w: &World, log: &str) {
+    assert_each_proposed_once_by(w, log, "job done: push");
+}
+
+fn assert_each_proposed_once_by(w: &World, log: &str, job_line: &str) {
     let pulls = w.fake.pulls(REPO);
     assert!(!pulls.is_empty(), "{log}");
     let mut branches: Vec<&str> = pulls
@@ -693,7 +697,7 @@ fn assert_each_proposed_once(w: &World, log: &str) {
     );
     let done = log
         .lines()
-        .find(|l| l.contains("job done: push"))
+        .find(|l| l.contains(job_line))
         .unwrap_or_default();
     assert!(
         done.contains(&format!("{} proposed", pulls.len())),
@@ -1258,4 +1262,67 @@ fn the_onboarding_workflow_is_a_valid_workflow_taking_what_the_app_sends() {
         validator.iter_errors(&broken).next().is_some(),
         "the schema can fail"
     );
+}
+
+#[test]
+fn the_schedule_scans_every_installed_repository_as_a_whole_with_no_push() {
+    let w = world();
+    // On GitHub, but no delivery says so: only the schedule finds it.
+    w.push_main(None);
+    let server = Server::start_with(
+        &w.fake.url,
+        &w.key,
+        tempfile::tempdir().unwrap(),
+        &["--runner", "sandbox", "--schedule", "3s"],
+    );
+    let state_dir = server.state.path().display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let job = loop {
+        let out = common::run(&[
+            "jobs",
+            "--state-dir",
+            &state_dir,
+            "--state",
+            "done",
+            "--format",
+            "json",
+        ]);
+        if out.status.success() {
+            let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+            if let Some(j) = v["jobs"].as_array().and_then(|a| a.last()).cloned() {
+                break j;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled job ran: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(job["event"], "wattson_schedule", "{job}");
+    assert_eq!(job["repo"], REPO, "{job}");
+    assert!(
+        job["delivery"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("schedule:{REPO}:")),
+        "{job}"
+    );
+    assert!(
+        job["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("scheduled scan of octo/counter"),
+        "{job}"
+    );
+    assert_each_proposed_once_by(&w, &server.log(), "job done: scheduled scan");
+    // The App listed its installations and their repositories to find it.
+    let requests = w.fake.requests();
+    assert!(requests
+        .iter()
+        .any(|(m, p, s)| m == "GET" && p.starts_with("/app/installations") && *s == 200));
+    assert!(requests
+        .iter()
+        .any(|(m, p, s)| m == "GET" && p.starts_with("/installation/repositories") && *s == 200));
 }

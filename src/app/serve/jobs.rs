@@ -6,6 +6,7 @@
 //! marker naming the comment they answer.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use git2::Repository;
@@ -14,6 +15,7 @@ use serde_json::Value;
 use super::dispatch::Dispatch;
 use super::webhook::{self, Incoming};
 pub use super::worker::{Checkout, Runner, Worker};
+use crate::forge::github::api::Api;
 use crate::lang::Lang;
 use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
 
@@ -33,6 +35,9 @@ impl Worker {
     pub fn handle(&self, delivery: &Delivery) -> Result<String> {
         if delivery.event == FEED_EVENT {
             return self.on_feed(&delivery.body);
+        }
+        if delivery.event == super::schedule::SCHEDULE_EVENT {
+            return self.on_schedule(&delivery.body);
         }
         let incoming = webhook::parse(&delivery.event, &delivery.body)
             .with_context(|| format!("reading the {} delivery", delivery.event))?;
@@ -102,6 +107,25 @@ impl Worker {
             };
             return self.dispatch(&api, &co, installation, workflow, &job);
         }
+        let report = self.propose_here(&api, &co, Some(changed.clone()))?;
+        Ok(format!(
+            "push to {repo} ({} changed source file(s)): {}",
+            changed.len(),
+            summarize(&report)
+        ))
+    }
+
+    /// Propose here (`--runner sandbox`: the commands run in the sandbox)
+    /// on the checked-out commit, over `only` these files or the whole tree,
+    /// and say on the commit what came of it (the App's Checks permission):
+    /// proposals, rejections and why, or what stopped it.
+    fn propose_here(
+        &self,
+        api: &Arc<Api>,
+        co: &Checkout,
+        only: Option<Vec<String>>,
+    ) -> Result<ProposeReport> {
+        let sha = co.repo.head()?.peel_to_commit()?.id().to_string();
         let profile = co
             .config
             .hotness
@@ -109,7 +133,7 @@ impl Worker {
             .as_ref()
             .map(|p| co.dir.join(p))
             .filter(|p| p.is_file());
-        let forge = self.forge(&api, &co);
+        let forge = self.forge(api, co);
         let opts = ProposeOptions {
             skills: &self.skills,
             config: &co.config,
@@ -117,11 +141,9 @@ impl Worker {
             profile_format: None,
             min_percent: None,
             scan: Default::default(),
-            only: Some(changed.clone()),
+            only,
         };
         let result = pipeline::propose(&co.dir, &opts, &forge);
-        // The commit says what wattson made of it (the App's Checks
-        // permission): proposals, rejections and why, or what stopped it.
         let (conclusion, title, summary) = match &result {
             Ok(report) => {
                 let proposed = report
@@ -146,16 +168,33 @@ impl Worker {
         };
         let check = self
             .runtime
-            .block_on(api.report_check("wattson", after, conclusion, &title, &summary));
+            .block_on(api.report_check("wattson", &sha, conclusion, &title, &summary));
         if let Err(e) = check {
-            tracing::warn!("reporting on {after}: {e:#}");
+            tracing::warn!("reporting on {sha}: {e:#}");
         }
-        let report = result?;
-        Ok(format!(
-            "push to {repo} ({} changed source file(s)): {}",
-            changed.len(),
-            summarize(&report)
-        ))
+        result
+    }
+
+    /// The schedule came round: the whole tree of the default branch.
+    fn on_schedule(&self, body: &[u8]) -> Result<String> {
+        let v: Value = serde_json::from_slice(body).context("reading a scheduled job")?;
+        let repo = v["repository"]["full_name"]
+            .as_str()
+            .context("the scheduled job names no repository")?;
+        let installation = v["installation"]["id"].as_u64();
+        let api = self.api(repo, installation)?;
+        let co = self.checkout(&api, None)?;
+        let sha = co.repo.head()?.peel_to_commit()?.id().to_string();
+        if let Runner::Actions { workflow } = &self.runner {
+            let job = Dispatch {
+                mode: "propose",
+                sha: &sha,
+                feed: None,
+            };
+            return self.dispatch(&api, &co, installation, workflow, &job);
+        }
+        let report = self.propose_here(&api, &co, None)?;
+        Ok(format!("scheduled scan of {repo}: {}", summarize(&report)))
     }
 
     /// Defense on a posted feed: find the regressions and propose reverts.

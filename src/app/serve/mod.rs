@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod queue;
 pub mod review;
 pub mod sandbox;
+pub mod schedule;
 pub mod webhook;
 pub mod worker;
 
@@ -95,6 +96,10 @@ pub struct ServeArgs {
     /// The workflow `--runner actions` dispatches (under `.github/workflows/`).
     #[arg(long, env = "WATTSON_WORKFLOW", default_value = "wattson.yml")]
     pub workflow: String,
+    /// How often every installed repository is looked at as a whole:
+    /// `daily`, `hourly`, `weekly`, `off`, or a period such as `6h`.
+    #[arg(long, env = "WATTSON_SCHEDULE", default_value = "daily")]
+    pub schedule: String,
     /// `--runner sandbox`: CPU seconds each process may use.
     #[arg(long, default_value_t = 3600)]
     pub sandbox_cpu: u64,
@@ -232,6 +237,14 @@ async fn serve(args: ServeArgs, store: Arc<dyn Queue>, worker: Arc<Worker>) -> R
         stats: Stats::default(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
+    if let Some(period) = schedule::parse_period(&args.schedule)? {
+        tokio::spawn(schedule::run(
+            period,
+            worker.clone(),
+            shared.queue.clone(),
+            stop_rx.clone(),
+        ));
+    }
     let mut workers = Vec::new();
     for n in 0..args.workers.max(1) {
         workers.push(tokio::spawn(work(
