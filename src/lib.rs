@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod files;
 pub mod forge;
 pub mod index;
+pub mod infer;
 pub mod lang;
 pub mod numbers;
 pub mod ops;

@@ -16,6 +16,7 @@
 //! ([`Error::Failed`]), because MCP reports the two differently.
 
 pub mod defense;
+pub mod init;
 pub mod measure;
 pub mod propose;
 pub mod scan;

@@ -220,3 +220,56 @@ fn a_broken_skill_file_is_a_clear_error_naming_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn init_infers_a_configuration_prints_or_writes_it_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("CMakeLists.txt"),
+        "project(p CXX)\nadd_executable(tool main.cpp)\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = run(&["init", path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("build = \"cmake -S . -B build"),
+        "{printed}"
+    );
+    assert!(
+        !dir.path().join(".wattson.toml").exists(),
+        "printing writes nothing"
+    );
+
+    let out = run(&["init", path, "--write", "--workflow", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["build_system"], "CMake");
+    assert_eq!(
+        v["written"],
+        serde_json::json!([".wattson.toml", ".github/workflows/wattson.yml"])
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".wattson.toml")).unwrap(),
+        printed
+    );
+    let out = run(&["scan", path, "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "the written file is a configuration wattson reads: {}",
+        stderr(&out)
+    );
+    let out = run(&["init", path, "--write"]);
+    assert_eq!(out.status.code(), Some(2), "never over an existing file");
+    assert!(stderr(&out).contains("does not overwrite"));
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(&["init", empty.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no build file wattson knows"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -138,6 +138,20 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Infer a `.wattson.toml` from the project's build files (Cargo, CMake, Meson, Make), as the App's onboarding does.
+    Init {
+        /// The repository (default: the current directory).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Write `.wattson.toml` (never over an existing one) instead of printing it.
+        #[arg(long)]
+        write: bool,
+        /// With --write: also add `.github/workflows/wattson.yml`, the workflow the App dispatches.
+        #[arg(long, requires = "write")]
+        workflow: bool,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
     /// Find, rewrite, verify and measure: each surviving change becomes a local
     /// branch `wattson/<skill>/<fingerprint>` with a pull-request description.
     Propose {

@@ -92,6 +92,7 @@ fn quiet(command: &Command) -> bool {
         // An MCP client does not read the server's stderr.
         Command::Mcp(_) => true,
         Command::Detect { .. }
+        | Command::Init { .. }
         | Command::Serve(_)
         | Command::Jobs(_)
         | Command::Action(_)
@@ -353,6 +354,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => Ok(crate::app::serve::run(args)?),
         Command::Jobs(args) => Ok(crate::app::serve::history::run(args)?),
+        Command::Init {
+            path,
+            write,
+            workflow,
+            format,
+        } => {
+            let req = ops::init::InitRequest {
+                path,
+                write,
+                workflow: workflow.then(|| crate::app::serve::dispatch::WORKFLOW.to_string()),
+            };
+            let result = ops::init::init(&req)?;
+            match format {
+                TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+                TextOrJson::Text if result.written.is_empty() => {
+                    print!("{}", result.inferred.config)
+                }
+                TextOrJson::Text => {
+                    for w in &result.written {
+                        eprintln!(
+                            "wattson: wrote {w} ({} project)",
+                            result.inferred.build_system
+                        );
+                    }
+                }
+            }
+            if !result.inferred.measures {
+                eprintln!("wattson: no benchmark was found: set `bench` in .wattson.toml, or nothing can be measured");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Action(args) => Ok(crate::app::action::run(args)?),
         Command::Skills { action } => skills_command(action),
     }

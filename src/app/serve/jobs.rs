@@ -74,7 +74,11 @@ impl Worker {
                 format!("{repo}#{number} closed without merging: its change is declined for good")
             }),
             Incoming::Comment { .. } => super::review::on_comment(self, &incoming),
-            Incoming::Installation { action, repos } => Ok(self.on_installation(&action, &repos)),
+            Incoming::Installation {
+                action,
+                installation,
+                repos,
+            } => Ok(self.on_installation(&action, installation, &repos)),
             Incoming::Ignored { event, action } => Ok(format!(
                 "{event}{} is not something wattson acts on",
                 action.map(|a| format!(" ({a})")).unwrap_or_default()
@@ -92,11 +96,18 @@ impl Worker {
     ) -> Result<String> {
         let api = self.api(repo, installation)?;
         let co = self.checkout(&api, Some(after))?;
-        let changed: Vec<String> = changed_paths(&co.repo, before, after, listed)
+        if let Some(onboarding) = self.onboarding(&api, &co)? {
+            return Ok(onboarding);
+        }
+        let touched = changed_paths(&co.repo, before, after, listed);
+        // The configuration arrived (the onboarding pull request merged, or
+        // written by hand): the whole tree is new to wattson.
+        let configured_now = touched.iter().any(|p| p == crate::config::REPO_CONFIG);
+        let changed: Vec<String> = touched
             .into_iter()
             .filter(|p| Lang::from_path(Path::new(p)).is_some())
             .collect();
-        if changed.is_empty() {
+        if changed.is_empty() && !configured_now {
             return Ok(format!("push to {repo}: no C++ or Rust file changed"));
         }
         if let Runner::Actions { workflow } = &self.runner {
@@ -106,6 +117,14 @@ impl Worker {
                 feed: None,
             };
             return self.dispatch(&api, &co, installation, workflow, &job);
+        }
+        if configured_now {
+            let report = self.propose_here(&api, &co, None)?;
+            return Ok(format!(
+                "push to {repo} adding {}: the whole tree: {}",
+                crate::config::REPO_CONFIG,
+                summarize(&report)
+            ));
         }
         let report = self.propose_here(&api, &co, Some(changed.clone()))?;
         Ok(format!(
@@ -184,6 +203,9 @@ impl Worker {
         let installation = v["installation"]["id"].as_u64();
         let api = self.api(repo, installation)?;
         let co = self.checkout(&api, None)?;
+        if let Some(onboarding) = self.onboarding(&api, &co)? {
+            return Ok(onboarding);
+        }
         let sha = co.repo.head()?.peel_to_commit()?.id().to_string();
         if let Runner::Actions { workflow } = &self.runner {
             let job = Dispatch {
@@ -229,14 +251,31 @@ impl Worker {
         Ok(format!("feed for {repo}: {}", summarize(&report)))
     }
 
-    fn on_installation(&self, action: &str, repos: &[String]) -> String {
-        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+    fn on_installation(&self, action: &str, installation: Option<u64>, repos: &[String]) -> String {
         match action {
             "created" | "added" | "unsuspend" | "new_permissions_accepted" => {
-                watched.extend(repos.iter().cloned());
-                format!("watching {}", repos.join(", "))
+                self.watched
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(repos.iter().cloned());
+                // Newly installed: each repository without a configuration
+                // gets its onboarding pull request now, not at the schedule.
+                let mut said = vec![format!("watching {}", repos.join(", "))];
+                for repo in repos {
+                    let onboarded = self.api(repo, installation).and_then(|api| {
+                        let co = self.checkout(&api, None)?;
+                        self.onboarding(&api, &co)
+                    });
+                    match onboarded {
+                        Ok(Some(what)) => said.push(what),
+                        Ok(None) => said.push(format!("{repo} is configured")),
+                        Err(e) => said.push(format!("{repo}: onboarding failed: {e:#}")),
+                    }
+                }
+                said.join("; ")
             }
             "deleted" | "removed" | "suspend" => {
+                let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
                 for r in repos {
                     watched.remove(r);
                     // Stop watching: drop the working copy.

@@ -12,6 +12,7 @@
 pub mod dispatch;
 pub mod history;
 pub mod jobs;
+pub mod onboarding;
 pub mod queue;
 pub mod review;
 pub mod sandbox;

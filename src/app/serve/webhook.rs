@@ -92,6 +92,7 @@ pub enum Incoming {
     },
     Installation {
         action: String,
+        installation: Option<u64>,
         repos: Vec<String>,
     },
     Ping,
@@ -262,6 +263,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Incoming, PayloadError> {
             }
             Incoming::Installation {
                 action: a.to_string(),
+                installation,
                 repos,
             }
         }
