@@ -181,7 +181,10 @@ pub fn role_of_path(rel: &str) -> Role {
     if matches!(last, "fuzz" | "fuzzer") || first == "fuzz" {
         return Role::Fuzz;
     }
-    if matches!(last, "example" | "demo") {
+    // `imgui_demo.cpp` is a demo; a lone `demo.h` is the header a project's
+    // own programs include (wattson's bundled demo has one).
+    let demo_suffix = last == "demo" && words.len() > 1;
+    if last == "example" || demo_suffix {
         return Role::Example;
     }
     Role::Production
@@ -495,6 +498,8 @@ mod tests {
             ("src/latest.rs", Role::Production),
             ("src/skills/spec.rs", Role::Production),
             ("src/parser_spec.cc", Role::Test),
+            ("src/imgui_demo.cpp", Role::Example),
+            ("src/demo.h", Role::Production),
         ];
         for (path, want) in cases {
             assert_eq!(role_of_path(path), want, "{path}");

@@ -396,7 +396,18 @@ async fn an_agent_scans_fixes_and_measures_the_demo_like_the_cli() {
             None,
         )
         .unwrap();
-    assert_eq!(changed.deltas().count(), 3, "the three C++ files changed");
+    let sources = std::fs::read_dir(dir.path().join("cpp"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "cpp"))
+        })
+        .count();
+    assert_eq!(
+        changed.deltas().count(),
+        sources,
+        "every C++ source changed"
+    );
     let mut after = snapshot(dir.path());
     after.branches.retain(|b| *b != branch);
     assert_eq!(after, before, "apply_fix touched only its own branch");
@@ -486,7 +497,7 @@ async fn escapes_bad_arguments_and_exec_without_permission_are_refused() {
     std::fs::create_dir(dir.path().join("src")).unwrap();
     std::fs::write(
         dir.path().join("src/a.cpp"),
-        "#include <string>\nint f(std::string s) { return s.find(\"x\"); }\n",
+        "#include <string>\nint f(const std::string& s) { return s.find(\"x\"); }\n",
     )
     .unwrap();
     std::fs::write(

@@ -6,7 +6,9 @@
 //! afterwards, a clone inside a loop, and `.to_string()` feeding `{:?}` and
 //! `{:8}` placeholders, where dropping it would change the output.
 
+mod extras;
 mod inventory;
+mod pattern;
 mod text;
 
 /// xorshift64*: small and deterministic, so every run prints the same numbers.
@@ -50,6 +52,8 @@ fn main() {
     let region = String::from("north");
     let banner = shout(region.clone());
 
+    let extras = extras::run(&words);
+
     let prefix = String::from("bin-");
     let mut bins = Vec::new();
     for i in 0..4 {
@@ -75,5 +79,17 @@ fn main() {
     println!("low stock        {:8}| labels {} bytes", inv.low_stock.to_string(), inv.label_bytes);
     println!("first label      {}", inv.first_label);
     println!("stock entries    {} ({} reorders)", inv.stock_entries, inv.reorders);
+    println!(
+        "extras           initials {} config {} default {} tabbed {} long {}",
+        extras.initials, extras.config_topics, extras.default_themes, extras.tabbed_lines, extras.long_words
+    );
+    println!(
+        "                 partners {} auto {} ports {} echoed {} keyed {} pager {}",
+        extras.first_partners, extras.auto_colors, extras.ports, extras.echoed, extras.keyed, extras.pager
+    );
+    println!(
+        "                 tokens {} dotted {} unique {} window {:?} trimmed {}",
+        extras.tokens, extras.dotted_fields, extras.unique_ids, extras.window, extras.trimmed
+    );
     println!("done");
 }
