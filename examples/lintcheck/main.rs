@@ -56,7 +56,8 @@ fn main() -> Result<()> {
     };
     match args.first().map(String::as_str) {
         Some("fixes") => fixes::run(&set, mirrors, out, only),
-        Some("corpus") => corpus::run(&set, mirrors, out, only),
+        // The corpus is what a user sees: the default skills.
+        Some("corpus") => corpus::run(&set.select(&[])?, mirrors, out, only),
         Some("labels") => labels::run(),
         Some("types") => {
             let file = args.get(1).map(PathBuf::from).context("types FILE LINE")?;

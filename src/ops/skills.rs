@@ -74,6 +74,9 @@ pub struct SkillSummary {
     /// `auto`: the guards prove the rewrite; `review`: it needs judgement.
     #[schemars(with = "String")]
     pub tier: Tier,
+    /// Run only when named or with `--skill all`: the saving is at most a
+    /// move or a few instructions.
+    pub pedantic: bool,
     pub title: String,
     /// Why the rewrite is faster.
     pub why: String,
@@ -86,25 +89,32 @@ pub struct SkillList {
 }
 
 impl SkillList {
-    /// One skill a line: id, tier, title.
+    /// One skill a line: id, tier (and `pedantic`), title.
     pub fn text(&self) -> String {
         self.skills
             .iter()
             .map(|s| {
-                format!(
-                    "{:<40} {:<7} {}\n",
-                    s.id,
-                    format!("{:?}", s.tier).to_lowercase(),
-                    s.title
-                )
+                let tier = format!("{:?}", s.tier).to_lowercase();
+                let group = if s.pedantic { "pedantic" } else { "" };
+                format!("{:<40} {tier:<7} {group:<9}{}\n", s.id, s.title)
             })
             .collect()
     }
 }
 
+/// Listing, explaining and testing skills sees every skill unless told
+/// otherwise; only scans leave the pedantic ones out by default.
+fn or_all(ids: &[String]) -> Vec<String> {
+    if ids.is_empty() {
+        vec![crate::skills::ALL.to_string()]
+    } else {
+        ids.to_vec()
+    }
+}
+
 /// The skills selected by `ids`.
 pub fn list_skills(skills: &Skills, ids: &[String]) -> Result<SkillList> {
-    let set = skills.select(ids)?;
+    let set = skills.select(or_all(ids).as_slice())?;
     Ok(SkillList {
         skills: set.skills().iter().map(SkillSummary::of).collect(),
     })
@@ -116,6 +126,7 @@ impl SkillSummary {
             id: s.id().to_string(),
             language: s.lang,
             tier: s.spec.tier,
+            pedantic: s.spec.pedantic,
             title: s.spec.title.clone(),
             why: s.spec.why.trim().to_string(),
         }
@@ -155,7 +166,7 @@ pub struct SkillExplanation {
 
 /// The skill `id`, explained.
 pub fn explain_skill(skills: &Skills, id: &str) -> Result<SkillExplanation> {
-    let set = skills.select(&[])?;
+    let set = skills.select(&[crate::skills::ALL.to_string()])?;
     let skill: &Skill = set.get(id).ok_or_else(|| {
         let known: Vec<&str> = set.skills().iter().map(|s| s.id()).collect();
         Error::invalid(format!(
@@ -241,7 +252,7 @@ pub struct SkillTests {
 /// Run the examples of the skills selected by `ids`, or of those whose id is
 /// or starts with `id`.
 pub fn test_skills(skills: &Skills, ids: &[String], id: Option<&str>) -> Result<SkillTests> {
-    let set = skills.select(ids)?;
+    let set = skills.select(or_all(ids).as_slice())?;
     let (checked, failures) = examples::check_all(&set, id);
     if checked == 0 {
         return Err(Error::invalid(format!(

@@ -37,6 +37,9 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rewrites.rs"));
 }
 
+/// The selector for every skill, the pedantic ones included (`--skill all`).
+pub const ALL: &str = "all";
+
 /// A loaded, validated skill.
 pub struct Skill {
     pub spec: SkillSpec,
@@ -241,19 +244,19 @@ impl SkillSet {
         )))
     }
 
-    /// Keep only the skills whose id is listed (or starts with `<prefix>/`).
+    /// Keep only the skills `ids` selects: none selects the default skills
+    /// (every one but the pedantic ones); [`ALL`] selects every skill; an id
+    /// selects that skill, pedantic or not; a prefix (`cpp`, `rust`) selects
+    /// the default skills under it.
     pub fn select(self, ids: &[String]) -> Result<SkillSet> {
-        if ids.is_empty() {
+        if ids.iter().any(|id| id == ALL) {
             return Ok(self);
         }
+        let under = |s: &Skill, id: &str| s.id().starts_with(&format!("{id}/"));
         for id in ids {
-            if !self
-                .skills
-                .iter()
-                .any(|s| s.id() == id || s.id().starts_with(&format!("{id}/")))
-            {
+            if !self.skills.iter().any(|s| s.id() == id || under(s, id)) {
                 let known: Vec<&str> = self.skills.iter().map(|s| s.id()).collect();
-                bail!("no skill `{id}` (known: {})", known.join(", "));
+                bail!("no skill `{id}` (known: {ALL}, {})", known.join(", "));
             }
         }
         let types = self.types.clone();
@@ -261,8 +264,11 @@ impl SkillSet {
             .skills
             .into_iter()
             .filter(|s| {
+                if ids.is_empty() {
+                    return !s.spec.pedantic;
+                }
                 ids.iter()
-                    .any(|id| s.id() == id || s.id().starts_with(&format!("{id}/")))
+                    .any(|id| s.id() == id || (under(s, id) && !s.spec.pedantic))
             })
             .collect();
         Self::assemble(kept, types)

@@ -72,9 +72,9 @@ pub fn guard_needs(
     }
     match name {
         "declared-type" | "type-in" => TypeNeed::for_families(types, family_arg?),
-        // A written type that is expensive, or a container of one: either
-        // way an `expensive` member is named.
-        "expensive-element" => TypeNeed::for_families(types, "expensive"),
+        // A written type that is expensive to copy, or a container of one:
+        // either way a `deep-copy` member is named.
+        "expensive-element" => TypeNeed::for_families(types, "deep-copy"),
         _ => None,
     }
 }

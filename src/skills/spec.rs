@@ -23,6 +23,12 @@ pub struct SkillSpec {
     pub id: String,
     pub title: String,
     pub tier: Tier,
+    /// The rewrite saves at most a move or a few instructions however hot the
+    /// code is (`emplace_back` of a temporary, a one-character pattern): run
+    /// only when asked for by id or with `--skill all`, as clippy's pedantic
+    /// group, so that default reports hold findings worth a review.
+    #[serde(default)]
+    pub pedantic: bool,
     /// Why the rewrite is faster: one paragraph a reviewer can read.
     pub why: String,
     /// The finding's message; `{name}` refers to a capture or a guard binding.

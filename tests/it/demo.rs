@@ -1,6 +1,6 @@
-//! The bundled demo, end to end: every skill finds its pattern there, and
-//! after `fix --write` both programs still build and print exactly what they
-//! printed before.
+//! The bundled demo, end to end: every skill (the pedantic ones too) finds
+//! its pattern there, and after `fix --write --skill all` both programs still
+//! build and print exactly what they printed before.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -10,7 +10,14 @@ use serde_json::Value;
 use wattson::skills::SkillSet;
 
 fn findings_by_skill(dir: &std::path::Path) -> BTreeSet<String> {
-    let out = run(&["scan", dir.to_str().unwrap(), "--format", "json"]);
+    let out = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--skill",
+        "all",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     v["findings"]
@@ -43,7 +50,7 @@ fn fixed_copy(lang: &str, tmp: &std::path::Path) -> std::path::PathBuf {
     assert_every_skill_fires(lang, &src);
     let dir = tmp.join(lang);
     copy_tree(&src, &dir);
-    let fix = run(&["fix", dir.to_str().unwrap(), "--write"]);
+    let fix = run(&["fix", dir.to_str().unwrap(), "--write", "--skill", "all"]);
     assert!(fix.status.success(), "{}", stderr(&fix));
     assert!(stderr(&fix).contains("applied"), "{}", stderr(&fix));
     dir
@@ -63,7 +70,10 @@ fn assert_same_output_and_fixed_point(
         expected,
         "the fixed demo prints something else"
     );
-    assert_eq!(stdout(&run(&["fix", dir.to_str().unwrap()])), "");
+    assert_eq!(
+        stdout(&run(&["fix", dir.to_str().unwrap(), "--skill", "all"])),
+        ""
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub struct Cli {
 
 #[derive(clap::Args, Clone)]
 pub struct SkillArgs {
-    /// Only use these skills (an id such as `cpp/endl-in-loop`, or a language such as `rust`). Repeatable.
+    /// Only use these skills: an id such as `cpp/endl-in-loop`, a language such as `rust`, or `all`. Repeatable. By default every skill but the pedantic ones (those saving at most a move or a few instructions; see `wattson skills list`) runs; name a pedantic skill or `all` to run it.
     #[arg(long = "skill", value_name = "ID")]
     pub skills: Vec<String>,
     /// Load skills from this directory instead of the built-in `rewrites/`.
