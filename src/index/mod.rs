@@ -70,6 +70,10 @@ pub struct ProjectIndex {
     crates: OnceLock<resolve::Crates>,
     /// C++: what each file's code names (see `facts`), for the prefilter.
     facts: Vec<OnceLock<Arc<facts::CodeFacts>>>,
+    /// Every identifier-like word of each file's text: whether a header can
+    /// declare a name is asked for each lookup of each scanned file, so it
+    /// must cost a hash lookup, not a search through the header.
+    words: Vec<OnceLock<rustc_hash::FxHashSet<Box<str>>>>,
 }
 
 /// Most translation units include far fewer project headers; a cap keeps a
@@ -133,6 +137,7 @@ impl ProjectIndex {
             summaries: (0..n).map(|_| OnceLock::new()).collect(),
             includes: (0..n).map(|_| OnceLock::new()).collect(),
             closures: (0..n).map(|_| OnceLock::new()).collect(),
+            words: (0..n).map(|_| OnceLock::new()).collect(),
             crates: OnceLock::new(),
             facts: (0..n).map(|_| OnceLock::new()).collect(),
         }
@@ -189,6 +194,28 @@ impl ProjectIndex {
 
     /// A file's text, read once; `None` when it cannot be read or is not
     /// UTF-8 (such a file declares nothing the index can trust).
+    /// Whether the file's text holds `name` as a whole word (an identifier
+    /// or keyword): a file that does not cannot declare it.
+    pub fn mentions(&self, id: FileId, name: &str) -> bool {
+        if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            // `operator==`: not one word; search the text itself.
+            return self
+                .text(id)
+                .is_some_and(|t| memchr::memmem::find(t.as_bytes(), name.as_bytes()).is_some());
+        }
+        self.words[id]
+            .get_or_init(|| {
+                let Some(text) = self.text(id) else {
+                    return Default::default();
+                };
+                text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .map(Box::from)
+                    .collect()
+            })
+            .contains(name)
+    }
+
     pub fn text(&self, id: FileId) -> Option<Arc<str>> {
         self.texts[id]
             .get_or_init(|| {

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use tree_sitter::Node;
@@ -138,6 +139,10 @@ pub struct FileIndex<'p> {
     own: Arc<FileSummary>,
     project: Option<&'p ProjectIndex>,
     id: Option<FileId>,
+    /// `summaries_naming`, by name: a file asks about the same few names
+    /// (`string`, its own classes) over and over.
+    naming: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Rc<[Arc<FileSummary>]>>>,
+    using_namespaces: std::cell::OnceCell<Vec<String>>,
 }
 
 /// A declaration found by a lookup, with the scope it was declared in (the
@@ -163,6 +168,8 @@ impl<'p> FileIndex<'p> {
             own,
             project,
             id,
+            naming: Default::default(),
+            using_namespaces: Default::default(),
         }
     }
 
@@ -183,7 +190,16 @@ impl<'p> FileIndex<'p> {
     /// The summaries that may declare something named `short`: this file's,
     /// then the included headers' (C++) or the crate's (Rust) whose text
     /// mentions the name at all.
-    fn summaries_naming(&self, short: &str) -> Vec<Arc<FileSummary>> {
+    fn summaries_naming(&self, short: &str) -> Rc<[Arc<FileSummary>]> {
+        if let Some(known) = self.naming.borrow().get(short) {
+            return known.clone();
+        }
+        let found: Rc<[Arc<FileSummary>]> = self.find_summaries_naming(short).into();
+        self.naming.borrow_mut().insert(short.into(), found.clone());
+        found
+    }
+
+    fn find_summaries_naming(&self, short: &str) -> Vec<Arc<FileSummary>> {
         let mut out = vec![self.own.clone()];
         let (Some(project), Some(id)) = (self.project, self.id) else {
             return out;
@@ -192,12 +208,8 @@ impl<'p> FileIndex<'p> {
             Lang::Cpp => project.include_closure(id).to_vec(),
             Lang::Rust => project.crates().files_declaring(project, id, short),
         };
-        let finder = memchr::memmem::Finder::new(short.as_bytes());
         for f in others {
-            let mentions = project
-                .text(f)
-                .is_some_and(|t| finder.find(t.as_bytes()).is_some());
-            if mentions {
+            if project.mentions(f, short) {
                 if let Some(s) = project.summary(f) {
                     out.push(s);
                 }
@@ -210,9 +222,9 @@ impl<'p> FileIndex<'p> {
     fn entries(&self, qualified: &str) -> Vec<(Arc<FileSummary>, Entry)> {
         let short = short_name(qualified);
         let mut out = Vec::new();
-        for s in self.summaries_naming(short) {
+        for s in self.summaries_naming(short).iter() {
             for e in s.named(short) {
-                let name = entry_name(&s, *e);
+                let name = entry_name(s, *e);
                 if name == qualified || (self.lang == Lang::Rust && short_name(name) == qualified) {
                     out.push((s.clone(), *e));
                 }
@@ -252,23 +264,22 @@ impl<'p> FileIndex<'p> {
         out
     }
 
-    fn using_namespaces(&self) -> Vec<String> {
-        let mut out = self.own.using_namespaces.clone();
-        if let (Some(project), Some(id)) = (self.project, self.id) {
-            for f in project.include_closure(id).iter() {
-                let mentions = project
-                    .text(*f)
-                    .is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"using").is_some());
-                if mentions {
-                    if let Some(s) = project.summary(*f) {
-                        out.extend(s.using_namespaces.iter().cloned());
+    fn using_namespaces(&self) -> &[String] {
+        self.using_namespaces.get_or_init(|| {
+            let mut out = self.own.using_namespaces.clone();
+            if let (Some(project), Some(id)) = (self.project, self.id) {
+                for f in project.include_closure(id).iter() {
+                    if project.mentions(*f, "using") {
+                        if let Some(s) = project.summary(*f) {
+                            out.extend(s.using_namespaces.iter().cloned());
+                        }
                     }
                 }
             }
-        }
-        out.sort();
-        out.dedup();
-        out
+            out.sort();
+            out.dedup();
+            out
+        })
     }
 
     /// Whether the unqualified `name` means `std::name` here: `using
@@ -289,12 +300,9 @@ impl<'p> FileIndex<'p> {
             return false;
         };
         let closure = project.include_closure(id);
-        closure.iter().any(|f| {
-            project
-                .text(*f)
-                .is_some_and(|t| memchr::memmem::find(t.as_bytes(), b"using").is_some())
-                && project.summary(*f).is_some_and(|s| says(&s))
-        })
+        closure
+            .iter()
+            .any(|f| project.mentions(*f, "using") && project.summary(*f).is_some_and(|s| says(&s)))
     }
 
     /// The class or struct a name written in `scope` means.
@@ -478,7 +486,7 @@ impl<'p> FileIndex<'p> {
                 .is_some_and(|o| short_name(o) == short_name(owner)),
         };
         let mut out = Vec::new();
-        for s in self.summaries_naming(name) {
+        for s in self.summaries_naming(name).iter() {
             for e in s.named(name) {
                 if let Entry::Function(i) = e {
                     let f = &s.functions[*i];

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -49,14 +48,20 @@ impl Skills {
         if let Some(set) = cached {
             return Ok(set);
         }
-        let all = match &self.dir {
-            Some(dir) => SkillSet::from_dir(dir)?,
-            None => SkillSet::builtin().context("loading the built-in skills")?,
-        };
-        let set = Arc::new(
-            all.select(&key)
+        // Only the selected skills' queries are compiled.
+        let set = match &self.dir {
+            Some(dir) => SkillSet::from_dir(dir)?
+                .select(&key)
                 .map_err(|e| Error::invalid(format!("{e:#}")))?,
-        );
+            None => SkillSet::builtin_selected(&key).map_err(|e| {
+                if format!("{e:#}").starts_with("no skill") {
+                    Error::invalid(format!("{e:#}"))
+                } else {
+                    Error::from(e.context("loading the built-in skills"))
+                }
+            })?,
+        };
+        let set = Arc::new(set);
         self.sets
             .lock()
             .unwrap_or_else(|p| p.into_inner())

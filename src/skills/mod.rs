@@ -40,6 +40,33 @@ mod embedded {
 /// The selector for every skill, the pedantic ones included (`--skill all`).
 pub const ALL: &str = "all";
 
+/// The skills `ids` selects: none selects the default skills (every one but
+/// the pedantic ones); [`ALL`] selects every skill; an id selects that
+/// skill, pedantic or not; a prefix (`cpp`, `rust`) selects the default
+/// skills under it.
+fn selection(skills: Vec<Skill>, ids: &[String]) -> Result<Vec<Skill>> {
+    if ids.iter().any(|id| id == ALL) {
+        return Ok(skills);
+    }
+    let under = |s: &Skill, id: &str| s.id().starts_with(&format!("{id}/"));
+    for id in ids {
+        if !skills.iter().any(|s| s.id() == id || under(s, id)) {
+            let known: Vec<&str> = skills.iter().map(|s| s.id()).collect();
+            bail!("no skill `{id}` (known: {ALL}, {})", known.join(", "));
+        }
+    }
+    Ok(skills
+        .into_iter()
+        .filter(|s| {
+            if ids.is_empty() {
+                return !s.spec.pedantic;
+            }
+            ids.iter()
+                .any(|id| s.id() == id || (under(s, id) && !s.spec.pedantic))
+        })
+        .collect())
+}
+
 /// A loaded, validated skill.
 pub struct Skill {
     pub spec: SkillSpec,
@@ -115,6 +142,23 @@ impl SkillSet {
 
     /// Build from `(origin, text)` pairs; `types.toml` holds the type families.
     pub fn from_files(files: Vec<(String, String)>) -> Result<SkillSet> {
+        Self::from_files_selected(files, &[ALL.to_string()])
+    }
+
+    /// The built-in skills `ids` selects (see [`SkillSet::select`]), with
+    /// only their queries compiled.
+    pub fn builtin_selected(ids: &[String]) -> Result<SkillSet> {
+        let files: Vec<(String, String)> = embedded::EMBEDDED
+            .iter()
+            .map(|(p, s)| (format!("<builtin>/rewrites/{p}"), s.to_string()))
+            .collect();
+        Self::from_files_selected(files, ids)
+    }
+
+    /// Like [`SkillSet::from_files`], keeping the skills `ids` selects before
+    /// anything is compiled (compiling the combined queries is most of
+    /// start-up).
+    pub fn from_files_selected(files: Vec<(String, String)>, ids: &[String]) -> Result<SkillSet> {
         let mut types = TypeFamilies::default();
         let mut skills = Vec::new();
         for (origin, text) in &files {
@@ -144,7 +188,7 @@ impl SkillSet {
             }
         }
         skills.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
-        Self::assemble(skills, types)
+        Self::assemble(selection(skills, ids)?, types)
     }
 
     fn assemble(skills: Vec<Skill>, types: TypeFamilies) -> Result<SkillSet> {
@@ -249,29 +293,17 @@ impl SkillSet {
     /// selects that skill, pedantic or not; a prefix (`cpp`, `rust`) selects
     /// the default skills under it.
     pub fn select(self, ids: &[String]) -> Result<SkillSet> {
-        if ids.iter().any(|id| id == ALL) {
-            return Ok(self);
+        let before = self.skills.len();
+        let kept = selection(self.skills, ids)?;
+        if kept.len() == before {
+            // Nothing left out: the compiled queries stay as they are.
+            return Ok(SkillSet {
+                skills: kept,
+                combined: self.combined,
+                types: self.types,
+            });
         }
-        let under = |s: &Skill, id: &str| s.id().starts_with(&format!("{id}/"));
-        for id in ids {
-            if !self.skills.iter().any(|s| s.id() == id || under(s, id)) {
-                let known: Vec<&str> = self.skills.iter().map(|s| s.id()).collect();
-                bail!("no skill `{id}` (known: {ALL}, {})", known.join(", "));
-            }
-        }
-        let types = self.types.clone();
-        let kept = self
-            .skills
-            .into_iter()
-            .filter(|s| {
-                if ids.is_empty() {
-                    return !s.spec.pedantic;
-                }
-                ids.iter()
-                    .any(|id| s.id() == id || (under(s, id) && !s.spec.pedantic))
-            })
-            .collect();
-        Self::assemble(kept, types)
+        Self::assemble(kept, self.types)
     }
 
     /// A set holding only the skill `id` (to run its examples in isolation).

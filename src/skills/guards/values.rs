@@ -522,11 +522,20 @@ fn kind_of<'a>(ctx: &MatchCtx<'a>, e: Node<'a>, depth: usize) -> Option<Kind> {
     if let Some(k) = known.as_ref().and_then(by_type) {
         return Some(k);
     }
-    if known.is_some() {
+    if known
+        .as_ref()
+        .is_some_and(|t| !t.is_unknown() && t.base != "_")
+    {
         return None; // a type we know, and it is neither
     }
     match e.kind() {
         "parenthesized_expression" => kind_of(ctx, e.named_child(0)?, depth + 1),
+        // A local whose type is left to inference: what its value is.
+        "identifier" => {
+            let d = super::flow::decl(ctx, e)
+                .filter(|d| d.node.kind() == "let_declaration" && d.pattern.is_empty())?;
+            kind_of(ctx, d.init?, depth + 1)
+        }
         "try_expression" => None,
         "call_expression" => {
             let func = e.child_by_field_name("function")?;

@@ -141,7 +141,15 @@ impl<'a> MatchCtx<'a> {
             return self.rust_binding_ty(d, depth + 1);
         }
         if !ty.is_auto {
-            return Some(self.index.resolve(&ty, &self.scope_at(d.node)));
+            let resolved = self.index.resolve(&ty, &self.scope_at(d.node));
+            if self.lang == Lang::Rust && has_placeholder(&resolved) {
+                // `let v: Vec<_> = …collect();` returned as the function's
+                // value has the function's return type.
+                if let Some(returned) = self.returned_local_ty(d) {
+                    return Some(returned);
+                }
+            }
+            return Some(resolved);
         }
         // Inferred: from the initializer, or a range-for's element.
         let inferred = if matches!(d.node.kind(), "for_range_loop" | "for_expression") {
@@ -165,6 +173,33 @@ impl<'a> MatchCtx<'a> {
             out.is_mut = inferred.is_mut;
         }
         Some(out)
+    }
+
+    /// The declared return type of the function whose tail expression is
+    /// the local `d` declares (the same binding, not a shadowing one).
+    fn returned_local_ty(&self, d: &super::syntax::Decl<'a>) -> Option<Ty> {
+        let mut f = d.node.parent()?;
+        while !matches!(f.kind(), "function_item" | "closure_expression") {
+            f = f.parent()?;
+        }
+        if f.kind() != "function_item" {
+            return None;
+        }
+        let body = f.child_by_field_name("body")?;
+        let last = u32::try_from(body.named_child_count().checked_sub(1)?).ok()?;
+        let tail = body.named_child(last)?;
+        if tail.kind() != "identifier" || self.text(tail) != self.text(d.name) {
+            return None;
+        }
+        let same = super::guards::decl(self, tail).is_some_and(|t| t.name.id() == d.name.id());
+        if !same {
+            return None;
+        }
+        let written = self.text(f.child_by_field_name("return_type")?);
+        let ty = self
+            .index
+            .resolve(&self.parse_ty(written), &self.scope_at(f));
+        (!ty.is_unknown() && !has_placeholder(&ty)).then_some(ty)
     }
 
     /// The type of an expression, when the index can establish it.
@@ -492,4 +527,9 @@ impl<'a> MatchCtx<'a> {
             self.types.has(self.lang, f, ty)
         })
     }
+}
+
+/// Whether a Rust type leaves a part to inference (`Vec<_>`).
+fn has_placeholder(t: &Ty) -> bool {
+    t.base == "_" || t.args.iter().any(has_placeholder)
 }
