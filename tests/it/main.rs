@@ -9,7 +9,9 @@
 mod common;
 
 mod action;
+mod app_onboarding;
 mod app_queue;
+mod app_runners;
 mod cli;
 mod defense;
 mod demo;
