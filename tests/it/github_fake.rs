@@ -1,4 +1,4 @@
-//! The fake GitHub of `tests/it/common/github.rs`, checked against real clients:
+//! The fake GitHub of `tests/it/common/github/`, checked against real clients:
 //! octocrab (personal token and the App flow) decodes its REST answers into
 //! its typed models, and libgit2 and the git CLI clone from and push to it
 //! over smart HTTP.

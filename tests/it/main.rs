@@ -2,7 +2,7 @@
 //!
 //! Each suite is a module here rather than its own `tests/*.rs` crate: every
 //! separate test crate links git2, OpenSSL, octocrab and rmcp again, and most
-//! of them compiled the fake GitHub (`common/github.rs`) again, which made the
+//! of them compiled the fake GitHub (`common/github/`) again, which made the
 //! clean test build several times slower than the library's own build. One
 //! binary links once. Run one suite with `cargo test --test it <suite>::`.
 
