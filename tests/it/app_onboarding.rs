@@ -129,6 +129,48 @@ fn bench_with(w: &World, config: &str) -> Value {
     v
 }
 
+/// `wattson init` on the developer's checkout infers what the onboarding
+/// pull request proposes, byte for byte.
+fn assert_init_agrees(w: &World, proposed: &str) {
+    let out = common::run(&["init", w.work.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(
+        common::stdout(&out),
+        proposed,
+        "wattson init and onboarding"
+    );
+}
+
+/// After the onboarding pull request was merged and the merge pushed: a
+/// pull request with measured evidence besides the onboarding one, which
+/// stays the only one of its kind.
+fn assert_measured_proposal(w: &World, log: &str) {
+    let pulls = w.fake.pulls(REPO);
+    let proposals: Vec<&Value> = pulls
+        .iter()
+        .filter(|p| p["head"]["ref"] != "wattson/configure")
+        .collect();
+    assert!(
+        !proposals.is_empty(),
+        "a measured proposal: {pulls:#?}\n{log}"
+    );
+    for p in proposals {
+        let body = p["body"].as_str().unwrap();
+        assert!(
+            body.contains("### Evidence") && body.contains("instructions"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        pulls
+            .iter()
+            .filter(|p| p["title"] == "Configure wattson")
+            .count(),
+        1,
+        "{pulls:#?}"
+    );
+}
+
 const CARGO_MAIN: &str = "fn main() {\n    let n: usize = 200_000;\n    let mut v = Vec::new();\n    for i in 0..n {\n        v.push(i as u64 * 3);\n    }\n    let total: u64 = v.iter().sum();\n    println!(\"{total}\");\n}\n";
 
 #[test]
@@ -163,9 +205,11 @@ fn a_cargo_repository_without_configuration_gets_one_onboarding_pull_request_and
         "{config}"
     );
     assert!(config.contains("./target/release/tally"), "{config}");
+    assert_init_agrees(&w, &config);
     // The configuration works: the test measures with it.
     let evidence = bench_with(&w, &config);
     assert_eq!(evidence["build"]["status"], "passed", "{evidence:#}");
+    assert_eq!(evidence["tests"]["status"], "passed", "{evidence:#}");
 
     let merged = merge_pull(&w, number);
     server.deliver(
@@ -179,54 +223,78 @@ fn a_cargo_repository_without_configuration_gets_one_onboarding_pull_request_and
     );
     let h = server.wait_jobs(3);
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
-    let pulls = w.fake.pulls(REPO);
-    let proposal = pulls
-        .iter()
-        .find(|p| p["head"]["ref"] != "wattson/configure")
-        .unwrap_or_else(|| panic!("a measured proposal: {pulls:#?}\n{}", server.log()));
-    let body = proposal["body"].as_str().unwrap();
     assert!(
-        body.contains("### Evidence") && body.contains("instructions"),
-        "{body}"
+        server
+            .log()
+            .contains("adding .wattson.toml: the whole tree"),
+        "{}",
+        server.log()
     );
-    assert_eq!(
-        pulls
-            .iter()
-            .filter(|p| p["title"] == "Configure wattson")
-            .count(),
-        1
-    );
+    assert_measured_proposal(&w, &server.log());
 }
 
 const CMAKE_LISTS: &str = "cmake_minimum_required(VERSION 3.13)\nproject(counter CXX)\nadd_executable(counter main.cpp)\nenable_testing()\nadd_test(NAME counts COMMAND counter)\n";
 
 #[test]
-fn a_cmake_repository_gets_one_onboarding_pull_request_stays_quiet_when_it_is_closed_and_proposes_once_configured(
+fn a_cmake_repository_without_configuration_gets_one_onboarding_pull_request_and_after_merging_a_measured_proposal(
 ) {
     let w = world_of(&[("CMakeLists.txt", CMAKE_LISTS), ("main.cpp", MAIN_CPP)]);
     let (_, first) = w.push_main(None);
     let server = Server::start(&w.fake.url, &w.key);
+    // The first push opens it (no installation event was seen) ...
     server.deliver(
         "push",
         "cmake-1",
         &push_payload(&"0".repeat(40), &first, &["main.cpp"]),
     );
     server.wait_jobs(1);
-    // Redelivered, and pushed again: still the one pull request.
+    // ... and the installation event, late, opens no second one.
     server.deliver(
         "installation_repositories",
         "cmake-install",
         &added_payload(),
     );
-    server.wait_jobs(2);
+    let h = server.wait_jobs(2);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
     let (number, config) = onboarding_pull(&w, &server.log());
     assert!(config.contains("cmake -S . -B build"), "{config}");
     assert!(config.contains("ctest --test-dir build"), "{config}");
     assert!(config.contains("./build/counter"), "{config}");
+    assert_init_agrees(&w, &config);
     let evidence = bench_with(&w, &config);
+    assert_eq!(evidence["build"]["status"], "passed", "{evidence:#}");
     assert_eq!(evidence["tests"]["status"], "passed", "{evidence:#}");
 
-    // Closed without merging: quiet, whatever is pushed.
+    let merged = merge_pull(&w, number);
+    server.deliver(
+        "push",
+        "cmake-2",
+        &push_payload(
+            &first,
+            &merged,
+            &[".wattson.toml", ".github/workflows/wattson.yml"],
+        ),
+    );
+    let h = server.wait_jobs(3);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    assert_measured_proposal(&w, &server.log());
+}
+
+const MAKEFILE: &str = "counter: main.cpp\n\tg++ -O2 -o counter main.cpp\n";
+
+#[test]
+fn an_onboarding_pull_request_closed_unmerged_keeps_wattson_quiet_until_a_configuration_appears() {
+    let w = world_of(&[("Makefile", MAKEFILE), ("main.cpp", MAIN_CPP)]);
+    let (_, first) = w.push_main(None);
+    let server = Server::start(&w.fake.url, &w.key);
+    server.deliver("installation_repositories", "make-1", &added_payload());
+    server.wait_jobs(1);
+    let (number, config) = onboarding_pull(&w, &server.log());
+    assert!(config.contains("build = \"make -j2\""), "{config}");
+    assert!(config.contains("./counter"), "{config}");
+    assert_init_agrees(&w, &config);
+
+    // Closed without merging: quiet, whatever is pushed, and no new one.
     w.fake.close_pull(REPO, number, false);
     w.commit(
         "main.cpp",
@@ -236,10 +304,10 @@ fn a_cmake_repository_gets_one_onboarding_pull_request_stays_quiet_when_it_is_cl
     let (_, second) = w.push_main(Some(&first));
     server.deliver(
         "push",
-        "cmake-2",
+        "make-2",
         &push_payload(&first, &second, &["main.cpp"]),
     );
-    server.wait_jobs(3);
+    server.wait_jobs(2);
     assert_eq!(w.fake.pulls(REPO).len(), 1, "{}", server.log());
     assert!(server.log().contains("stays quiet"), "{}", server.log());
 
@@ -248,21 +316,17 @@ fn a_cmake_repository_gets_one_onboarding_pull_request_stays_quiet_when_it_is_cl
     let (_, third) = w.push_main(Some(&second));
     server.deliver(
         "push",
-        "cmake-3",
+        "make-3",
         &push_payload(&second, &third, &[".wattson.toml"]),
     );
-    let h = server.wait_jobs(4);
+    let h = server.wait_jobs(3);
     assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
-    let pulls = w.fake.pulls(REPO);
-    let proposals: Vec<&Value> = pulls
-        .iter()
-        .filter(|p| p["head"]["ref"] != "wattson/configure")
-        .collect();
-    assert!(!proposals.is_empty(), "{pulls:#?}\n{}", server.log());
-    for p in proposals {
-        assert!(
-            p["body"].as_str().unwrap().contains("### Evidence"),
-            "{p:#}"
-        );
-    }
+    assert!(
+        server
+            .log()
+            .contains("adding .wattson.toml: the whole tree"),
+        "{}",
+        server.log()
+    );
+    assert_measured_proposal(&w, &server.log());
 }
