@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::common::{run, stderr, stdout, wattson};
+use crate::common::{repo_root, run, stderr, stdout, wattson};
 use serde_json::Value;
 
 const CPP: &str = r#"#include <string>
@@ -269,6 +269,92 @@ fn init_infers_a_configuration_prints_or_writes_it_and_never_overwrites() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no build file wattson knows"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_reads_criterion_and_make_targets_writes_the_apps_workflow_and_says_when_nothing_measures() {
+    // Cargo with Criterion: `cargo bench`, read as Criterion's estimates.
+    let cargo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(cargo.path().join("benches")).unwrap();
+    std::fs::write(
+        cargo.path().join("Cargo.toml"),
+        "[package]\nname = \"cr\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dev-dependencies]\ncriterion = \"0.5\"\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+    )
+    .unwrap();
+    std::fs::write(cargo.path().join("benches/speed.rs"), "fn main() {}\n").unwrap();
+    let path = cargo.path().to_str().unwrap();
+    let out = run(&["init", path, "--write", "--workflow"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote .wattson.toml (Cargo project)"),
+        "{}",
+        stderr(&out)
+    );
+    let config = std::fs::read_to_string(cargo.path().join(".wattson.toml")).unwrap();
+    for line in [
+        "build = \"cargo build --release\"",
+        "test = \"cargo test --release\"",
+        "bench = \"cargo bench\"",
+        "bench_format = \"criterion\"",
+    ] {
+        assert!(config.contains(line), "{line}: {config}");
+    }
+    // Every setting is explained by the comment above it.
+    let lines: Vec<&str> = config.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains(" = ") && !l.starts_with('#') {
+            assert!(lines[i - 1].starts_with('#'), "{l} unexplained: {config}");
+        }
+    }
+    // The workflow is the one the App dispatches, as onboarding adds it.
+    assert_eq!(
+        std::fs::read_to_string(cargo.path().join(".github/workflows/wattson.yml")).unwrap(),
+        std::fs::read_to_string(repo_root().join("github/wattson-workflow.yml")).unwrap()
+    );
+
+    // Make: its `test` and `bench` targets.
+    let make = tempfile::tempdir().unwrap();
+    std::fs::write(
+        make.path().join("Makefile"),
+        "prog: main.c\n\tcc -o prog main.c\ntest: prog\n\t./prog\nbench: prog\n\t./prog\n",
+    )
+    .unwrap();
+    let out = run(&["init", make.path().to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (v["build_system"].as_str(), v["measures"].as_bool()),
+        (Some("Make"), Some(true))
+    );
+    let config = v["config"].as_str().unwrap();
+    for line in [
+        "build = \"make -j2\"",
+        "test = \"make test\"",
+        "bench = \"make bench\"",
+    ] {
+        assert!(config.contains(line), "{line}: {config}");
+    }
+
+    // Nothing to measure: the file says so, and so does wattson.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::write(
+        bare.path().join("Makefile"),
+        "all:\n\techo hi\nclean:\n\trm -f x\n",
+    )
+    .unwrap();
+    let out = run(&["init", bare.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("# No benchmark was found"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("no benchmark was found: set `bench`"),
         "{}",
         stderr(&out)
     );
