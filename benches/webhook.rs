@@ -18,7 +18,9 @@
 //! own payloads, ids unique): the answer time is what is measured, and these
 //! jobs finish at once, so the queue never backs up behind a benchmark run.
 //!
-//! `cargo bench --bench webhook` (`-- --count N --rate R` to change the load).
+//! `cargo bench --bench webhook` (`-- --count N --rate R` to change the load,
+//! `-- --rounds N` to measure N times and print each figure's median and the
+//! ratio of PostgreSQL's to SQLite's).
 
 #[path = "../tests/it/common/postgres.rs"]
 mod postgres;
@@ -248,19 +250,31 @@ fn main() {
     };
     let count = flag("--count", 1000);
     let rate = flag("--rate", 100);
+    let rounds = flag("--rounds", 1).max(1);
 
-    // The baseline: one instance, the built-in SQLite queue.
-    let sqlite = measure("1 instance, SQLite", vec![start(None)], count, rate);
     let pg = postgres::Postgres::start_with(true);
-    let queue = pg.database("bench");
-    let three = (0..3).map(|_| start(Some(&queue))).collect();
-    let shared = measure("3 instances, PostgreSQL", three, count, rate);
+    let mut sqlite = Vec::new();
+    let mut shared = Vec::new();
+    for round in 0..rounds {
+        // The baseline: one instance, the built-in SQLite queue (a new
+        // state directory, so a new queue, each round).
+        sqlite.push(measure(
+            "1 instance, SQLite",
+            vec![start(None)],
+            count,
+            rate,
+        ));
+        // Three instances sharing one new database.
+        let queue = pg.database(&format!("bench{round}"));
+        let three = (0..3).map(|_| start(Some(&queue))).collect();
+        shared.push(measure("3 instances, PostgreSQL", three, count, rate));
+    }
 
     println!("webhook answer time, {count} signed deliveries at {rate}/s over loopback, each on a new connection:");
     println!("| queue | sent in | answered 202 | p50 | p90 | p99 | max | lost | run twice |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut failed = false;
-    for f in [&sqlite, &shared] {
+    for f in sqlite.iter().chain(&shared) {
         let p = |q: f64| percentile(&f.ms, q);
         println!(
             "| {} | {:.2} s | {}/{count} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} |",
@@ -275,6 +289,41 @@ fn main() {
             f.ran_twice
         );
         failed |= f.accepted != count || f.lost > 0 || f.ran_twice > 0 || p(0.99) >= 100.0;
+    }
+    if rounds > 1 {
+        // Each figure's median over the rounds: what a busy machine's
+        // passing moments do not decide.
+        let median_of = |runs: &[Figures], stat: &dyn Fn(&Figures) -> f64| {
+            let values: Vec<f64> = runs.iter().map(stat).collect();
+            wattson::numbers::median(&values).unwrap_or(f64::NAN)
+        };
+        let stats: [(&str, &dyn Fn(&Figures) -> f64); 4] = [
+            ("p50", &|f| percentile(&f.ms, 0.5)),
+            ("p90", &|f| percentile(&f.ms, 0.9)),
+            ("p99", &|f| percentile(&f.ms, 0.99)),
+            ("max", &|f| f.ms.last().copied().unwrap_or(0.0)),
+        ];
+        println!("\nmedian of {rounds} rounds:");
+        println!("| queue | p50 | p90 | p99 | max |");
+        println!("|---|---:|---:|---:|---:|");
+        let mut medians = Vec::new();
+        for runs in [&sqlite, &shared] {
+            let m: Vec<f64> = stats.iter().map(|(_, s)| median_of(runs, s)).collect();
+            println!(
+                "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |",
+                runs[0].label, m[0], m[1], m[2], m[3]
+            );
+            medians.push(m);
+        }
+        let ratios: Vec<String> = stats
+            .iter()
+            .zip(medians[1].iter().zip(&medians[0]))
+            .map(|((name, _), (pg, lite))| format!("{name} {:.1}x", pg / lite))
+            .collect();
+        println!(
+            "\n3 instances on PostgreSQL / 1 on SQLite: {}",
+            ratios.join(", ")
+        );
     }
     if failed {
         eprintln!(
