@@ -76,7 +76,7 @@ pub struct ServeArgs {
     pub queue: Option<String>,
     /// Jobs run at once by this instance (each may build and benchmark a
     /// repository).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, env = "WATTSON_WORKERS", default_value_t = 1)]
     pub workers: usize,
     /// Seconds a claimed job stays this instance's without a renewal; it is
     /// renewed while the job runs, so this is how long a killed instance's
@@ -102,14 +102,14 @@ pub struct ServeArgs {
     #[arg(long, env = "WATTSON_SCHEDULE", default_value = "daily")]
     pub schedule: String,
     /// `--runner sandbox`: CPU seconds each process may use.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(long, env = "WATTSON_SANDBOX_CPU", default_value_t = 3600)]
     pub sandbox_cpu: u64,
     /// `--runner sandbox`: address space each process may map, in MiB.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, env = "WATTSON_SANDBOX_MEMORY", default_value_t = 8192)]
     pub sandbox_memory: u64,
     /// Seconds a running job may take to finish after a shutdown signal; a
     /// job still running then is taken over once its lease expires.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, env = "WATTSON_SHUTDOWN_GRACE", default_value_t = 300)]
     pub shutdown_grace: u64,
 }
 
