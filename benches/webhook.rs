@@ -239,6 +239,9 @@ fn measure(label: &str, mut servers: Vec<Instance>, count: usize, rate: usize) -
     }
 }
 
+/// One figure of a round (a percentile, the maximum).
+type Stat = dyn Fn(&Figures) -> f64;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str, default: usize| {
@@ -293,11 +296,11 @@ fn main() {
     if rounds > 1 {
         // Each figure's median over the rounds: what a busy machine's
         // passing moments do not decide.
-        let median_of = |runs: &[Figures], stat: &dyn Fn(&Figures) -> f64| {
+        let median_of = |runs: &[Figures], stat: &Stat| {
             let values: Vec<f64> = runs.iter().map(stat).collect();
             wattson::numbers::median(&values).unwrap_or(f64::NAN)
         };
-        let stats: [(&str, &dyn Fn(&Figures) -> f64); 4] = [
+        let stats: [(&str, &Stat); 4] = [
             ("p50", &|f| percentile(&f.ms, 0.5)),
             ("p90", &|f| percentile(&f.ms, 0.9)),
             ("p99", &|f| percentile(&f.ms, 0.99)),
