@@ -133,6 +133,9 @@ fn cpp_function_name(func: Node<'_>, src: &str) -> Option<String> {
     Some(src[name.byte_range()].split_whitespace().collect())
 }
 
+/// The file summaries a lookup reads, nearest first.
+type Summaries = Rc<[Arc<FileSummary>]>;
+
 /// What one file can see, and the questions guards ask of it.
 pub struct FileIndex<'p> {
     pub lang: Lang,
@@ -141,7 +144,7 @@ pub struct FileIndex<'p> {
     id: Option<FileId>,
     /// `summaries_naming`, by name: a file asks about the same few names
     /// (`string`, its own classes) over and over.
-    naming: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Rc<[Arc<FileSummary>]>>>,
+    naming: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Summaries>>,
     using_namespaces: std::cell::OnceCell<Vec<String>>,
 }
 
@@ -244,7 +247,7 @@ impl<'p> FileIndex<'p> {
                     out.push(join(&p, written));
                 }
                 for ns in self.using_namespaces() {
-                    out.push(join(&ns, written));
+                    out.push(join(ns, written));
                 }
             }
             Lang::Rust => {
