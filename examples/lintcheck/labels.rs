@@ -6,6 +6,12 @@
 //! review), whether it is correct but saves nothing worth one (`trivial`),
 //! or whether the rewrite is wrong (`wrong`: it changes behaviour, does not
 //! compile, or makes things slower); and whether the code is production code.
+//!
+//! The skills change after a sample is drawn. When `lintcheck/findings.md`
+//! (the current snapshot) is present, the labels are also summarised over
+//! the findings it still reports: a finding the skills no longer report
+//! leaves the sample, and what is left is still a uniform sample of the
+//! findings both snapshots share.
 
 use std::collections::BTreeMap;
 
@@ -22,11 +28,8 @@ struct LabelsFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Label {
-    #[allow(dead_code)]
     repo: String,
-    #[allow(dead_code)]
     path: String,
-    #[allow(dead_code)]
     line: usize,
     skill: String,
     verdict: Verdict,
@@ -109,5 +112,59 @@ pub fn run() -> Result<()> {
         production.total(),
         pct(all.non_production, all.total())
     );
+    if let Some(current) = current_findings()? {
+        let kept: Vec<&Label> = file
+            .label
+            .iter()
+            .filter(|l| {
+                current.contains(&(l.repo.clone(), l.path.clone(), l.line, l.skill.clone()))
+            })
+            .collect();
+        let useful = kept.iter().filter(|l| l.verdict == Verdict::Useful).count();
+        let wrong = kept.iter().filter(|l| l.verdict == Verdict::Wrong).count();
+        println!(
+            "\nStill reported by lintcheck/findings.md: {} of the {} labelled findings; among them {:.0}% useful ({useful}), {:.0}% wrong ({wrong}).",
+            kept.len(),
+            file.label.len(),
+            pct(useful, kept.len()),
+            pct(wrong, kept.len()),
+        );
+    }
     Ok(())
+}
+
+/// A finding as the snapshot names it: repository, path, line, skill.
+type Place = (String, String, usize, String);
+
+/// Every finding the snapshot `lintcheck/findings.md` lists, if there is one.
+fn current_findings() -> Result<Option<std::collections::HashSet<Place>>> {
+    let path = lintcheck_dir().join("findings.md");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let mut out = std::collections::HashSet::new();
+    let mut repo = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("### ") {
+            repo = rest.split(" @").next().map(str::to_string);
+            continue;
+        }
+        // - `path:line` [skill] message
+        let Some(rest) = line.strip_prefix("- `") else {
+            continue;
+        };
+        let Some((place, rest)) = rest.split_once("` [") else {
+            continue;
+        };
+        let (Some((file, number)), Some((skill, _))) =
+            (place.rsplit_once(':'), rest.split_once(']'))
+        else {
+            continue;
+        };
+        let (Some(repo), Ok(number)) = (repo.clone(), number.parse()) else {
+            continue;
+        };
+        out.insert((repo, file.to_string(), number, skill.to_string()));
+    }
+    Ok(Some(out))
 }
