@@ -46,26 +46,70 @@ impl Method {
 /// over where ranks cannot resolve what the spread makes plain.
 pub const SPREAD_FACTOR: f64 = 10.0;
 
-/// Which rule judges two samples of finite values, each sorted: `Exact`
+/// Which rule judges two samples of finite values (in any order): `Exact`
 /// when both are constant, `Spread` when they do not overlap and the gap
 /// between them is at least [`SPREAD_FACTOR`] times the larger range, else
 /// `Rank`. Either side with fewer than two values shows no spread: `Rank`.
 pub fn method_of(base: &[f64], head: &[f64]) -> Method {
-    let (m, n) = (base.len(), head.len());
-    if m < 2 || n < 2 {
+    if base.len() < 2 || head.len() < 2 {
         return Method::Rank;
     }
-    let range = |xs: &[f64]| xs[xs.len() - 1] - xs[0];
-    let spread = range(base).max(range(head));
+    let bounds = |xs: &[f64]| {
+        xs.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            })
+    };
+    let ((base_lo, base_hi), (head_lo, head_hi)) = (bounds(base), bounds(head));
+    let spread = (base_hi - base_lo).max(head_hi - head_lo);
     if spread == 0.0 {
         return Method::Exact;
     }
-    let gap = (head[0] - base[m - 1]).max(base[0] - head[n - 1]);
+    let gap = (head_lo - base_hi).max(base_lo - head_hi);
     // Written so that a NaN or infinite gap (overflow) does not qualify.
     if gap.is_finite() && gap >= SPREAD_FACTOR * spread {
         Method::Spread
     } else {
         Method::Rank
+    }
+}
+
+/// The two-sided p-value of two samples judged by [`method_of`] as `Exact`
+/// (0 when they differ, 1 when equal) or `Spread` (Welch's t); `None` when
+/// ranks must judge them.
+pub fn exact_p_value(base: &[f64], head: &[f64]) -> Option<(f64, Method)> {
+    match method_of(base, head) {
+        Method::Rank => None,
+        Method::Exact => Some((if base[0] == head[0] { 1.0 } else { 0.0 }, Method::Exact)),
+        Method::Spread => Some((welch_p(base, head), Method::Spread)),
+    }
+}
+
+/// Means, the standard error of their difference and the Welch–Satterthwaite
+/// degrees of freedom of two samples of two values or more.
+fn welch_parts(base: &[f64], head: &[f64]) -> (f64, f64, f64) {
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let var = |xs: &[f64], mu: f64| {
+        xs.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (xs.len() as f64 - 1.0)
+    };
+    let (mb, mh) = (mean(base), mean(head));
+    let (vb, vh) = (
+        var(base, mb) / base.len() as f64,
+        var(head, mh) / head.len() as f64,
+    );
+    let df = (vb + vh) * (vb + vh)
+        / (vb * vb / (base.len() as f64 - 1.0) + vh * vh / (head.len() as f64 - 1.0));
+    (mh - mb, (vb + vh).sqrt(), df)
+}
+
+/// Welch's two-sided p-value alone.
+pub fn welch_p(base: &[f64], head: &[f64]) -> f64 {
+    let (diff, se, df) = welch_parts(base, head);
+    let p = (2.0 * student_t_sf((diff / se).abs(), df)).clamp(0.0, 1.0);
+    if p.is_nan() {
+        1.0
+    } else {
+        p
     }
 }
 
@@ -84,31 +128,16 @@ pub struct Welch {
 /// freedom; the interval is the mean difference ± the t quantile times its
 /// standard error. Both sides need two values or more.
 pub fn welch(base: &[f64], head: &[f64], confidence: f64) -> Welch {
-    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
-    let var = |xs: &[f64], mu: f64| {
-        xs.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (xs.len() as f64 - 1.0)
-    };
-    let (mb, mh) = (mean(base), mean(head));
-    let (vb, vh) = (
-        var(base, mb) / base.len() as f64,
-        var(head, mh) / head.len() as f64,
-    );
-    let se = (vb + vh).sqrt();
-    let diff = mh - mb;
-    let df = (vb + vh) * (vb + vh)
-        / (vb * vb / (base.len() as f64 - 1.0) + vh * vh / (head.len() as f64 - 1.0));
-    let t = diff / se;
-    let p_value = (2.0 * student_t_sf(t.abs(), df)).clamp(0.0, 1.0);
+    let (diff, se, df) = welch_parts(base, head);
     let alpha = 1.0 - confidence;
     let (low, high, at_confidence) = if alpha > 0.0 && alpha < 1.0 && df.is_finite() {
-        // 2·sf(q) falls from 1 at q = 0; 1e12 is past any quantile asked for.
         let q = quantile(df, alpha);
         (diff - q * se, diff + q * se, true)
     } else {
         (diff, diff, false)
     };
     Welch {
-        p_value: if p_value.is_nan() { 1.0 } else { p_value },
+        p_value: welch_p(base, head),
         low,
         high,
         at_confidence,

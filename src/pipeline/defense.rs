@@ -146,10 +146,13 @@ pub fn propose_defense(
     let mut candidates = Vec::new();
     let mut culprits_seen: Vec<Oid> = Vec::new();
     for cp in regressions.iter().take(max) {
-        let commits = attribute::commits_in_range(&repo, &cp.last_good, &cp.commit)?;
-        let suspects = attribute::attribute(&repo, &cp.last_good, &cp.commit, &Default::default())?;
+        // Every commit that may plausibly be the first bad one is a suspect,
+        // not only those between the best split's two points.
+        let (good, bad) = (&cp.plausible.last_good, &cp.plausible.last);
+        let commits = attribute::commits_in_range(&repo, good, bad)?;
+        let suspects = attribute::attribute(&repo, good, bad, &Default::default())?;
         let culprit = if commits.len() > 1 {
-            bisect(root, &cp.last_good, &cp.commit, &config.evidence)?
+            bisect(root, good, bad, &config.evidence)?
         } else {
             commits[0]
         };
@@ -157,10 +160,37 @@ pub fn propose_defense(
             continue; // several series regressed at the same commit
         }
         culprits_seen.push(culprit);
+        let plausible = if cp.plausible.points > 1 {
+            format!(
+                " The change may plausibly have started at any of {} measured commits, `{}` to `{}`; \
+                 every commit from `{}` (exclusive) to `{}` is a suspect.",
+                cp.plausible.points,
+                regress::short(&cp.plausible.first, 10),
+                regress::short(&cp.plausible.last, 10),
+                regress::short(&cp.plausible.last_good, 10),
+                regress::short(&cp.plausible.last, 10)
+            )
+        } else {
+            String::new()
+        };
+        let method = match cp.method {
+            regress::detect::Method::Rank => format!(
+                "a rank test over every measurement ({} before, {} after)",
+                cp.runs_before, cp.runs_after
+            ),
+            regress::detect::Method::Exact => {
+                "exactly repeatable measurements: the change is the difference itself".to_string()
+            }
+            regress::detect::Method::Spread => format!(
+                "nearly exact measurements ({} before, {} after): the change dwarfs their spread, \
+                 so it is tested against that spread (Welch's t)",
+                cp.runs_before, cp.runs_after
+            ),
+        };
         let mut sections = vec![(
             "Regression".to_string(),
             format!(
-                "`{}` went from {} to {}{} ({:+.2}%, p = {:.1e}) between `{}` (last good) and `{}` (first bad).",
+                "`{}` went from {} to {}{} ({:+.2}%, p = {:.1e}, by {method}) between `{}` (last good) and `{}` (first bad).{plausible}",
                 cp.series,
                 cp.before,
                 cp.after,

@@ -25,18 +25,45 @@ use feed::{Direction, Feed, Series};
 pub struct ChangePointReport {
     pub series: String,
     pub unit: Option<String>,
-    /// The first commit of the new level ("first bad" for a regression).
+    /// The first commit of the new level ("first bad" for a regression):
+    /// where the split is best supported.
     pub commit: String,
     /// The last commit of the old level.
     pub last_good: String,
+    /// Every commit of the series that may plausibly be the first of the
+    /// new level: attribution and bisection look at all of them.
+    pub plausible: Plausible,
+    /// Medians of every measurement of the segments before and after.
     pub before: f64,
     pub after: f64,
     pub change_percent: f64,
     pub p_value: f64,
+    /// How the change was judged: `rank` (the rank scan over every
+    /// measurement), `exact` (both segments exactly repeatable) or `spread`
+    /// (nearly exact: the change dwarfs the spread of the measurements).
+    pub method: detect::Method,
+    /// Measurements behind the segments before and after (several runs
+    /// of one commit all count).
+    pub runs_before: usize,
+    pub runs_after: usize,
     /// `regression` or `improvement`, in the series' direction.
     pub direction: &'static str,
     /// Where in the series (index of `commit`).
     pub index: usize,
+}
+
+/// The commits that may be the first of a change's new level, as a range of
+/// the series' points.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct Plausible {
+    /// The point before the earliest plausible first commit: the range to
+    /// attribute is `last_good..last` in git's terms.
+    pub last_good: String,
+    /// The earliest and latest plausible first commits.
+    pub first: String,
+    pub last: String,
+    /// How many of the series' points that is.
+    pub points: usize,
 }
 
 /// Every change point of every series, regressions first, then by size.
@@ -62,11 +89,23 @@ pub fn detect_feed(feed: &Feed, cfg: &RegressionConfig) -> Vec<ChangePointReport
 }
 
 fn detect_series(s: &Series, cfg: &RegressionConfig) -> Vec<ChangePointReport> {
-    let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
-    detect::change_points(&values, &cfg.for_series(&s.name))
-        .into_iter()
-        .filter(|c| c.index > 0 && c.index < s.points.len())
-        .map(|c| {
+    let runs: Vec<&[f64]> = s.points.iter().map(|p| p.values.as_slice()).collect();
+    let found = detect::change_points_replicated(&runs, &cfg.for_series(&s.name));
+    // Runs between neighbouring change points, for the report.
+    let mut edges = vec![0];
+    edges.extend(found.iter().map(|c| c.index));
+    edges.push(s.points.len());
+    let runs_in = |a: usize, b: usize| -> usize {
+        s.points[a..b]
+            .iter()
+            .map(|p| p.values.iter().filter(|v| v.is_finite()).count())
+            .sum()
+    };
+    found
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.index > 0 && c.index < s.points.len() && c.from > 0)
+        .map(|(i, c)| {
             let worse = match s.direction {
                 Direction::LowerIsBetter => c.change_percent > 0.0,
                 Direction::HigherIsBetter => c.change_percent < 0.0,
@@ -76,10 +115,19 @@ fn detect_series(s: &Series, cfg: &RegressionConfig) -> Vec<ChangePointReport> {
                 unit: s.unit.clone(),
                 commit: s.points[c.index].commit.clone(),
                 last_good: s.points[c.index - 1].commit.clone(),
+                plausible: Plausible {
+                    last_good: s.points[c.from - 1].commit.clone(),
+                    first: s.points[c.from].commit.clone(),
+                    last: s.points[c.to].commit.clone(),
+                    points: c.to - c.from + 1,
+                },
                 before: c.before,
                 after: c.after,
                 change_percent: c.change_percent,
                 p_value: c.p_value,
+                method: c.method,
+                runs_before: runs_in(edges[i], edges[i + 1]),
+                runs_after: runs_in(edges[i + 1], edges[i + 2]),
                 direction: if worse { "regression" } else { "improvement" },
                 index: c.index,
             }
@@ -123,8 +171,23 @@ pub fn text(points: &[ChangePointReport]) -> String {
     }
     let mut out = String::new();
     for c in points {
+        let plausible = if c.plausible.points > 1 {
+            format!(
+                ", plausibly {}..{} ({} points)",
+                short(&c.plausible.first, 10),
+                short(&c.plausible.last, 10),
+                c.plausible.points
+            )
+        } else {
+            String::new()
+        };
+        let how = match c.method {
+            detect::Method::Rank => String::new(),
+            detect::Method::Exact => "  exactly repeatable".to_string(),
+            detect::Method::Spread => "  nearly exact: the change dwarfs the spread".to_string(),
+        };
         out.push_str(&format!(
-            "{:<11} {}  {:+.2}% ({} → {}{})  at {} (last good {})  p={:.1e}\n",
+            "{:<11} {}  {:+.2}% ({} → {}{})  at {} (last good {}{plausible})  p={:.1e}{how}\n",
             c.direction,
             c.series,
             c.change_percent,
@@ -158,6 +221,7 @@ mod tests {
                 .map(|(i, v)| Point {
                     commit: format!("c{i:02}é"),
                     value: *v,
+                    values: vec![*v],
                     time: None,
                     samples: 1,
                 })

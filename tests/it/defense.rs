@@ -338,3 +338,121 @@ fn a_regression_in_a_measured_feed_is_detected_attributed_and_reverted() {
     assert!(description.contains("### Attribution"), "{description}");
     assert!(description.contains("prog/instructions"), "{description}");
 }
+
+/// Seeded Gaussian noise (SplitMix64 and Box–Muller), so a test's "CI
+/// runs" are the same on every machine.
+struct Noise(u64);
+
+impl Noise {
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit(), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// A small program: about a hundred thousand instructions, mostly
+/// start-up, so the regression is a step of some percent, not a doubling.
+const MAIN_SHORT: &str = r#"#include <stdio.h>
+unsigned long checksum(unsigned long rounds);
+unsigned long banner(void);
+int main(void) {
+    printf("%lu %lu\n", checksum(16000UL), banner());
+    return 0;
+}
+"#;
+
+#[test]
+fn a_short_history_with_three_runs_a_commit_names_the_culprit() {
+    // Twelve commits, three CI runs each: callgrind counts with 0.2 % noise
+    // added per run. With the shipped thresholds, medians alone (12 points)
+    // could not reach significance; the 36 measurements do.
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    let repo = Repository::init(&dir).unwrap();
+    let mut noise = Noise(14);
+    let mut feed = String::new();
+    let mut counts = Vec::new();
+    let mut culprit = String::new();
+    for v in 0..12 {
+        let id = if v == 0 {
+            commit(
+                &repo,
+                &dir,
+                &[
+                    ("main.c", MAIN_SHORT),
+                    ("hot.c", HOT_FAST),
+                    ("util.c", &util(0)),
+                    (".gitignore", "prog\n"),
+                ],
+                "initial",
+            )
+        } else if v == 6 {
+            culprit = commit(&repo, &dir, &[("hot.c", HOT_SLOW)], "checksum: keep a copy");
+            culprit.clone()
+        } else {
+            commit(
+                &repo,
+                &dir,
+                &[("util.c", &util(v))],
+                &format!("banner v{v}"),
+            )
+        };
+        let exact = instructions(&dir) as f64;
+        counts.push(exact);
+        for _ in 0..3 {
+            feed.push_str(&format!(
+                "{{\"series\": \"prog/instructions\", \"commit\": \"{id}\", \"value\": {:.0}}}\n",
+                exact * (1.0 + 0.002 * noise.normal())
+            ));
+        }
+    }
+    // The culprit's step is real and clear: every count after it is higher
+    // by several percent.
+    let step = counts[6] / counts[5] - 1.0;
+    assert!(step > 0.1, "{counts:?}");
+    let feed_path = root.path().join("runs.jsonl");
+    std::fs::write(&feed_path, &feed).unwrap();
+    let r = dir.display().to_string();
+    let f = feed_path.display().to_string();
+    let out = run(&["detect", "--feed", &f, "--repo", &r, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let points = v["change_points"].as_array().unwrap();
+    assert_eq!(points.len(), 1, "{v:#}");
+    let cp = &points[0];
+    assert_eq!(cp["direction"], "regression", "{cp:#}");
+    assert_eq!(cp["commit"], culprit.as_str(), "{cp:#}");
+    assert!(cp["p_value"].as_f64().unwrap() < 1e-4, "{cp:#}");
+    assert_eq!(
+        (cp["runs_before"].as_u64(), cp["runs_after"].as_u64()),
+        (Some(18), Some(18))
+    );
+    // The commits attribution looks at include the culprit.
+    let history: Vec<String> = {
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        let mut ids: Vec<String> = walk.map(|o| o.unwrap().to_string()).collect();
+        ids.reverse();
+        ids
+    };
+    let at = |key: &str| {
+        history
+            .iter()
+            .position(|id| cp["plausible"][key] == id.as_str())
+            .unwrap_or_else(|| panic!("{key}: {cp:#}"))
+    };
+    assert!(at("first") <= 6 && 6 <= at("last"), "{cp:#}");
+    assert_eq!(at("last_good") + 1, at("first"), "{cp:#}");
+    // The text form names the culprit too.
+    let out = run(&["detect", "--feed", &f, "--repo", &r]);
+    assert!(stdout(&out).contains(&culprit[..10]), "{}", stdout(&out));
+}

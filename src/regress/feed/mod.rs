@@ -15,7 +15,8 @@
 //!   `commit` and one numeric column per metric; each metric column becomes a series.
 //!
 //! Whatever the format, each series ends up with one point per commit, in history order: several
-//! values for one commit are folded into their median (never dropped), and the points are ordered
+//! values for one commit are kept together (replicates: detection uses every one of them) and
+//! summarized by their median, and the points are ordered
 //! by the repository's first-parent history when a repository is given, else by time when every
 //! point has one, else by their order in the file.
 //!
@@ -84,6 +85,9 @@ pub struct Point {
     pub commit: String,
     /// The median of the raw values the feed holds for this commit.
     pub value: f64,
+    /// Every raw value the feed holds for this commit (several CI runs of
+    /// one commit), in the feed's order: detection uses them all.
+    pub values: Vec<f64>,
     /// Unix seconds: the earliest time the feed gives for this commit, if any.
     pub time: Option<f64>,
     /// How many raw points were aggregated into this one.

@@ -1,5 +1,6 @@
-//! From raw points to series: several values for one commit folded into their median, points
-//! ordered by the repository's first-parent history, else by time, else as the file has them.
+//! From raw points to series: several values for one commit kept together and summarized by their
+//! median, points ordered by the repository's first-parent history, else by time, else as the file
+//! has them.
 
 use super::*;
 
@@ -212,6 +213,7 @@ pub(super) fn assemble(
             .map(|group| Point {
                 value: median(&group.values),
                 samples: group.values.len(),
+                values: group.values,
                 commit: group.commit,
                 time: group.time,
             })
