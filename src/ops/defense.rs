@@ -16,7 +16,7 @@ use crate::pipeline::{self, Outcome, ProposeReport, RevertContext};
 use crate::profile::{HotnessIndex, ProfileFormat};
 use crate::proposal::{Proposal, BOT_EMAIL, BOT_NAME, FINGERPRINT_MARKER};
 use crate::regress::attribute::{self, Suspect};
-use crate::regress::feed::{self, FeedFormat};
+use crate::regress::feed::{self, FeedFormat, FeedSource};
 use crate::regress::revert::{self, Revert};
 use crate::regress::{self, ChangePointReport};
 use crate::scan::DEFAULT_MAX_FILE_SIZE;
@@ -24,7 +24,8 @@ use crate::scan::DEFAULT_MAX_FILE_SIZE;
 /// Which feed to read, ordered by which history.
 #[derive(Clone, Debug)]
 pub struct DetectRequest {
-    pub feed: PathBuf,
+    /// A file, or `git:<branch>:<path>` in the repository.
+    pub feed: FeedSource,
     pub format: Option<FeedFormat>,
     /// Order points by this repository's first-parent history.
     pub repo: Option<PathBuf>,
@@ -49,18 +50,29 @@ impl ChangePoints {
 }
 
 pub fn detect(req: &DetectRequest, progress: &dyn Progress) -> Result<ChangePoints> {
-    let git = match &req.repo {
-        Some(r) => Some(Repository::discover(r).map_err(|_| {
+    let git = match (&req.repo, &req.feed) {
+        (Some(r), _) => Some(Repository::discover(r).map_err(|_| {
             Error::invalid(format!("{} is not inside a git repository", r.display()))
         })?),
-        None => None,
+        // A feed on a branch is read from the repository here.
+        (None, FeedSource::Git { .. }) => Some(Repository::discover(".").map_err(|_| {
+            Error::invalid(format!(
+                "feed `{}` is read from a repository: run inside one or give --repo",
+                req.feed
+            ))
+        })?),
+        (None, FeedSource::File(_)) => None,
     };
     let config = config(
         req.config.as_deref(),
         req.repo.as_deref().unwrap_or(Path::new(".")),
     )?;
     let started = std::time::Instant::now();
-    let loaded = feed::read(&req.feed, req.format, git.as_ref()).map_err(anyhow::Error::from)?;
+    let loaded = feed::read_source(&req.feed, req.format, git.as_ref()).map_err(|e| match e {
+        // The caller named something the repository does not have.
+        feed::FeedError::GitSource { .. } => Error::invalid(e.to_string()),
+        e => anyhow::Error::from(e).into(),
+    })?;
     let points = regress::detect_feed(&loaded, &config.regression);
     progress.say(&format!(
         "{} series, {} points, {} change point(s) ({:.2}s)",

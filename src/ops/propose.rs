@@ -9,7 +9,7 @@ use super::{config, discover_repo, Progress, Result, Skills};
 use crate::forge::local::LocalForge;
 use crate::forge::Forge;
 use crate::pipeline::{self, ProposeOptions, ProposeReport};
-use crate::regress::feed::FeedFormat;
+use crate::regress::feed::{FeedFormat, FeedSource};
 use crate::scan::ScanOptions;
 
 /// What to propose changes to.
@@ -19,8 +19,9 @@ pub struct ProposeRequest {
     pub path: PathBuf,
     pub skills: Vec<String>,
     pub profile: ProfileRequest,
-    /// Defense instead of offense: the regressions in this feed.
-    pub feed: Option<PathBuf>,
+    /// Defense instead of offense: the regressions in this feed (a file, or
+    /// `git:<branch>:<path>` in the repository).
+    pub feed: Option<FeedSource>,
     pub feed_format: Option<FeedFormat>,
     /// A configuration file instead of the nearest `.wattson.toml`.
     pub config: Option<PathBuf>,

@@ -121,14 +121,14 @@ pub fn propose_revert(
 /// and propose each culprit's revert with the evidence that it recovers.
 pub fn propose_defense(
     root: &Path,
-    feed_path: &Path,
+    feed_source: &crate::regress::feed::FeedSource,
     feed_format: Option<crate::regress::feed::FeedFormat>,
     config: &Config,
     forge: &dyn Forge,
 ) -> Result<ProposeReport> {
     use crate::regress::{self, attribute, feed};
     let repo = Repository::open(root)?;
-    let feed = feed::read(feed_path, feed_format, Some(&repo))?;
+    let feed = feed::read_source(feed_source, feed_format, Some(&repo))?;
     for w in &feed.warnings {
         tracing::warn!("{w}");
     }

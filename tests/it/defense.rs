@@ -327,7 +327,29 @@ fn a_regression_in_a_measured_feed_is_detected_attributed_and_reverted() {
     assert_eq!(points[0]["commit"], culprit.as_str());
     assert!(points[0]["change_percent"].as_f64().unwrap() > 10.0);
 
-    let out = run(&["propose", &r, "--feed", &f, "--format", "json", "--quiet"]);
+    // The same feed kept on a branch, as github-action-benchmark keeps its
+    // data.js on gh-pages: read from git, with the same result.
+    orphan_branch(&repo, "gh-pages", "dev/bench/history.jsonl", &feed);
+    let on_branch = "git:gh-pages:dev/bench/history.jsonl";
+    let out = run(&[
+        "detect", "--feed", on_branch, "--repo", &r, "--format", "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let w: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(w, v);
+    // A branch or file that is not there says which.
+    for (missing, says) in [
+        ("git:results:history.jsonl", "no branch `results`"),
+        ("git:gh-pages:nope.jsonl", "has no file `nope.jsonl`"),
+    ] {
+        let out = run(&["detect", "--feed", missing, "--repo", &r]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+
+    let out = run(&[
+        "propose", &r, "--feed", on_branch, "--format", "json", "--quiet",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let c = &report["candidates"][0];
@@ -337,6 +359,30 @@ fn a_regression_in_a_measured_feed_is_detected_attributed_and_reverted() {
     assert!(description.contains("xychart-beta"), "{description}");
     assert!(description.contains("### Attribution"), "{description}");
     assert!(description.contains("prog/instructions"), "{description}");
+}
+
+/// Makes `branch` one commit with no parent holding `text` at `path`, as
+/// github-action-benchmark keeps gh-pages; the checkout is not touched.
+fn orphan_branch(repo: &Repository, branch: &str, path: &str, text: &str) {
+    let blob = repo.blob(text.as_bytes()).unwrap();
+    let mut tree = git2::build::TreeUpdateBuilder::new();
+    tree.upsert(path, blob, git2::FileMode::Blob);
+    let empty = repo.treebuilder(None).unwrap().write().unwrap();
+    let empty = repo.find_tree(empty).unwrap();
+    let id = tree.create_updated(repo, &empty).unwrap();
+    let who = git2::Signature::now("bench bot", "bench@example.com").unwrap();
+    let commit = repo
+        .commit(
+            None,
+            &who,
+            &who,
+            "benchmark results",
+            &repo.find_tree(id).unwrap(),
+            &[],
+        )
+        .unwrap();
+    repo.reference(&format!("refs/heads/{branch}"), commit, true, "results")
+        .unwrap();
 }
 
 /// Seeded Gaussian noise (SplitMix64 and Box–Muller), so a test's "CI

@@ -11,8 +11,10 @@
 //! carried out. (The queue, the runners and onboarding have suites of their
 //! own: `app_queue`, `app_runners`, `app_onboarding`.)
 
+use std::path::Path;
+
 use git2::Repository;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common;
 use crate::common::app::*;
@@ -415,8 +417,10 @@ const MAIN_C: &str = "#include <stdio.h>\nunsigned long checksum(unsigned long r
 const HOT_FAST: &str = "unsigned long checksum(unsigned long rounds) {\n    unsigned long x = 1;\n    for (unsigned long i = 0; i < rounds; ++i) {\n        x = x * 6364136223846793005UL + i;\n    }\n    return x;\n}\n";
 const HOT_SLOW: &str = "unsigned long checksum(unsigned long rounds) {\n    unsigned long x = 1;\n    for (unsigned long i = 0; i < rounds; ++i) {\n        volatile unsigned long again = x * 6364136223846793005UL + i;\n        x = x * 6364136223846793005UL + i;\n        (void)again;\n    }\n    return x;\n}\n";
 
-#[test]
-fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
+/// A C program's history with a regression at one commit, and the feed CI
+/// would have recorded for it (one count per commit, with a real series'
+/// wobble): the world, the feed and the culprit.
+fn regression_world() -> (World, String, String) {
     let w = world();
     let config = "[evidence]\nbuild = \"cc -O1 -o prog main.c hot.c util.c\"\ntest = \"./prog | grep -q ' '\"\n\
                   bench = { prog = \"./prog\" }\nbench_format = \"callgrind\"\nruns = 2\nwarmup = 0\n\
@@ -448,6 +452,12 @@ fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
             base + wobble
         ));
     }
+    (w, feed, culprit)
+}
+
+#[test]
+fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
+    let (w, feed, culprit) = regression_world();
     w.push_main(None);
     let server = Server::start(&w.fake.url, &w.key);
     let path = format!("/feed?repo={REPO}&installation={INSTALLATION}&format=jsonl");
@@ -462,6 +472,12 @@ fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
     assert_eq!(status, 202, "{answer}");
     let h = server.wait_jobs(1);
     assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
+    assert_revert_pull_request(&w, &culprit, &server.log());
+}
+
+/// The fake GitHub has a pull request reverting `culprit`, with the
+/// regression, its chart, the attribution and the evidence.
+fn assert_revert_pull_request(w: &World, culprit: &str, log: &str) {
     let pulls = w.fake.pulls(REPO);
     let revert = pulls
         .iter()
@@ -471,7 +487,7 @@ fn a_signed_feed_with_a_regression_opens_a_revert_pull_request() {
                 .unwrap()
                 .starts_with("wattson/revert/")
         })
-        .unwrap_or_else(|| panic!("{pulls:#?}\n{}", server.log()));
+        .unwrap_or_else(|| panic!("{pulls:#?}\n{log}"));
     let body = revert["body"].as_str().unwrap();
     for part in [
         "### Regression",
@@ -602,5 +618,96 @@ fn refine_variant_rebuilds_the_proposal_in_the_chosen_form_and_rebase_keeps_it()
     assert!(
         replies[1].contains("as variant `string-newline`"),
         "{replies:#?}"
+    );
+}
+/// Pushes `branch` to the fake GitHub's repository: one commit, no parent,
+/// holding `text` at `path` (how github-action-benchmark keeps gh-pages).
+fn push_orphan_branch(w: &World, branch: &str, path: &str, text: &str) {
+    let scratch = tempfile::tempdir().unwrap();
+    let repo = Repository::init(scratch.path()).unwrap();
+    let file = scratch.path().join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, text).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new(path)).unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let who = git2::Signature::now("bench bot", "bench@example.com").unwrap();
+    let id = repo
+        .commit(None, &who, &who, "benchmark results", &tree, &[])
+        .unwrap();
+    repo.reference(&format!("refs/heads/{branch}"), id, true, "results")
+        .unwrap();
+    let bare = w._root.path().join("counter.git");
+    let mut remote = repo.remote_anonymous(bare.to_str().unwrap()).unwrap();
+    remote
+        .push(
+            &[format!("+refs/heads/{branch}:refs/heads/{branch}").as_str()],
+            None,
+        )
+        .unwrap();
+}
+
+#[test]
+fn the_action_defends_with_a_feed_on_a_branch_it_fetches() {
+    // actions/checkout leaves one branch: the Action fetches gh-pages from
+    // origin itself before reading the feed there.
+    let (w, feed, culprit) = regression_world();
+    w.push_main(None);
+    push_orphan_branch(&w, "gh-pages", "dev/bench/data.jsonl", &feed);
+    let bare = w._root.path().join("counter.git");
+    w.work_repo
+        .remote("origin", bare.to_str().unwrap())
+        .unwrap();
+    assert!(w
+        .work_repo
+        .find_reference("refs/remotes/origin/gh-pages")
+        .is_err());
+    w.fake.add_token("ghs_actions_token");
+    let out = common::wattson()
+        .args([
+            "action",
+            "--mode",
+            "defend",
+            "--feed",
+            "git:gh-pages:dev/bench/data.jsonl",
+        ])
+        .current_dir(&w.work)
+        .env("GITHUB_TOKEN", "ghs_actions_token")
+        .env("GITHUB_API_URL", &w.fake.url)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(w
+        .work_repo
+        .find_reference("refs/remotes/origin/gh-pages")
+        .is_ok());
+    assert_revert_pull_request(&w, &culprit, &common::stderr(&out));
+    // A branch that origin does not have either: what to do, exit status 2.
+    let out = common::wattson()
+        .args([
+            "action",
+            "--mode",
+            "defend",
+            "--feed",
+            "git:results:data.jsonl",
+        ])
+        .current_dir(&w.work)
+        .env("GITHUB_TOKEN", "ghs_actions_token")
+        .env("GITHUB_API_URL", &w.fake.url)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("branch `results`") && err.contains("fetch"),
+        "{err}"
     );
 }

@@ -44,8 +44,10 @@ pub struct ActionArgs {
     #[arg(long, value_name = "FILE", env = "INPUT_PROFILE", value_parser = path_parser())]
     pub profile: Option<PathBuf>,
     /// The benchmark results to watch for regressions (needed by `defend`):
-    /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV.
-    #[arg(long, value_name = "FILE", env = "INPUT_FEED", value_parser = path_parser())]
+    /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV,
+    /// in a file or on a branch (`git:gh-pages:dev/bench/data.js`, fetched if
+    /// the checkout lacks the branch).
+    #[arg(long, value_name = "FEED", env = "INPUT_FEED", value_parser = path_parser())]
     pub feed: Option<PathBuf>,
     /// A GitHub token that may push branches and open pull requests (needed
     /// by `propose` and `defend`; default: the GITHUB_TOKEN variable).

@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::forge::github::GitHubForge;
 use crate::ops::{self, propose::ProposeRequest, scan::ProfileRequest, scan::ScanRequest, Skills};
 use crate::pipeline::{self, Outcome, ProposeReport};
+use crate::regress::feed::FeedSource;
 use crate::report;
 use crate::scan::ScanOptions;
 
@@ -71,7 +72,7 @@ struct Inputs {
     mode: Mode,
     path: PathBuf,
     profile: Option<PathBuf>,
-    feed: Option<PathBuf>,
+    feed: Option<FeedSource>,
     token: Option<String>,
     sarif: PathBuf,
     fail_on: FailOn,
@@ -190,7 +191,10 @@ fn check(args: ActionArgs) -> Result<Inputs> {
     let inputs = Inputs {
         mode: args.mode,
         profile: nonempty_path(args.profile),
-        feed: nonempty_path(args.feed),
+        feed: nonempty_path(args.feed)
+            .map(|f| FeedSource::from_path(&f))
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
         token,
         sarif,
         fail_on: args.fail_on,
@@ -222,14 +226,15 @@ fn check(args: ActionArgs) -> Result<Inputs> {
              file (JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV)"
         );
     }
-    if let Some(feed) = inputs.feed.as_ref().filter(|_| inputs.mode == Mode::Defend) {
-        if !feed.is_file() {
-            bail!(
-                "feed {} does not exist: set the action's `feed` input to the benchmark results \
-                 file, produced by an earlier step or committed to the repository",
-                feed.display()
-            );
-        }
+    match inputs.feed.as_ref().filter(|_| inputs.mode == Mode::Defend) {
+        Some(FeedSource::File(feed)) if !feed.is_file() => bail!(
+            "feed {} does not exist: set the action's `feed` input to the benchmark results \
+             file, produced by an earlier step or committed to the repository, or to \
+             git:<branch>:<path> for a file on a branch (e.g. git:gh-pages:dev/bench/data.js)",
+            feed.display()
+        ),
+        Some(FeedSource::Git { branch, .. }) => fetch_branch(&inputs.path, branch)?,
+        _ => {}
     }
     if inputs.mode != Mode::Scan && inputs.token.is_none() {
         bail!(
@@ -251,6 +256,45 @@ fn check(args: ActionArgs) -> Result<Inputs> {
 }
 
 /// The repository's root (its working tree) when `path` is inside one.
+/// Makes `branch` readable for a `git:` feed: actions/checkout fetches one
+/// commit of one branch, so a feed kept on gh-pages is usually missing.
+/// The system git fetches it, with the credentials actions/checkout left in
+/// the checkout's configuration (git2 would need them handed over).
+fn fetch_branch(path: &Path, branch: &str) -> Result<()> {
+    let repo = git2::Repository::discover(path).with_context(|| {
+        format!(
+            "{} is not inside a git checkout: run actions/checkout before wattson",
+            path.display()
+        )
+    })?;
+    let present = [
+        format!("refs/heads/{branch}"),
+        format!("refs/remotes/origin/{branch}"),
+    ]
+    .iter()
+    .any(|name| repo.find_reference(name).is_ok());
+    if present {
+        return Ok(());
+    }
+    let root = repo.workdir().unwrap_or(path);
+    let refspec = format!("+refs/heads/{branch}:refs/remotes/origin/{branch}");
+    let out = std::process::Command::new("git")
+        .args(["fetch", "--no-tags", "--depth=1", "origin", &refspec])
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("running git to fetch the feed's branch")?;
+    if !out.status.success() {
+        bail!(
+            "the feed is on branch `{branch}`, which the checkout does not have, and `git fetch \
+             origin {branch}` failed: {}; fetch it in an earlier step (or check out with \
+             fetch-depth: 0)",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 fn repo_root(path: &Path) -> Option<PathBuf> {
     let repo = git2::Repository::discover(path).ok()?;
     let root = repo.workdir()?;
@@ -446,15 +490,12 @@ fn github_step(inputs: &Inputs, repository: &str) -> Result<StepResult> {
             Ok(pipeline_result(&report, found, 0, "candidate change(s)"))
         }
         Mode::Defend => {
-            let feed = inputs.feed.as_deref().context("a feed (checked before)")?;
-            req.feed = Some(feed.to_path_buf());
+            let feed = inputs.feed.as_ref().context("a feed (checked before)")?;
+            req.feed = Some(feed.clone());
             let report = ops::propose::propose(&skills, &req, Some(&forge), &progress)
                 .map_err(anyhow::Error::from)
                 .with_context(|| {
-                    format!(
-                        "defending {repository} against the regressions in {}",
-                        feed.display()
-                    )
+                    format!("defending {repository} against the regressions in {}", feed)
                 })?;
             // One candidate per culprit, plus those beyond the proposal cap.
             let regressions = report.candidates.len() + report.not_measured;

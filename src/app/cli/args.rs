@@ -160,8 +160,10 @@ pub enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
-        /// Defense instead of offense: find regressions in this feed and propose their reverts.
-        #[arg(long, value_name = "FILE")]
+        /// Defense instead of offense: find regressions in this feed and propose their reverts
+        /// (a file, or `git:<branch>:<path>` read from the repository, e.g.
+        /// `git:gh-pages:dev/bench/data.js`).
+        #[arg(long, value_name = "FEED")]
         feed: Option<PathBuf>,
         #[arg(long, value_enum, value_name = "FORMAT")]
         feed_format: Option<FeedFormat>,
@@ -174,8 +176,9 @@ pub enum Command {
     },
     /// Find change points (regressions and improvements) in a performance feed.
     Detect {
-        /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV.
-        #[arg(long, value_name = "FILE")]
+        /// JSON Lines, CSV, github-action-benchmark's data.js or Apache Otava's CSV: a file, or
+        /// `git:<branch>:<path>` read from the repository (e.g. `git:gh-pages:dev/bench/data.js`).
+        #[arg(long, value_name = "FEED")]
         feed: PathBuf,
         #[arg(long, value_enum, value_name = "FORMAT")]
         feed_format: Option<FeedFormat>,

@@ -44,6 +44,11 @@ fn profile(args: &ProfileArgs) -> ProfileRequest {
 }
 
 /// Write `text` to `output` or stdout.
+/// `--feed`: a file, or `git:<branch>:<path>` in the repository.
+fn feed_source(path: &Path) -> Result<crate::regress::feed::FeedSource> {
+    crate::regress::feed::FeedSource::from_path(path).map_err(ops::Error::invalid)
+}
+
 fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text)
@@ -212,6 +217,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             skills: s,
             walk: w,
         } => {
+            let feed = feed.as_deref().map(feed_source).transpose()?;
             let req = ops::propose::ProposeRequest {
                 path,
                 skills: s.skills.clone(),
@@ -233,7 +239,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             config,
         } => {
             let req = ops::defense::DetectRequest {
-                feed,
+                feed: feed_source(&feed)?,
                 format: feed_format,
                 repo,
                 config,

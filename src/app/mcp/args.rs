@@ -111,7 +111,9 @@ pub struct MeasureArgs {
 #[serde(deny_unknown_fields)]
 pub struct DetectArgs {
     /// The feed, inside the repository: JSON Lines, CSV, github-action-benchmark's data.js or
-    /// Apache Otava's CSV. Points are ordered by the repository's first-parent history.
+    /// Apache Otava's CSV; or `git:<branch>:<path>`, a file on a branch of the repository
+    /// (e.g. `git:gh-pages:dev/bench/data.js`). Points are ordered by the repository's
+    /// first-parent history.
     pub feed: String,
     #[serde(default)]
     pub feed_format: Option<FeedFormat>,
@@ -158,8 +160,8 @@ pub struct ProposeArgs {
     /// Leave out findings in functions under this share of the profile, in percent.
     #[serde(default)]
     pub min_percent: Option<f64>,
-    /// Defense instead of offense: find regressions in this feed (inside the repository) and
-    /// propose their reverts.
+    /// Defense instead of offense: find regressions in this feed (inside the repository, or
+    /// `git:<branch>:<path>` on a branch of it) and propose their reverts.
     #[serde(default)]
     pub feed: Option<String>,
     #[serde(default)]

@@ -12,6 +12,7 @@ use super::args::*;
 use super::paths::{confine, revision};
 use super::{Progress, ToolError};
 use crate::ops::{self, Skills};
+use crate::regress::feed::FeedSource;
 use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
 
 /// What every tool call shares: the repository root and the loaded skills.
@@ -38,6 +39,15 @@ impl Ctx {
     /// A path argument, confined to the root (the root itself when absent).
     fn path(&self, arg: Option<&str>, what: &str) -> Result<PathBuf, ToolError> {
         confine(&self.root, arg.unwrap_or("."), what)
+    }
+
+    /// A feed argument: `git:<branch>:<path>` (read from the repository's
+    /// own history, so nothing to confine), or a path confined to the root.
+    fn feed(&self, arg: &str) -> Result<FeedSource, ToolError> {
+        match FeedSource::parse(arg).map_err(ToolError::invalid)? {
+            git @ FeedSource::Git { .. } => Ok(git),
+            FeedSource::File(_) => Ok(FeedSource::File(self.path(Some(arg), "feed")?)),
+        }
     }
 
     /// An optional path argument, confined to the root.
@@ -190,7 +200,7 @@ pub fn detect(
     progress: &Progress,
 ) -> Result<ops::defense::ChangePoints, ToolError> {
     let req = ops::defense::DetectRequest {
-        feed: ctx.path(Some(&a.feed), "feed")?,
+        feed: ctx.feed(&a.feed)?,
         format: a.feed_format,
         // Points are ordered by the history when there is one.
         repo: ctx.git_root().ok(),
@@ -244,7 +254,7 @@ pub fn propose(
             format: a.profile_format,
             min_percent: a.min_percent,
         },
-        feed: ctx.optional_path(a.feed.as_deref(), "feed")?,
+        feed: a.feed.as_deref().map(|f| ctx.feed(f)).transpose()?,
         feed_format: a.feed_format,
         config: None,
         walk: walk(None),

@@ -247,7 +247,8 @@ impl Worker {
         let feed = tempfile::NamedTempFile::new()?;
         std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
         let forge = self.forge(&api, &co);
-        let report = pipeline::propose_defense(&co.dir, feed.path(), format, &co.config, &forge)?;
+        let source = crate::regress::feed::FeedSource::File(feed.path().to_path_buf());
+        let report = pipeline::propose_defense(&co.dir, &source, format, &co.config, &forge)?;
         Ok(format!("feed for {repo}: {}", summarize(&report)))
     }
 

@@ -36,6 +36,7 @@ mod gab;
 mod jsonl;
 mod order;
 mod otava;
+mod source;
 mod time;
 
 use csv::*;
@@ -43,6 +44,7 @@ use gab::*;
 use jsonl::*;
 use order::*;
 use otava::*;
+pub use source::{read_source, FeedSource, GIT_PREFIX};
 use time::*;
 
 /// Which way a series improves.
@@ -150,6 +152,10 @@ pub enum FeedError {
 
     #[error("cannot walk the first-parent history of HEAD: {0}")]
     Git(#[from] git2::Error),
+
+    /// A `git:<branch>:<path>` feed that cannot be read from the repository.
+    #[error("feed `{feed}`: {message}")]
+    GitSource { feed: String, message: String },
 }
 
 fn parse_message(
