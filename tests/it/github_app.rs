@@ -648,6 +648,40 @@ fn push_orphan_branch(w: &World, branch: &str, path: &str, text: &str) {
 }
 
 #[test]
+fn a_feed_on_the_gh_pages_branch_opens_a_revert_pull_request() {
+    // The feed lives where github-action-benchmark keeps it; the post names
+    // it instead of carrying it.
+    let (w, feed, culprit) = regression_world();
+    w.push_main(None);
+    push_orphan_branch(&w, "gh-pages", "dev/bench/data.jsonl", &feed);
+    let server = Server::start(&w.fake.url, &w.key);
+    let path = format!(
+        "/feed?repo={REPO}&installation={INSTALLATION}&source=git:gh-pages:dev/bench/data.jsonl"
+    );
+    let (status, answer) = http(
+        &server.addr,
+        "POST",
+        &path,
+        &[("X-Hub-Signature-256", &sign(b""))],
+        b"",
+    );
+    assert_eq!(status, 202, "{answer}");
+    let h = server.wait_jobs(1);
+    assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
+    assert_revert_pull_request(&w, &culprit, &server.log());
+    // A malformed source is refused before anything is queued.
+    let (status, answer) = http(
+        &server.addr,
+        "POST",
+        &format!("/feed?repo={REPO}&source=git:gh-pages"),
+        &[("X-Hub-Signature-256", &sign(b""))],
+        b"",
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("git:<branch>:<path>"), "{answer}");
+}
+
+#[test]
 fn the_action_defends_with_a_feed_on_a_branch_it_fetches() {
     // actions/checkout leaves one branch: the Action fetches gh-pages from
     // origin itself before reading the feed there.

@@ -35,6 +35,9 @@ pub struct Dispatch<'a> {
     pub mode: &'a str,
     pub sha: &'a str,
     pub feed: Option<&'a str>,
+    /// A feed kept on a branch (`git:<branch>:<path>`), which the Action
+    /// reads itself.
+    pub feed_source: Option<&'a str>,
 }
 
 impl Worker {
@@ -67,6 +70,7 @@ impl Worker {
             // GITHUB_TOKEN opens the pull requests.
             "token": scoped.as_ref().map(|s| s.token.as_str()).unwrap_or(""),
             "feed": job.feed.unwrap_or(""),
+            "feed_source": job.feed_source.unwrap_or(""),
         });
         self.runtime
             .block_on(api.dispatch_workflow(workflow, &co.info.default_branch, &inputs))?;

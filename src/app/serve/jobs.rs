@@ -18,6 +18,7 @@ pub use super::worker::{Checkout, Runner, Worker};
 use crate::forge::github::api::Api;
 use crate::lang::Lang;
 use crate::pipeline::{self, Outcome, ProposeOptions, ProposeReport};
+use crate::regress::feed::FeedSource;
 
 /// The event name of a feed posted to `/feed`.
 pub const FEED_EVENT: &str = "wattson_feed";
@@ -115,6 +116,7 @@ impl Worker {
                 mode: "propose",
                 sha: after,
                 feed: None,
+                feed_source: None,
             };
             return self.dispatch(&api, &co, installation, workflow, &job);
         }
@@ -212,6 +214,7 @@ impl Worker {
                 mode: "propose",
                 sha: &sha,
                 feed: None,
+                feed_source: None,
             };
             return self.dispatch(&api, &co, installation, workflow, &job);
         }
@@ -235,19 +238,32 @@ impl Worker {
         };
         let api = self.api(repo, installation)?;
         let co = self.checkout(&api, None)?;
+        // A feed on a branch (`git:gh-pages:dev/bench/data.js`) is read from
+        // the checkout, which has every branch of the remote; else the body
+        // is the feed.
+        let source = match v["source"].as_str() {
+            Some(source) => Some(FeedSource::parse(source).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
         if let Runner::Actions { workflow } = &self.runner {
             let sha = co.repo.head()?.peel_to_commit()?.id().to_string();
             let job = Dispatch {
                 mode: "defend",
                 sha: &sha,
-                feed: v["feed"].as_str(),
+                feed: v["feed"].as_str().filter(|_| source.is_none()),
+                feed_source: v["source"].as_str(),
             };
             return self.dispatch(&api, &co, installation, workflow, &job);
         }
-        let feed = tempfile::NamedTempFile::new()?;
-        std::fs::write(feed.path(), v["feed"].as_str().unwrap_or(""))?;
+        let posted = tempfile::NamedTempFile::new()?;
+        let source = match source {
+            Some(source) => source,
+            None => {
+                std::fs::write(posted.path(), v["feed"].as_str().unwrap_or(""))?;
+                FeedSource::File(posted.path().to_path_buf())
+            }
+        };
         let forge = self.forge(&api, &co);
-        let source = crate::regress::feed::FeedSource::File(feed.path().to_path_buf());
         let report = pipeline::propose_defense(&co.dir, &source, format, &co.config, &forge)?;
         Ok(format!("feed for {repo}: {}", summarize(&report)))
     }

@@ -451,12 +451,15 @@ async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
 }
 
 /// A performance feed pushed by a CI system: `POST /feed?repo=owner/name`,
-/// signed like a webhook with the same secret; defense runs on it.
+/// signed like a webhook with the same secret; defense runs on it. With
+/// `source=git:<branch>:<path>` the feed is read from that branch of the
+/// repository instead of the body (which may be empty).
 #[derive(serde::Deserialize)]
 struct FeedQuery {
     repo: String,
     installation: Option<u64>,
     format: Option<String>,
+    source: Option<String>,
 }
 
 async fn feed(
@@ -474,12 +477,30 @@ async fn feed(
     let Ok(text) = std::str::from_utf8(&body) else {
         return error(StatusCode::BAD_REQUEST, "the feed is not UTF-8 text");
     };
-    // The same feed sent twice is one job, like a redelivered webhook.
+    if let Some(Err(e)) = q
+        .source
+        .as_deref()
+        .map(crate::regress::feed::FeedSource::parse)
+    {
+        return error(StatusCode::BAD_REQUEST, e);
+    }
+    // The same feed sent twice is one job, like a redelivered webhook. A
+    // feed on a branch says nothing of its contents, so each post of one is
+    // a job of its own unless the sender names the delivery.
     let id = header(&headers, "x-wattson-delivery")
         .map(str::to_string)
         .unwrap_or_else(|| {
             use sha2::Digest;
-            let digest = sha2::Sha256::digest(&body);
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(&body);
+            if let Some(source) = &q.source {
+                hasher.update(source.as_bytes());
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                hasher.update(now.as_nanos().to_le_bytes());
+            }
+            let digest = hasher.finalize();
             format!(
                 "feed-{}",
                 digest
@@ -493,6 +514,7 @@ async fn feed(
         "repository": { "full_name": q.repo },
         "installation": q.installation.map(|id| json!({ "id": id })),
         "format": q.format,
+        "source": q.source,
         "feed": text,
     });
     let job = NewJob {
