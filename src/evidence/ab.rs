@@ -245,6 +245,9 @@ pub fn overall(verdicts: &[Verdict]) -> &'static str {
     }
 }
 
+/// Each benchmark's unit and its base and head runs, by name.
+type Samples = BTreeMap<String, (String, Vec<f64>, Vec<f64>)>;
+
 /// A base tree, built, ready to be compared with patched trees.
 pub struct Session {
     repo: PathBuf,
@@ -352,15 +355,52 @@ impl Session {
         if !evidence.tests.ok() {
             return Ok(evidence);
         }
-        let mut samples: BTreeMap<String, (String, Vec<f64>, Vec<f64>)> = BTreeMap::new();
-        let total = self.cfg.warmup + self.cfg.runs;
-        for round in 0..total {
-            let warm = round < self.cfg.warmup;
-            for (side, tree) in [("base", &self.base.path), ("head", &head.path)] {
+        let mut samples = Samples::new();
+        self.rounds(&head.path, self.cfg.warmup, self.cfg.runs, &mut samples)?;
+        self.judge(&mut evidence, samples);
+        Ok(evidence)
+    }
+
+    /// Measure the head of `previous` again: check it out and build it
+    /// anew (its tests passed already), run `runs` more interleaved runs a
+    /// side without warm-up, and judge every run so far together. For a
+    /// bisection step that was too noisy to tell, as Pinpoint does.
+    pub fn remeasure(&self, previous: &Evidence) -> Result<Evidence> {
+        let head = Worktree::add(&self.repo, &previous.head_commit, "head")?;
+        let mut evidence = previous.clone();
+        let build = self.step("head", "build", self.cfg.build.as_deref(), &head.path)?;
+        if !build.ok() {
+            bail!(
+                "{} built before but not now: {}",
+                previous.head_commit,
+                build.reason("build")
+            );
+        }
+        let mut samples: Samples = previous
+            .benchmarks
+            .iter()
+            .map(|b| {
+                let sides = (b.base_samples.clone(), b.head_samples.clone());
+                (b.name.clone(), (b.unit.clone(), sides.0, sides.1))
+            })
+            .collect();
+        self.rounds(&head.path, 0, self.cfg.runs, &mut samples)?;
+        evidence.runs += self.cfg.runs;
+        evidence.benchmarks.clear();
+        self.judge(&mut evidence, samples);
+        Ok(evidence)
+    }
+
+    /// `warmup` thrown-away rounds, then `runs` measured ones, each running
+    /// the benchmark on the base tree and then on `head`.
+    fn rounds(&self, head: &Path, warmup: usize, runs: usize, samples: &mut Samples) -> Result<()> {
+        for round in 0..warmup + runs {
+            let warm = round < warmup;
+            for (side, tree) in [("base", &self.base.path), ("head", &head.to_path_buf())] {
                 let label = if warm {
-                    format!("warm-up {}/{}", round + 1, self.cfg.warmup)
+                    format!("warm-up {}/{warmup}", round + 1)
                 } else {
-                    format!("run {}/{}", round - self.cfg.warmup + 1, self.cfg.runs)
+                    format!("run {}/{runs}", round - warmup + 1)
                 };
                 let measured = self
                     .bench_once(tree)
@@ -388,6 +428,11 @@ impl Session {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Each benchmark's comparison, and the overall verdict.
+    fn judge(&self, evidence: &mut Evidence, samples: Samples) {
         for (name, (unit, base, head_samples)) in samples {
             if base.is_empty() || head_samples.is_empty() {
                 continue; // a benchmark only one side has is not a comparison
@@ -410,7 +455,6 @@ impl Session {
         }
         let verdicts: Vec<Verdict> = evidence.benchmarks.iter().map(|b| b.verdict).collect();
         evidence.verdict = overall(&verdicts).to_string();
-        Ok(evidence)
     }
 
     /// Run every configured benchmark command once in `tree`.

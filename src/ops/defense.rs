@@ -112,13 +112,26 @@ pub struct Attribution {
     /// With bisection: the first commit measured as regressed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bisected: Option<String>,
+    /// With bisection: each commit measured, its verdict and how many runs
+    /// a side it took (a step too noisy to tell is measured again).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bisect_steps: Vec<pipeline::BisectStep>,
 }
 
 impl Attribution {
     pub fn text(&self) -> String {
         let mut out = String::new();
         if let Some(b) = &self.bisected {
-            out.push_str(&format!("bisection: the regression starts at {b}\n\n"));
+            out.push_str(&format!("bisection: the regression starts at {b}\n"));
+            for s in &self.bisect_steps {
+                out.push_str(&format!(
+                    "  {}  {} after {} run(s) a side\n",
+                    &s.commit[..s.commit.len().min(10)],
+                    s.verdict,
+                    s.runs
+                ));
+            }
+            out.push('\n');
         }
         for s in &self.suspects {
             out.push_str(&format!(
@@ -160,15 +173,19 @@ pub fn attribute(req: &AttributeRequest, progress: &dyn Progress) -> Result<Attr
     };
     progress.say("scoring the commits in the range");
     let suspects = attribute::attribute(&repo, &req.good, &req.bad, &profiles)?;
-    let bisected = if req.bisect {
+    let (bisected, bisect_steps) = if req.bisect {
         let config = Config::discover(&root)?;
         progress.say("bisecting by measurement");
-        let culprit = pipeline::bisect(&root, &req.good, &req.bad, &config.evidence)?;
-        Some(culprit.to_string())
+        let found = pipeline::bisect(&root, &req.good, &req.bad, &config.evidence)?;
+        (Some(found.culprit), found.steps)
     } else {
-        None
+        (None, Vec::new())
     };
-    Ok(Attribution { suspects, bisected })
+    Ok(Attribution {
+        suspects,
+        bisected,
+        bisect_steps,
+    })
 }
 
 /// Whether the revert applies on HEAD.

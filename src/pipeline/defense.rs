@@ -151,10 +151,11 @@ pub fn propose_defense(
         let (good, bad) = (&cp.plausible.last_good, &cp.plausible.last);
         let commits = attribute::commits_in_range(&repo, good, bad)?;
         let suspects = attribute::attribute(&repo, good, bad, &Default::default())?;
-        let culprit = if commits.len() > 1 {
-            bisect(root, good, bad, &config.evidence)?
+        let (culprit, steps) = if commits.len() > 1 {
+            let found = bisect(root, good, bad, &config.evidence)?;
+            (Oid::from_str(&found.culprit)?, found.steps)
         } else {
-            commits[0]
+            (commits[0], Vec::new())
         };
         if culprits_seen.contains(&culprit) {
             continue; // several series regressed at the same commit
@@ -207,10 +208,20 @@ pub fn propose_defense(
         let mut attribution = String::new();
         if commits.len() > 1 {
             attribution.push_str(&format!(
-                "Bisection by measurement over {} commits points at `{}`.\n\n",
+                "Bisection by measurement over {} commits points at `{}`:\n\n",
                 commits.len(),
                 &culprit.to_string()[..10]
             ));
+            for step in &steps {
+                attribution.push_str(&format!(
+                    "- `{}` {} after {} run(s) a side ({})\n",
+                    regress::short(&step.commit, 10),
+                    step.verdict,
+                    step.runs,
+                    step.summary
+                ));
+            }
+            attribution.push('\n');
         }
         for s in &suspects {
             attribution.push_str(&format!(

@@ -15,7 +15,7 @@ mod bisect;
 mod defense;
 mod offense;
 
-pub use bisect::bisect;
+pub use bisect::{bisect, BisectStep, Bisection, MAX_RERUNS};
 pub use defense::{propose_defense, propose_revert, RevertContext};
 pub use offense::{commit_change, propose, rewrite_at, ProposeOptions, Rewrite};
 

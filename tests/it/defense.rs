@@ -183,8 +183,18 @@ fn the_culprit_ranks_first_and_its_revert_recovers_the_loss() {
         .as_str()
         .unwrap()
         .contains("no C++ or Rust"));
-    // Bisection by measurement agrees.
+    // Bisection by measurement agrees, and says what each step took:
+    // exact counts are never too noisy to tell, so 2 runs a side each.
     assert_eq!(v["bisected"], h.culprit.as_str());
+    let steps = v["bisect_steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{v:#}");
+    for step in steps {
+        assert_eq!(step["runs"], 2, "{step:#}");
+        assert!(
+            ["regressed", "unchanged"].contains(&step["verdict"].as_str().unwrap()),
+            "{step:#}"
+        );
+    }
 
     // The revert: built on HEAD, tested, measured, proposed.
     let out = run(&[
