@@ -681,6 +681,22 @@ fn a_feed_on_the_gh_pages_branch_opens_a_revert_pull_request() {
     assert!(answer.contains("git:<branch>:<path>"), "{answer}");
 }
 
+/// `wattson action --mode defend --feed FEED` in the developer's checkout,
+/// against the fake GitHub with the workflow's token.
+fn defend(w: &World, feed: &str) -> std::process::Output {
+    common::wattson()
+        .args(["action", "--mode", "defend", "--feed", feed])
+        .current_dir(&w.work)
+        .env("GITHUB_TOKEN", "ghs_actions_token")
+        .env("GITHUB_API_URL", &w.fake.url)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_action_defends_with_a_feed_on_a_branch_it_fetches() {
     // actions/checkout leaves one branch: the Action fetches gh-pages from
@@ -697,23 +713,7 @@ fn the_action_defends_with_a_feed_on_a_branch_it_fetches() {
         .find_reference("refs/remotes/origin/gh-pages")
         .is_err());
     w.fake.add_token("ghs_actions_token");
-    let out = common::wattson()
-        .args([
-            "action",
-            "--mode",
-            "defend",
-            "--feed",
-            "git:gh-pages:dev/bench/data.jsonl",
-        ])
-        .current_dir(&w.work)
-        .env("GITHUB_TOKEN", "ghs_actions_token")
-        .env("GITHUB_API_URL", &w.fake.url)
-        .env("GITHUB_REPOSITORY", REPO)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_EVENT_PATH")
-        .output()
-        .unwrap();
+    let out = defend(&w, "git:gh-pages:dev/bench/data.jsonl");
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert!(w
         .work_repo
@@ -721,23 +721,7 @@ fn the_action_defends_with_a_feed_on_a_branch_it_fetches() {
         .is_ok());
     assert_revert_pull_request(&w, &culprit, &common::stderr(&out));
     // A branch that origin does not have either: what to do, exit status 2.
-    let out = common::wattson()
-        .args([
-            "action",
-            "--mode",
-            "defend",
-            "--feed",
-            "git:results:data.jsonl",
-        ])
-        .current_dir(&w.work)
-        .env("GITHUB_TOKEN", "ghs_actions_token")
-        .env("GITHUB_API_URL", &w.fake.url)
-        .env("GITHUB_REPOSITORY", REPO)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_EVENT_PATH")
-        .output()
-        .unwrap();
+    let out = defend(&w, "git:results:data.jsonl");
     assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
     let err = common::stderr(&out);
     assert!(
