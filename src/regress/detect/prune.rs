@@ -24,7 +24,7 @@ pub(super) struct Cut {
     pub(super) after: f64,
     pub(super) change_percent: f64,
     pub(super) method: Method,
-    /// The plausible locations, `from..=to` (set by [`locate`]).
+    /// The plausible locations, `from..=to` (set by [`locate`](super::locate::locate)).
     pub(super) from: usize,
     pub(super) to: usize,
 }
