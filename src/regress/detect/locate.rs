@@ -18,8 +18,11 @@ const RELOCATE_WINDOW: usize = 25;
 
 /// Places every kept cut where the split between its final neighbours is
 /// best supported (the proposal came from whatever interval found it first,
-/// often a short seeded one), re-tests them there, and records the interval
-/// of plausible locations around each.
+/// often a short seeded one), re-tests them there, records the interval of
+/// plausible locations around each, and reports each change where it most
+/// probably lies within the reviewer's reach (`best_window`, inside that
+/// interval). The tests are done at the likelihood's maximum, so where a
+/// change is reported does not decide whether it is.
 pub(super) fn locate(
     flat: &Flat,
     m: usize,
@@ -53,11 +56,16 @@ pub(super) fn locate(
         let c = cuts[id].at - a - m;
         let lo = c.saturating_sub(RELOCATE_WINDOW);
         let hi = (c + RELOCATE_WINDOW).min(z.len() - 1);
-        let best = best_window(&z, lo, hi, &mut buf).unwrap_or(c);
+        let best = (lo..=hi)
+            .max_by(|&i, &j| z[i].total_cmp(&z[j]).then(j.cmp(&i)))
+            .unwrap_or(c);
         cuts[id].at = a + m + best;
     }
     // Re-test every cut at its place (the neighbours may have moved too).
     retest(flat, m, cfg, cuts, ranks, &mut buf);
+    // Where each change is reported, once every test is done: where it is
+    // tested does not depend on it.
+    let mut shown: Vec<usize> = cuts.iter().map(|c| c.at).collect();
     for id in 0..cuts.len() {
         let at = cuts[id].at;
         cuts[id].from = at;
@@ -70,8 +78,7 @@ pub(super) fn locate(
             continue;
         }
         let c = at - a - m;
-        // The most likely split near it (the cut sits where the most
-        // likelihood lies around it, which need not be that split).
+        // The most likely split near it (the neighbours may have moved).
         let lo = c.saturating_sub(RELOCATE_WINDOW);
         let hi = (c + RELOCATE_WINDOW).min(z.len() - 1);
         let top = (lo..=hi)
@@ -88,6 +95,10 @@ pub(super) fn locate(
         }
         cuts[id].from = a + m + from;
         cuts[id].to = a + m + to;
+        shown[id] = a + m + best_window(&z, from, to, &mut buf).unwrap_or(c);
+    }
+    for (cut, at) in cuts.iter_mut().zip(shown) {
+        cut.at = at;
     }
 }
 
@@ -114,20 +125,32 @@ const WINDOW_TIE: f64 = 0.01;
 /// 0.835 with outliers, against the likelihood's maximum; steps of 5 %
 /// stay exactly where they were.
 fn best_window(z: &[f64], lo: usize, hi: usize, sums: &mut Vec<f64>) -> Option<usize> {
-    let top = z[lo..=hi].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if lo > hi || hi >= z.len() {
+        return None;
+    }
+    // The splits any candidate's neighbourhood reaches, and prefix sums of
+    // e^(z - top) over them (relative to their top, so nothing overflows).
+    let (first, last) = (
+        lo.saturating_sub(REVIEW_WINDOW),
+        (hi + REVIEW_WINDOW).min(z.len() - 1),
+    );
+    let top = z[first..=last]
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     if !top.is_finite() {
         return None;
     }
-    // Prefix sums of e^(z - top) over every split.
     sums.clear();
     sums.push(0.0);
     let mut acc = 0.0;
-    for &v in z {
+    for &v in &z[first..=last] {
         acc += (v - top).exp();
         sums.push(acc);
     }
     let mass = |k: usize| {
-        sums[(k + REVIEW_WINDOW + 1).min(z.len())] - sums[k.saturating_sub(REVIEW_WINDOW)]
+        sums[(k + REVIEW_WINDOW).min(last) + 1 - first]
+            - sums[k.saturating_sub(REVIEW_WINDOW) - first]
     };
     let most = (lo..=hi).map(mass).fold(0.0, f64::max);
     (lo..=hi)
