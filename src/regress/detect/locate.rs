@@ -121,8 +121,8 @@ const WINDOW_TIE: f64 = 0.01;
 /// posterior, and this split maximises the chance that the change lies
 /// within `REVIEW_WINDOW` of it. Measured with the `regress` benchmark
 /// (1,000-point one-step series, ±5 commits counting as found): F1 0.810 →
-/// 0.842 under Gaussian noise, 0.786 → 0.810 under Student-t, 0.814 →
-/// 0.835 with outliers, against the likelihood's maximum; steps of 5 %
+/// 0.839 under Gaussian noise, 0.786 → 0.807 under Student-t, 0.814 →
+/// 0.839 with outliers, against the likelihood's maximum; steps of 5 %
 /// stay exactly where they were.
 fn best_window(z: &[f64], lo: usize, hi: usize, sums: &mut Vec<f64>) -> Option<usize> {
     if lo > hi || hi >= z.len() {
