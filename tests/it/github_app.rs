@@ -681,6 +681,44 @@ fn a_feed_on_the_gh_pages_branch_opens_a_revert_pull_request() {
     assert!(answer.contains("git:<branch>:<path>"), "{answer}");
 }
 
+#[test]
+fn with_actions_a_feed_on_a_branch_goes_to_the_workflow_as_where_it_is_kept() {
+    // The server reads nothing and runs nothing: the workflow's Action reads
+    // the feed from the branch itself.
+    let (w, feed, _) = regression_world();
+    let workflow =
+        std::fs::read_to_string(common::repo_root().join("github/wattson-workflow.yml")).unwrap();
+    std::fs::create_dir_all(w.work.join(".github/workflows")).unwrap();
+    w.commit(
+        ".github/workflows/wattson.yml",
+        &workflow,
+        "the wattson workflow",
+    );
+    w.push_main(None);
+    push_orphan_branch(&w, "gh-pages", "dev/bench/data.jsonl", &feed);
+    let server = Server::start_with(&w.fake.url, &w.key, tempfile::tempdir().unwrap(), &[]);
+    let source = "git:gh-pages:dev/bench/data.jsonl";
+    let (status, answer) = http(
+        &server.addr,
+        "POST",
+        &format!("/feed?repo={REPO}&installation={INSTALLATION}&source={source}"),
+        &[("X-Hub-Signature-256", &sign(b""))],
+        b"",
+    );
+    assert_eq!(status, 202, "{answer}");
+    let h = server.wait_jobs(1);
+    assert_eq!(h["completed"], 1, "{h}\n{}", server.log());
+    let dispatches = w.fake.dispatches();
+    assert_eq!(dispatches.len(), 1, "{dispatches:#?}\n{}", server.log());
+    let inputs = &dispatches[0]["inputs"];
+    assert_eq!(
+        (&inputs["mode"], &inputs["feed_source"], &inputs["feed"]),
+        (&json!("defend"), &json!(source), &json!("")),
+        "{inputs:#}"
+    );
+    assert!(w.fake.pulls(REPO).is_empty(), "nothing is proposed here");
+}
+
 /// `wattson action --mode defend --feed FEED` in the developer's checkout,
 /// against the fake GitHub with the workflow's token.
 fn defend(w: &World, feed: &str) -> std::process::Output {

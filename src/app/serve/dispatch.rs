@@ -63,15 +63,20 @@ impl Worker {
             installation,
             &permissions(),
         ))?;
-        let inputs = json!({
+        let mut inputs = json!({
             "mode": job.mode,
             "sha": job.sha,
             // With --token there is nothing to mint: the workflow's own
             // GITHUB_TOKEN opens the pull requests.
             "token": scoped.as_ref().map(|s| s.token.as_str()).unwrap_or(""),
             "feed": job.feed.unwrap_or(""),
-            "feed_source": job.feed_source.unwrap_or(""),
         });
+        // Only when there is one: GitHub refuses inputs a workflow does not
+        // declare, and workflows onboarded before `feed_source` existed do
+        // not.
+        if let Some(source) = job.feed_source {
+            inputs["feed_source"] = json!(source);
+        }
         self.runtime
             .block_on(api.dispatch_workflow(workflow, &co.info.default_branch, &inputs))?;
         Ok(format!(
