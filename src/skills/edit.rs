@@ -328,6 +328,25 @@ pub fn map_back(edits: &[TextEdit], pos: usize) -> usize {
     (pos as isize - delta) as usize
 }
 
+/// Where an offset of the original text lies in the edited text; an offset
+/// inside a replaced range maps to the replacement's start.
+pub fn map_forward(edits: &[TextEdit], pos: usize) -> usize {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.range.start);
+    sorted.dedup();
+    let mut delta: isize = 0;
+    for e in sorted {
+        if e.range.start >= pos {
+            break;
+        }
+        if e.range.end > pos {
+            return (e.range.start as isize + delta) as usize;
+        }
+        delta += e.text.len() as isize - e.range.len() as isize;
+    }
+    (pos as isize + delta) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +366,10 @@ mod tests {
         assert_eq!(map_back(&edits, 0), 0);
         assert_eq!(map_back(&edits, 3), 2); // 'c'
         assert_eq!(map_back(&edits, 7), 5); // 'f'
+        assert_eq!(map_forward(&edits, 0), 0);
+        assert_eq!(map_forward(&edits, 2), 3); // 'c'
+        assert_eq!(map_forward(&edits, 5), 7); // 'f'
+        assert_eq!(map_forward(&edits, 4), 5); // the insertion before 'e' starts there
     }
 
     #[test]

@@ -268,17 +268,20 @@ impl SkillSet {
         }))
     }
 
-    /// Run one skill alone (used to check idempotence).
+    /// Run one skill alone over the nodes that meet `near` (used to check
+    /// idempotence: a match elsewhere cannot be the same finding again).
     fn scan_with(
         &self,
         skill: &Skill,
         src: &str,
         tree: &Tree,
+        near: Range<usize>,
         project: Option<InProject<'_>>,
     ) -> Vec<Finding> {
         let file_index = InProject::file_index(project, skill.lang, tree, src);
         let mut ctx = MatchCtx::new(skill.lang, src, tree.root_node(), &self.types, &file_index);
         let mut cursor = QueryCursor::new();
+        cursor.set_byte_range(near);
         let mut matches = cursor.matches(skill.query(), tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
@@ -308,7 +311,13 @@ impl SkillSet {
                 errors.len()
             ));
         }
-        for again in self.scan_with(skill, &edited, &tree, project) {
+        // Where the finding's region lies in the edited text.
+        // (Widened by what the edits insert: a range only narrows the search.)
+        let inserted: usize = f.edits.iter().map(|e| e.text.len()).sum();
+        let start = edit::map_forward(&f.edits, f.range.start);
+        let end = (edit::map_forward(&f.edits, f.range.end) + inserted).min(edited.len());
+        let near = start..end.max(start);
+        for again in self.scan_with(skill, &edited, &tree, near, project) {
             let start = edit::map_back(&f.edits, again.range.start);
             let end = edit::map_back(&f.edits, again.range.end);
             if start == f.range.start && end == f.range.end {
