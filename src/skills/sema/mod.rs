@@ -239,6 +239,18 @@ impl<'a> MatchCtx<'a> {
             }
             (Lang::Rust, "index_expression") => {
                 let obj = self.expr_type_depth(e.named_child(0)?, depth + 1)?;
+                // `v[a..b]` is a slice of the elements, `v[i]` one of them.
+                if e.named_child(1)?.kind() == "range_expression" {
+                    if matches!(obj.base.as_str(), "String" | "str") {
+                        return Some(Ty::named("str"));
+                    }
+                    let element = element_of(&obj)?;
+                    return Some(Ty {
+                        base: "[]".into(),
+                        args: vec![element.value()],
+                        ..Ty::default()
+                    });
+                }
                 subscript_of(&obj)
             }
             (Lang::Cpp, "pointer_expression") => {
