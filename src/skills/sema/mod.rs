@@ -404,7 +404,8 @@ impl<'a> MatchCtx<'a> {
                 if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
                     return Some(t);
                 }
-                self.unique_return(self.index.methods(&obj_ty.base, method), &obj_ty)
+                let found = by_arity(self.index.methods(&obj_ty.base, method), e);
+                self.unique_return(found, &obj_ty)
             }
             (Lang::Cpp, "identifier" | "qualified_identifier") => {
                 let written = self.text(func);
@@ -421,7 +422,8 @@ impl<'a> MatchCtx<'a> {
                 if as_type.base != written.trim_start_matches("::") {
                     return Some(as_type);
                 }
-                self.unique_return(self.index.functions(written, &scope), &Ty::default())
+                let found = by_arity(self.index.functions(written, &scope), e);
+                self.unique_return(found, &Ty::default())
             }
             (Lang::Cpp, "template_type") => {
                 // `std::pair<int, std::string>(1, s)`: a temporary of that type.
@@ -544,4 +546,32 @@ impl<'a> MatchCtx<'a> {
 /// Whether a Rust type leaves a part to inference (`Vec<_>`).
 fn has_placeholder(t: &Ty) -> bool {
     t.base == "_" || t.args.iter().any(has_placeholder)
+}
+
+/// The overloads taking exactly as many parameters as the call passes
+/// arguments, when there are any: `tok->str()` is the getter
+/// `const std::string& str() const`, not the template setter `str(T&&)`.
+/// (A heuristic: an overload reached only through default arguments can
+/// win against an exact-arity one that needs a conversion; that is rare
+/// enough, and the guards then still check what they need.)
+fn by_arity<'a>(
+    found: Vec<crate::index::resolve::Found<crate::index::summary::FnDef>>,
+    call: Node<'a>,
+) -> Vec<crate::index::resolve::Found<crate::index::summary::FnDef>> {
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return found;
+    };
+    let mut c = args.walk();
+    let n = args
+        .named_children(&mut c)
+        .filter(|a| !a.kind().contains("comment"))
+        .count();
+    if found.iter().any(|f| f.item.params.len() == n) {
+        found
+            .into_iter()
+            .filter(|f| f.item.params.len() == n)
+            .collect()
+    } else {
+        found
+    }
 }
