@@ -238,49 +238,28 @@ fn main() {
         };
 
         let (mut w, mut s, mut one, mut prod) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // A timed `wattson scan` of the tree, its report discarded, with `extra` flags.
+        let scan = |extra: &[&str]| {
+            measure(
+                timed(wattson)
+                    .args(["scan", &tree_s, "--format", "json", "--quiet"])
+                    .args(["--max-file-size", "100000000", "-o", "/dev/null"])
+                    .args(extra),
+            )
+        };
         for _ in 0..runs {
             // One skill per language (a C++ one that cannot skip any file), to
             // show what the other skills add: one query pass serves them all.
-            one.extend(measure(timed(wattson).args([
-                "scan",
-                &tree_s,
-                "--format",
-                "json",
-                "--quiet",
+            one.extend(scan(&[
                 "--include-tests",
-                "--max-file-size",
-                "100000000",
-                "-o",
-                "/dev/null",
                 "--skill",
                 "cpp/range-for-const-ref",
                 "--skill",
                 "rust/redundant-clone",
-            ])));
+            ]));
             // Interleaved, so drift on a shared machine hits both tools alike.
-            w.extend(measure(timed(wattson).args([
-                "scan",
-                &tree_s,
-                "--format",
-                "json",
-                "--quiet",
-                "--include-tests",
-                "--max-file-size",
-                "100000000",
-                "-o",
-                "/dev/null",
-            ])));
-            prod.extend(measure(timed(wattson).args([
-                "scan",
-                &tree_s,
-                "--format",
-                "json",
-                "--quiet",
-                "--max-file-size",
-                "100000000",
-                "-o",
-                "/dev/null",
-            ])));
+            w.extend(scan(&["--include-tests"]));
+            prod.extend(scan(&[]));
             if have_sg {
                 s.extend(measure(
                     timed("ast-grep")

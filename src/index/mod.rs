@@ -192,8 +192,6 @@ impl ProjectIndex {
         })
     }
 
-    /// A file's text, read once; `None` when it cannot be read or is not
-    /// UTF-8 (such a file declares nothing the index can trust).
     /// Whether the file's text holds `name` as a whole word (an identifier
     /// or keyword): a file that does not cannot declare it.
     pub fn mentions(&self, id: FileId, name: &str) -> bool {
@@ -216,6 +214,8 @@ impl ProjectIndex {
             .contains(name)
     }
 
+    /// A file's text, read once; `None` when it cannot be read or is not
+    /// UTF-8 (such a file declares nothing the index can trust).
     pub fn text(&self, id: FileId) -> Option<Arc<str>> {
         self.texts[id]
             .get_or_init(|| {

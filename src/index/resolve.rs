@@ -193,11 +193,11 @@ impl<'p> FileIndex<'p> {
     /// The summaries that may declare something named `short`: this file's,
     /// then the included headers' (C++) or the crate's (Rust) whose text
     /// mentions the name at all.
-    fn summaries_naming(&self, short: &str) -> Rc<[Arc<FileSummary>]> {
+    fn summaries_naming(&self, short: &str) -> Summaries {
         if let Some(known) = self.naming.borrow().get(short) {
             return known.clone();
         }
-        let found: Rc<[Arc<FileSummary>]> = self.find_summaries_naming(short).into();
+        let found: Summaries = self.find_summaries_naming(short).into();
         self.naming.borrow_mut().insert(short.into(), found.clone());
         found
     }
@@ -292,20 +292,23 @@ impl<'p> FileIndex<'p> {
         if self.lang != Lang::Cpp {
             return false;
         }
+        // `using namespace std;` here or in a header: the memoised directives.
+        if self.using_namespaces().iter().any(|n| n == "std") {
+            return true;
+        }
         let wanted = format!("std::{name}");
-        let says = |s: &FileSummary| {
-            s.using_namespaces.iter().any(|n| n == "std") || s.using_names.contains(&wanted)
-        };
-        if says(&self.own) {
+        if self.own.using_names.contains(&wanted) {
             return true;
         }
         let (Some(project), Some(id)) = (self.project, self.id) else {
             return false;
         };
-        let closure = project.include_closure(id);
-        closure
-            .iter()
-            .any(|f| project.mentions(*f, "using") && project.summary(*f).is_some_and(|s| says(&s)))
+        project.include_closure(id).iter().any(|f| {
+            project.mentions(*f, "using")
+                && project
+                    .summary(*f)
+                    .is_some_and(|s| s.using_names.contains(&wanted))
+        })
     }
 
     /// The class or struct a name written in `scope` means.

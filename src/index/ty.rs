@@ -37,6 +37,15 @@ impl Ty {
         }
     }
 
+    /// A Rust slice `[element]` (also what arrays `[T; N]` are read as).
+    pub fn slice_of(element: Ty) -> Ty {
+        Ty {
+            base: "[]".into(),
+            args: vec![element],
+            ..Ty::default()
+        }
+    }
+
     pub fn is_unknown(&self) -> bool {
         self.base.is_empty()
     }
@@ -391,11 +400,7 @@ impl Parser<'_> {
             while !self.eat_sym("]") && self.peek().is_some() {
                 self.pos += 1;
             }
-            return Ty {
-                base: "[]".into(),
-                args: vec![elem],
-                ..Ty::default()
-            };
+            return Ty::slice_of(elem);
         }
         if self.eat_sym("(") {
             let mut args = Vec::new();

@@ -12,7 +12,7 @@ use super::{Error, Result};
 use crate::lang::Lang;
 use crate::skills::examples::{self, ExampleFailure};
 use crate::skills::spec::{Example, LeaveAlone};
-use crate::skills::{Skill, SkillSet, Tier};
+use crate::skills::{Skill, SkillSet, Tier, UnknownSkill};
 
 /// Where skills come from (the built-in `rewrites/` or `--skills-dir`), and
 /// the selections already built: loading and compiling the queries is the
@@ -54,7 +54,7 @@ impl Skills {
                 .select(&key)
                 .map_err(|e| Error::invalid(format!("{e:#}")))?,
             None => SkillSet::builtin_selected(&key).map_err(|e| {
-                if format!("{e:#}").starts_with("no skill") {
+                if e.is::<UnknownSkill>() {
                     Error::invalid(format!("{e:#}"))
                 } else {
                     Error::from(e.context("loading the built-in skills"))

@@ -40,10 +40,16 @@ mod embedded {
 /// The selector for every skill, the pedantic ones included (`--skill all`).
 pub const ALL: &str = "all";
 
-/// The skills `ids` selects: none selects the default skills (every one but
-/// the pedantic ones); [`ALL`] selects every skill; an id selects that
-/// skill, pedantic or not; a prefix (`cpp`, `rust`) selects the default
-/// skills under it.
+/// A selection named a skill no file defines: the caller's mistake, not a
+/// broken skill set (front ends report it as a bad argument).
+#[derive(Debug, thiserror::Error)]
+#[error("no skill `{id}` (known: {ALL}, {})", known.join(", "))]
+pub struct UnknownSkill {
+    pub id: String,
+    pub known: Vec<String>,
+}
+
+/// The skills `ids` selects (the rules are on [`SkillSet::builtin_selected`]).
 fn selection(skills: Vec<Skill>, ids: &[String]) -> Result<Vec<Skill>> {
     if ids.iter().any(|id| id == ALL) {
         return Ok(skills);
@@ -51,8 +57,11 @@ fn selection(skills: Vec<Skill>, ids: &[String]) -> Result<Vec<Skill>> {
     let under = |s: &Skill, id: &str| s.id().starts_with(&format!("{id}/"));
     for id in ids {
         if !skills.iter().any(|s| s.id() == id || under(s, id)) {
-            let known: Vec<&str> = skills.iter().map(|s| s.id()).collect();
-            bail!("no skill `{id}` (known: {ALL}, {})", known.join(", "));
+            return Err(UnknownSkill {
+                id: id.clone(),
+                known: skills.iter().map(|s| s.id().to_string()).collect(),
+            }
+            .into());
         }
     }
     Ok(skills
@@ -116,11 +125,7 @@ pub struct SkillSet {
 impl SkillSet {
     /// The skills built into the binary (from this repository's `rewrites/`).
     pub fn builtin() -> Result<SkillSet> {
-        let files: Vec<(String, String)> = embedded::EMBEDDED
-            .iter()
-            .map(|(p, s)| (format!("<builtin>/rewrites/{p}"), s.to_string()))
-            .collect();
-        Self::from_files(files)
+        Self::builtin_selected(&[ALL.to_string()])
     }
 
     /// Skills from a directory laid out like `rewrites/`.
@@ -145,8 +150,10 @@ impl SkillSet {
         Self::from_files_selected(files, &[ALL.to_string()])
     }
 
-    /// The built-in skills `ids` selects (see [`SkillSet::select`]), with
-    /// only their queries compiled.
+    /// The built-in skills `ids` selects, with only their queries compiled:
+    /// none selects the default skills (every one but the pedantic ones);
+    /// [`ALL`] selects every skill; an id selects that skill, pedantic or
+    /// not; a prefix (`cpp`, `rust`) selects the default skills under it.
     pub fn builtin_selected(ids: &[String]) -> Result<SkillSet> {
         let files: Vec<(String, String)> = embedded::EMBEDDED
             .iter()
@@ -288,10 +295,9 @@ impl SkillSet {
         )))
     }
 
-    /// Keep only the skills `ids` selects: none selects the default skills
-    /// (every one but the pedantic ones); [`ALL`] selects every skill; an id
-    /// selects that skill, pedantic or not; a prefix (`cpp`, `rust`) selects
-    /// the default skills under it.
+    /// Keep only the skills `ids` selects, by the rules of
+    /// [`SkillSet::builtin_selected`]: none, the default skills; [`ALL`],
+    /// every one; an id, that skill; a prefix, the default skills under it.
     pub fn select(self, ids: &[String]) -> Result<SkillSet> {
         let before = self.skills.len();
         let kept = selection(self.skills, ids)?;

@@ -244,12 +244,7 @@ impl<'a> MatchCtx<'a> {
                     if matches!(obj.base.as_str(), "String" | "str") {
                         return Some(Ty::named("str"));
                     }
-                    let element = element_of(&obj)?;
-                    return Some(Ty {
-                        base: "[]".into(),
-                        args: vec![element.value()],
-                        ..Ty::default()
-                    });
+                    return Some(Ty::slice_of(element_of(&obj)?.value()));
                 }
                 subscript_of(&obj)
             }
@@ -303,12 +298,7 @@ impl<'a> MatchCtx<'a> {
             (Lang::Rust, "array_expression") => {
                 // `[1u8, 2]`: an array of its first element's type.
                 let first = e.named_child(0)?;
-                let el = self.expr_type_depth(first, depth + 1)?;
-                Some(Ty {
-                    base: "[]".into(),
-                    args: vec![el],
-                    ..Ty::default()
-                })
+                Some(Ty::slice_of(self.expr_type_depth(first, depth + 1)?))
             }
             (Lang::Rust, "integer_literal") => {
                 let t = self.text(e);

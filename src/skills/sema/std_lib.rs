@@ -187,16 +187,10 @@ pub(super) fn std_method_type(lang: Lang, obj: &Ty, method: &str) -> Option<Ty> 
                 ..Ty::default()
             }),
             "as_bytes" => Some(Ty {
-                base: "[]".into(),
-                args: vec![Ty::named("u8")],
                 is_ref: true,
-                ..Ty::default()
+                ..Ty::slice_of(Ty::named("u8"))
             }),
-            "to_be_bytes" | "to_le_bytes" | "to_ne_bytes" => Some(Ty {
-                base: "[]".into(),
-                args: vec![Ty::named("u8")],
-                ..Ty::default()
-            }),
+            "to_be_bytes" | "to_le_bytes" | "to_ne_bytes" => Some(Ty::slice_of(Ty::named("u8"))),
             "as_slice" | "as_mut_slice" if matches!(base, "Vec" | "[]") => Some(Ty {
                 base: "[]".into(),
                 args: element_of(obj).into_iter().collect(),
