@@ -92,33 +92,10 @@ const OTAVA_MAX_P_VALUE: f64 = 0.001;
 /// PELT's shortest segment: wattson's `min_points`.
 const PELT_MIN_SIZE: usize = 5;
 
-/// SplitMix64: no dependency, the same series on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x5851_F42D_4C95_7F2D)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    fn unif(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unif(), self.unif());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-    fn student_t(&mut self, df: u32) -> f64 {
-        let chi2: f64 = (0..df).map(|_| self.normal().powi(2)).sum();
-        self.normal() / (chi2 / df as f64).sqrt()
-    }
-}
+// SplitMix64: no dependency, the same series on every machine.
+#[path = "../tests/support/splitmix.rs"]
+mod splitmix;
+use splitmix::SplitMix as Rng;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Noise {

@@ -395,24 +395,12 @@ fn orphan_branch(repo: &Repository, branch: &str, path: &str, text: &str) {
         .unwrap();
 }
 
-/// Seeded Gaussian noise (SplitMix64 and Box–Muller), so a test's "CI
-/// runs" are the same on every machine.
-struct Noise(u64);
-
-impl Noise {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
+// Seeded Gaussian noise (SplitMix64 and Box–Muller), so a test's "CI
+// runs" are the same on every machine.
+#[path = "../support/splitmix.rs"]
+#[allow(dead_code)]
+mod splitmix;
+use splitmix::SplitMix as Noise;
 
 /// A small program: about a hundred thousand instructions, mostly
 /// start-up, so the regression is a step of some percent, not a doubling.

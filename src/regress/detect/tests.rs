@@ -1,5 +1,3 @@
-use std::f64::consts::PI;
-
 use super::null::max_z_p_value;
 use super::rank::RankCusum;
 use super::*;
@@ -10,24 +8,11 @@ const CFG: DetectConfig = DetectConfig {
     min_points: 5,
 };
 
-/// SplitMix64 with Box–Muller: deterministic noise for the tests.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unif(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unif(), self.unif());
-        (-2.0 * u.ln()).sqrt() * (2.0 * PI * v).cos()
-    }
-}
+// SplitMix64 with Box–Muller: deterministic noise for the tests.
+#[path = "../../../tests/support/splitmix.rs"]
+#[allow(dead_code)]
+mod splitmix;
+use splitmix::SplitMix as Rng;
 
 /// One measurement per point.
 fn one_each(xs: &[f64]) -> Flat {
