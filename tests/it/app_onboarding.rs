@@ -85,6 +85,23 @@ fn merge_pull(w: &World, number: u64) -> String {
     head.to_string()
 }
 
+/// Merge the onboarding pull request, push the merge as GitHub would tell
+/// of it, and wait for that job (the third) to finish without failing.
+fn merge_and_push(w: &World, server: &Server, number: u64, before: &str, delivery: &str) {
+    let merged = merge_pull(w, number);
+    server.deliver(
+        "push",
+        delivery,
+        &push_payload(
+            before,
+            &merged,
+            &[".wattson.toml", ".github/workflows/wattson.yml"],
+        ),
+    );
+    let h = server.wait_jobs(3);
+    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+}
+
 /// The one onboarding pull request: its number and the `.wattson.toml` it adds.
 fn onboarding_pull(w: &World, log: &str) -> (u64, String) {
     let pulls = w.fake.pulls(REPO);
@@ -103,8 +120,9 @@ fn onboarding_pull(w: &World, log: &str) -> (u64, String) {
     (p["number"].as_u64().unwrap(), config)
 }
 
-/// `wattson bench` in the developer's clone with the proposed configuration.
-fn bench_with(w: &World, config: &str) -> Value {
+/// `wattson bench` in the developer's clone with the proposed configuration:
+/// it builds, passes the tests and measures.
+fn assert_bench_passes_with(w: &World, config: &str) {
     let file = w._root.path().join("proposed.wattson.toml");
     std::fs::write(&file, config).unwrap();
     let out = common::wattson()
@@ -126,7 +144,8 @@ fn bench_with(w: &World, config: &str) -> Value {
     );
     let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert!(!v["benchmarks"].as_array().unwrap().is_empty(), "{v:#}");
-    v
+    assert_eq!(v["build"]["status"], "passed", "{v:#}");
+    assert_eq!(v["tests"]["status"], "passed", "{v:#}");
 }
 
 /// `wattson init` on the developer's checkout infers what the onboarding
@@ -207,22 +226,8 @@ fn a_cargo_repository_without_configuration_gets_one_onboarding_pull_request_and
     assert!(config.contains("./target/release/tally"), "{config}");
     assert_init_agrees(&w, &config);
     // The configuration works: the test measures with it.
-    let evidence = bench_with(&w, &config);
-    assert_eq!(evidence["build"]["status"], "passed", "{evidence:#}");
-    assert_eq!(evidence["tests"]["status"], "passed", "{evidence:#}");
-
-    let merged = merge_pull(&w, number);
-    server.deliver(
-        "push",
-        "cargo-2",
-        &push_payload(
-            &first,
-            &merged,
-            &[".wattson.toml", ".github/workflows/wattson.yml"],
-        ),
-    );
-    let h = server.wait_jobs(3);
-    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    assert_bench_passes_with(&w, &config);
+    merge_and_push(&w, &server, number, &first, "cargo-2");
     assert!(
         server
             .log()
@@ -261,22 +266,8 @@ fn a_cmake_repository_without_configuration_gets_one_onboarding_pull_request_and
     assert!(config.contains("ctest --test-dir build"), "{config}");
     assert!(config.contains("./build/counter"), "{config}");
     assert_init_agrees(&w, &config);
-    let evidence = bench_with(&w, &config);
-    assert_eq!(evidence["build"]["status"], "passed", "{evidence:#}");
-    assert_eq!(evidence["tests"]["status"], "passed", "{evidence:#}");
-
-    let merged = merge_pull(&w, number);
-    server.deliver(
-        "push",
-        "cmake-2",
-        &push_payload(
-            &first,
-            &merged,
-            &[".wattson.toml", ".github/workflows/wattson.yml"],
-        ),
-    );
-    let h = server.wait_jobs(3);
-    assert_eq!(h["failed"], 0, "{h}\n{}", server.log());
+    assert_bench_passes_with(&w, &config);
+    merge_and_push(&w, &server, number, &first, "cmake-2");
     assert_measured_proposal(&w, &server.log());
 }
 
