@@ -40,6 +40,14 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
+/// The call whose callee `callee` is (`f` in `f(x)`, `v.push` in
+/// `v.push(x)`), if it is one.
+pub fn call_of(callee: Node<'_>) -> Option<Node<'_>> {
+    callee.parent().filter(|p| {
+        p.kind() == "call_expression" && p.child_by_field_name("function") == Some(callee)
+    })
+}
+
 pub fn root_of(node: Node<'_>) -> Node<'_> {
     let mut n = node;
     while let Some(p) = n.parent() {

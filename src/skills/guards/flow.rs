@@ -157,9 +157,7 @@ pub(super) fn is_write(lang: Lang, u: Node<'_>, src: &str) -> bool {
             let Some(field) = p.child_by_field_name("field") else {
                 return true;
             };
-            let is_call = p.parent().is_some_and(|g| {
-                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-            });
+            let is_call = syntax::call_of(p).is_some();
             if !is_call {
                 return is_write(lang, p, src);
             }

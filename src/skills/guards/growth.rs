@@ -162,9 +162,7 @@ fn keeps_length_or_pushes(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
                 .child_by_field_name("field")
                 .map(|f| text(f, ctx.src))
                 .unwrap_or("");
-            let called = p.parent().is_some_and(|g| {
-                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-            });
+            let called = syntax::call_of(p).is_some();
             called
                 && (push_methods(ctx.lang).contains(&field)
                     || LENGTH_KEEPING.contains(&field)

@@ -9,6 +9,7 @@ use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
 use crate::skills::sema;
+use crate::skills::syntax::call_of;
 
 /// The type of an expression or, for a type node, the type it names.
 fn type_of<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Ty> {
@@ -34,9 +35,7 @@ fn type_of<'a>(ctx: &MatchCtx<'a>, node: Node<'a>) -> Option<Ty> {
 
 /// A `qualified_identifier` may name a function being called (`std::f(x)`).
 fn is_expression_position(node: Node<'_>) -> bool {
-    node.parent().is_some_and(|p| {
-        p.kind() == "call_expression" && p.child_by_field_name("function") == Some(node)
-    })
+    call_of(node).is_some()
 }
 
 pub fn declared_type(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {

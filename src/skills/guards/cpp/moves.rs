@@ -10,6 +10,7 @@ use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
 use crate::skills::sema;
+use crate::skills::syntax::call_of;
 use crate::skills::syntax::{self, uses};
 use tree_sitter::Node;
 
@@ -286,9 +287,7 @@ pub(super) fn keeps_alias<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
         let is = |field: &str| p.child_by_field_name(field) == Some(e);
         match p.kind() {
             "field_expression" if is("argument") => {
-                let call = p.parent().filter(|g| {
-                    g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-                });
+                let call = call_of(p);
                 method = p.child_by_field_name("field").map(|f| ctx.text(f));
                 e = call.unwrap_or(p);
             }

@@ -6,6 +6,7 @@ use super::super::flow::READ_ONLY_METHODS;
 use crate::index::ty::Ty;
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
+use crate::skills::syntax::call_of;
 use crate::skills::syntax::uses;
 use tree_sitter::Node;
 
@@ -169,9 +170,7 @@ pub(super) fn is_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
                 .child_by_field_name("field")
                 .map(|f| ctx.text(f))
                 .unwrap_or("");
-            let call = p.parent().filter(|g| {
-                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-            });
+            let call = call_of(p);
             match call {
                 Some(call) if ACCESSORS.contains(&field) => {
                     is_read(ctx, call)

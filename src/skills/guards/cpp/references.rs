@@ -11,6 +11,7 @@ use crate::lang::Lang;
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
 use crate::skills::sema;
+use crate::skills::syntax::call_of;
 use crate::skills::syntax::{self, descendants, uses};
 use tree_sitter::Node;
 
@@ -218,9 +219,7 @@ pub(super) fn pointee_read<'a>(ctx: &MatchCtx<'a>, u: Node<'a>) -> bool {
                 .child_by_field_name("field")
                 .map(|f| ctx.text(f))
                 .unwrap_or("");
-            let call = p.parent().filter(|g| {
-                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-            });
+            let call = call_of(p);
             match call {
                 Some(call) => {
                     (READ_ONLY_METHODS.contains(&field) || method_is_const(ctx, u, field))

@@ -7,6 +7,7 @@ use super::iterators::named_args;
 use crate::lang::{self, Lang};
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
+use crate::skills::syntax::call_of;
 use crate::skills::syntax::{self, contains, descendants, uses};
 use tree_sitter::Node;
 
@@ -45,9 +46,7 @@ pub fn is_moved(ctx: &MatchCtx<'_>, u: Node<'_>) -> bool {
                 return true;
             };
             let name = ctx.text(field);
-            let is_call = p.parent().is_some_and(|g| {
-                g.kind() == "call_expression" && g.child_by_field_name("function") == Some(p)
-            });
+            let is_call = call_of(p).is_some();
             // `into_*`, `into()` consume self; a field read may move the field out.
             !is_call || name.starts_with("into") || name == "unwrap" || name == "expect"
         }
@@ -102,9 +101,7 @@ pub(super) fn borrow_ends_with_statement(ctx: &MatchCtx<'_>, u: Node<'_>) -> boo
     };
     match p.kind() {
         "field_expression" => {
-            let Some(call) = p.parent().filter(|c| {
-                c.kind() == "call_expression" && c.child_by_field_name("function") == Some(p)
-            }) else {
+            let Some(call) = call_of(p) else {
                 return false;
             };
             p.child_by_field_name("value") == Some(u) && is_statement(call)
