@@ -86,6 +86,59 @@ impl Lang {
 
     /// Parse `src` from scratch.
     pub fn parse(self, src: &str) -> Tree {
+        self.parse_prepared(&self.for_parsing(src), None)
+    }
+
+    /// Parse `new_src`, an edit of the text whose tree is `old_tree`,
+    /// reusing the subtrees the edit did not touch. Checking a candidate
+    /// edit re-parses the whole file otherwise, which on a large file costs
+    /// as much as scanning it. `old_prepared` is the old text as the grammar
+    /// read it (`for_parsing`): the edited span is found by comparing the
+    /// two texts as the grammar sees them, so it is exact whatever the edits
+    /// were and however normalization reads them.
+    pub fn reparse(self, old_tree: &Tree, old_prepared: &str, new_src: &str) -> Tree {
+        let new_text = self.for_parsing(new_src);
+        let (old_b, new_b) = (old_prepared.as_bytes(), new_text.as_bytes());
+        let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
+        let room = old_b.len().min(new_b.len()) - prefix;
+        let suffix = old_b
+            .iter()
+            .rev()
+            .zip(new_b.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let point = |text: &[u8], at: usize| {
+            let before = &text[..at];
+            let row = memchr::memchr_iter(b'\n', before).count();
+            let column = at - memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+            tree_sitter::Point { row, column }
+        };
+        let (old_end, new_end) = (old_b.len() - suffix, new_b.len() - suffix);
+        let mut tree = old_tree.clone();
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: prefix,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: point(old_b, prefix),
+            old_end_position: point(old_b, old_end),
+            new_end_position: point(new_b, new_end),
+        });
+        self.parse_prepared(&new_text, Some(&tree))
+    }
+
+    /// The text the grammar reads: C++ with the macros the grammar cannot
+    /// take blanked out, byte for byte (see `normalize`); Rust as it is.
+    pub fn for_parsing(self, src: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Lang::Cpp => normalize::for_parsing(src),
+            Lang::Rust => std::borrow::Cow::Borrowed(src),
+        }
+    }
+
+    /// Parse a text made by `for_parsing`, reusing `old` (already edited to
+    /// match) when given.
+    pub fn parse_prepared(self, text: &str, old: Option<&Tree>) -> Tree {
         // One parser per thread and language, reused across files.
         thread_local! {
             static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -99,15 +152,9 @@ impl Lang {
                     parsers.len() - 1
                 }
             };
-            // C++ is read with the macros the grammar cannot take blanked
-            // out, byte for byte (see `normalize`).
-            let text = match self {
-                Lang::Cpp => normalize::for_parsing(src),
-                Lang::Rust => std::borrow::Cow::Borrowed(src),
-            };
             parsers[i]
                 .1
-                .parse(text.as_ref(), None)
+                .parse(text, old)
                 .expect("parser has a language and no timeout")
         })
     }
@@ -243,6 +290,40 @@ mod tests {
         for lang in Lang::ALL {
             let tree = lang.parse("int x;");
             assert!(tree.root_node().child_count() > 0, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn reparse_after_an_edit_equals_a_fresh_parse() {
+        let cases = [
+            (
+                Lang::Cpp,
+                "#include <vector>\nvoid f(const std::vector<int> v) {\n  for (int i = 0; i < 3; ++i) { g(v); }\n}\nint h() { return 1; }\n",
+                "#include <vector>\nvoid f(const std::vector<int>& v) {\n  for (int i = 0; i < 3; ++i) { g(v); }\n}\nint h() { return 1; }\n",
+            ),
+            // The edit changes what normalization blanks: `PRIu64` between
+            // literals is blanked, the same word elsewhere is not.
+            (
+                Lang::Cpp,
+                "void f(uint64_t n) { printf(\"%\" PRIu64 \"\\n\", n); }\nint x;\n",
+                "void f(uint64_t n) { printf(PRIu64 \"\\n\", n); }\nint x;\n",
+            ),
+            (
+                Lang::Rust,
+                "fn f(v: &[u8]) -> Vec<u8> {\n    let mut out = Vec::new();\n    out.extend(v.iter().cloned());\n    out\n}\n",
+                "fn f(v: &[u8]) -> Vec<u8> {\n    let mut out = Vec::with_capacity(v.len());\n    out.extend_from_slice(v);\n    out\n}\n",
+            ),
+            (Lang::Rust, "fn a() {}\n", "fn a() {}\n"),
+            (Lang::Rust, "fn a() {}\nfn b() {}\n", "fn b() {}\n"),
+        ];
+        for (lang, old, new) in cases {
+            let old_tree = lang.parse(old);
+            let again = lang.reparse(&old_tree, &lang.for_parsing(old), new);
+            assert_eq!(
+                again.root_node().to_sexp(),
+                lang.parse(new).root_node().to_sexp(),
+                "{new}"
+            );
         }
     }
 

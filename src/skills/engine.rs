@@ -104,7 +104,8 @@ impl SkillSet {
         if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
-        let tree = lang.parse(src);
+        let prepared = lang.for_parsing(src);
+        let tree = lang.parse_prepared(&prepared, None);
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
         let file_index = InProject::file_index(project, lang, &tree, src);
@@ -152,10 +153,7 @@ impl SkillSet {
                 }
                 continue;
             }
-            let skill = self
-                .get(&f.skill)
-                .expect("finding comes from a loaded skill");
-            match self.verify(skill, lang, src, &errors, &f, project) {
+            match self.verify(combined, (&tree, &prepared), src, &errors, &f, project) {
                 Ok(()) => out.findings.push(f),
                 Err(why) => out.notes.push(format!(
                     "line {}: {} rejected: {why}",
@@ -268,24 +266,32 @@ impl SkillSet {
         }))
     }
 
-    /// Run one skill alone over the nodes that meet `near` (used to check
-    /// idempotence: a match elsewhere cannot be the same finding again).
+    /// Run the skill with this id alone over the nodes that meet `near`
+    /// (used to check idempotence: a match elsewhere cannot be the same
+    /// finding again). The combined query restricted to that range and to
+    /// the skill's own patterns does it without compiling the skill's query.
     fn scan_with(
         &self,
-        skill: &Skill,
+        combined: &super::Combined,
+        skill_id: &str,
         src: &str,
         tree: &Tree,
         near: Range<usize>,
         project: Option<InProject<'_>>,
     ) -> Vec<Finding> {
-        let file_index = InProject::file_index(project, skill.lang, tree, src);
-        let mut ctx = MatchCtx::new(skill.lang, src, tree.root_node(), &self.types, &file_index);
+        let lang = combined.lang;
+        let file_index = InProject::file_index(project, lang, tree, src);
+        let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &self.types, &file_index);
         let mut cursor = QueryCursor::new();
         cursor.set_byte_range(near);
-        let mut matches = cursor.matches(skill.query(), tree.root_node(), src.as_bytes());
+        let mut matches = cursor.matches(&combined.query, tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
-            if let Ok(Some(f)) = self.evaluate(skill, skill.query(), m, &mut ctx) {
+            let skill = &self.skills[combined.pattern_skill[m.pattern_index]];
+            if skill.id() != skill_id {
+                continue;
+            }
+            if let Ok(Some(f)) = self.evaluate(skill, &combined.query, m, &mut ctx) {
                 out.push(f);
             }
         }
@@ -295,15 +301,15 @@ impl SkillSet {
     /// Rungs 3 and 4: the edit re-parses cleanly and does not apply twice.
     fn verify(
         &self,
-        skill: &Skill,
-        lang: Lang,
+        combined: &super::Combined,
+        (tree, prepared): (&Tree, &str),
         src: &str,
         errors: &[Range<usize>],
         f: &Finding,
         project: Option<InProject<'_>>,
     ) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
-        let tree = lang.parse(&edited);
+        let tree = combined.lang.reparse(tree, prepared, &edited);
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
             return Err(format!(
@@ -317,7 +323,7 @@ impl SkillSet {
         let start = edit::map_forward(&f.edits, f.range.start);
         let end = (edit::map_forward(&f.edits, f.range.end) + inserted).min(edited.len());
         let near = start..end.max(start);
-        for again in self.scan_with(skill, &edited, &tree, near, project) {
+        for again in self.scan_with(combined, &f.skill, &edited, &tree, near, project) {
             let start = edit::map_back(&f.edits, again.range.start);
             let end = edit::map_back(&f.edits, again.range.end);
             if start == f.range.start && end == f.range.end {

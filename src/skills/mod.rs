@@ -88,26 +88,17 @@ pub struct Skill {
     pub variants: Vec<(String, Vec<Call>)>,
     /// The skill file's text, kept to rebuild single-skill sets.
     pub source_text: String,
-    /// This skill's query alone, compiled on first use (only the idempotence
-    /// check needs it; compiling C++ queries is not free).
-    query: std::sync::OnceLock<Query>,
 }
 
 impl Skill {
     pub fn id(&self) -> &str {
         &self.spec.id
     }
-
-    fn query(&self) -> &Query {
-        self.query.get_or_init(|| {
-            Query::new(&self.lang.grammar(), &self.spec.query)
-                .expect("validated when the skill loaded")
-        })
-    }
 }
 
 /// The skills of one language, compiled into one query.
 pub(crate) struct Combined {
+    lang: Lang,
     query: Query,
     /// Which nodes can start a pattern (see `dispatch`).
     dispatch: dispatch::Dispatch,
@@ -201,8 +192,8 @@ impl SkillSet {
     fn assemble(skills: Vec<Skill>, types: TypeFamilies) -> Result<SkillSet> {
         use rayon::prelude::*;
         // One combined query a language, compiled in parallel: compiling is
-        // the bulk of start-up time, and each skill's own query is only
-        // compiled when a finding needs its idempotence check.
+        // the bulk of start-up time. Nothing else is compiled: even the
+        // idempotence check runs on the combined query.
         let built: Vec<Result<Option<(Lang, Combined)>>> = Lang::ALL
             .par_iter()
             .map(|&lang| Self::combine(&skills, lang, &types))
@@ -288,6 +279,7 @@ impl SkillSet {
         Ok(Some((
             lang,
             Combined {
+                lang,
                 query,
                 dispatch,
                 pattern_skill,
@@ -442,7 +434,6 @@ fn load_skill(origin: &str, text: &str, types: &TypeFamilies) -> Result<Skill> {
         edits,
         variants,
         source_text: text.to_string(),
-        query: std::sync::OnceLock::new(),
     })
 }
 
