@@ -8,6 +8,14 @@
 
 use std::fmt;
 
+/// The member types of a C++ container that iterate over it.
+pub const ITERATOR_MEMBERS: &[&str] = &[
+    "iterator",
+    "const_iterator",
+    "reverse_iterator",
+    "const_reverse_iterator",
+];
+
 /// A type as written or as resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Ty {
@@ -25,6 +33,9 @@ pub struct Ty {
     pub is_mut: bool,
     /// C++ `*` (at any depth) or Rust raw pointer.
     pub is_ptr: bool,
+    /// C++: a pointer (one level) to const, `const T*`: whoever receives it
+    /// cannot change what it points to.
+    pub pointee_const: bool,
     /// C++ `auto`, `decltype(auto)`, Rust `_`: to be inferred.
     pub is_auto: bool,
 }
@@ -286,7 +297,12 @@ impl Parser<'_> {
                 if !self.eat_sym("::") {
                     break;
                 }
-                ty.args.clear();
+                // `std::list<T*>::iterator` keeps the container's arguments:
+                // they say what the iterator yields.
+                let next_is_iterator = matches!(self.peek(), Some(Tok::Ident(w)) if ITERATOR_MEMBERS.contains(&w.as_str()));
+                if !next_is_iterator {
+                    ty.args.clear();
+                }
                 self.eat_ident("template");
             }
             let _ = leading;
@@ -299,6 +315,7 @@ impl Parser<'_> {
                     ty.is_const = true;
                 }
             } else if self.eat_sym("*") {
+                ty.pointee_const = !ty.is_ptr && ty.is_const;
                 ty.is_ptr = true;
                 ty.is_const = false;
             } else if self.eat_sym("&&") {

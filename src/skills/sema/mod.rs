@@ -42,9 +42,34 @@ impl<'a> MatchCtx<'a> {
         // Inside a function every node shares the function's scope; the
         // function's first body node stands for them all.
         let probe = key.child_by_field_name("body").unwrap_or(key);
-        let s = Scope::at(self.lang, probe, self.src);
+        let mut s = Scope::at(self.lang, probe, self.src);
+        self.qualify_owner(&mut s);
         self.scopes.borrow_mut().insert(key.id(), s.clone());
         s
+    }
+
+    /// `void Widget::draw() {…}` under `using namespace ui;`: the owner is
+    /// `ui::Widget`, which the name alone does not say. Asked once per
+    /// function (scopes are memoised), and only when the name as written is
+    /// no class the index knows.
+    fn qualify_owner(&self, s: &mut Scope) {
+        let Some(owner) = s.owner.as_deref() else {
+            return;
+        };
+        if self.lang != Lang::Cpp || self.index.type_by_qualified(owner).is_some() {
+            return;
+        }
+        let outer = Scope {
+            path: owner.rsplit_once("::").map_or("", |(p, _)| p).to_string(),
+            owner: None,
+        };
+        let written = owner.rsplit("::").next().unwrap_or(owner);
+        if let Some(found) = self.index.find_type(written, &outer) {
+            if found.item.name != owner {
+                s.path = found.item.name.clone();
+                s.owner = Some(found.item.name);
+            }
+        }
     }
 
     /// Parse a type as written in this file's language.
@@ -58,7 +83,8 @@ impl<'a> MatchCtx<'a> {
     /// A type written at `at`, resolved.
     pub fn written_ty(&self, written: &str, at: Node<'a>) -> Ty {
         let ty = self.parse_ty(written);
-        self.index.resolve(&ty, &self.scope_at(at))
+        let resolved = self.index.resolve(&ty, &self.scope_at(at));
+        std_lib::written_iterator(&resolved).unwrap_or(resolved)
     }
 
     /// The type of the variable `ident` names where it is written: a local,
@@ -142,6 +168,7 @@ impl<'a> MatchCtx<'a> {
         }
         if !ty.is_auto {
             let resolved = self.index.resolve(&ty, &self.scope_at(d.node));
+            let resolved = std_lib::written_iterator(&resolved).unwrap_or(resolved);
             if self.lang == Lang::Rust && has_placeholder(&resolved) {
                 // `let v: Vec<_> = …collect();` returned as the function's
                 // value has the function's return type.
@@ -282,6 +309,20 @@ impl<'a> MatchCtx<'a> {
                 ..Ty::default()
             }),
             (Lang::Cpp, "number_literal") => Some(Ty::named("int")),
+            (Lang::Cpp, "binary_expression") => {
+                // `s + "/"`, `"a" + s`: a new std::string when either side is
+                // one (other operators and types are left unknown).
+                let op = e.child_by_field_name("operator")?;
+                if self.text(op) != "+" {
+                    return None;
+                }
+                let string_side = |field: &str| {
+                    e.child_by_field_name(field)
+                        .and_then(|side| self.expr_type_depth(side, depth + 1))
+                        .is_some_and(|t| !t.is_ptr && t.base == "std::string")
+                };
+                (string_side("left") || string_side("right")).then(|| Ty::named("std::string"))
+            }
             (Lang::Rust, "range_expression") => {
                 // `0..n`: the bounds' type.
                 let mut c = e.walk();

@@ -73,6 +73,22 @@ pub fn subscript_of(ty: &Ty) -> Option<Ty> {
     }
 }
 
+/// A written `C<T>::iterator` (or `const_iterator`…) of a std container
+/// as the iterator `.begin()` gives: one yielding `C<T>`'s elements.
+pub fn written_iterator(ty: &Ty) -> Option<Ty> {
+    let (container, member) = ty.base.rsplit_once("::")?;
+    if !crate::index::ty::ITERATOR_MEMBERS.contains(&member) {
+        return None;
+    }
+    let container = Ty {
+        base: container.to_string(),
+        args: ty.args.clone(),
+        is_const: member.starts_with("const_"),
+        ..Ty::default()
+    };
+    iterator_of(&container)
+}
+
 /// An iterator over `container`'s elements.
 fn iterator_of(container: &Ty) -> Option<Ty> {
     Some(Ty {

@@ -177,8 +177,32 @@ pub fn sole_mention_in_statement(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let Some(var) = ctx.node(&args[0]) else {
         return false;
     };
-    let stmt = syntax::enclosing_statement(Lang::Cpp, var);
-    uses(Lang::Cpp, stmt, ctx.text(var), ctx.src) == [var]
+    uses(Lang::Cpp, full_expression(var), ctx.text(var), ctx.src) == [var]
+}
+
+/// The statement whose evaluation `node` is part of: in `if (!a.empty())
+/// v.push_back(a);` that is `v.push_back(a);` (the condition is sequenced
+/// before it), not the whole `if`.
+fn full_expression(node: Node<'_>) -> Node<'_> {
+    let outer = syntax::enclosing_statement(Lang::Cpp, node);
+    let mut n = node;
+    while n != outer {
+        if matches!(
+            n.kind(),
+            "expression_statement"
+                | "declaration"
+                | "return_statement"
+                | "throw_statement"
+                | "field_initializer"
+        ) {
+            return n;
+        }
+        match n.parent() {
+            Some(p) => n = p,
+            None => break,
+        }
+    }
+    outer
 }
 
 /// Whether `call` evidently takes its argument `arg` by value: a function

@@ -3,6 +3,8 @@
 //! functions that take their parameter by value or const reference.
 
 use super::super::flow::READ_ONLY_METHODS;
+use crate::index::resolve::Found;
+use crate::index::summary::FnDef;
 use crate::index::ty::Ty;
 use crate::skills::call::Arg;
 use crate::skills::context::MatchCtx;
@@ -249,39 +251,28 @@ pub(super) fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'
     let Some(call) = args.parent() else {
         return false;
     };
-    let Some(func) = call.child_by_field_name("function") else {
-        return false;
-    };
-    match func.kind() {
-        "field_expression" => {
-            let method = func
+    let named = match call.kind() {
+        // `T x(a, b)` and `new T(a, b)`: a constructor of T.
+        "init_declarator" | "new_expression" => None,
+        _ => match call.child_by_field_name("function") {
+            Some(func) if func.kind() == "field_expression" => func
                 .child_by_field_name("field")
-                .map(|f| ctx.text(f))
-                .unwrap_or("");
-            if READING_METHODS.contains(&method) {
-                return true;
+                .map(|f| (ctx.text(f), READING_METHODS)),
+            Some(func) if matches!(func.kind(), "identifier" | "qualified_identifier") => {
+                Some((ctx.text(func), READING_FUNCTIONS))
             }
-            let index = arg_index(args, u);
-            let params = callee_params(ctx, call);
-            !params.is_empty()
-                && params
-                    .iter()
-                    .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
-        }
-        "identifier" | "qualified_identifier" => {
-            let name = ctx.text(func);
-            if READING_FUNCTIONS.contains(&name) {
-                return true;
-            }
-            let index = arg_index(args, u);
-            let params = callee_params(ctx, call);
-            !params.is_empty()
-                && params
-                    .iter()
-                    .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
-        }
-        _ => false,
+            _ => return false,
+        },
+    };
+    if named.is_some_and(|(name, known)| known.contains(&name)) {
+        return true;
     }
+    let index = arg_index(args, u);
+    let params = callee_params(ctx, call);
+    !params.is_empty()
+        && params
+            .iter()
+            .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
 }
 
 pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
@@ -297,6 +288,16 @@ pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
 /// a free function or static member found through the project index, or a
 /// method of the receiver's class.
 pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<Ty>> {
+    let constructed = match call.kind() {
+        "init_declarator" => call.parent().and_then(|d| d.child_by_field_name("type")),
+        "new_expression" => call.child_by_field_name("type"),
+        _ => None,
+    };
+    if let Some(ty) = constructed {
+        let class = ctx.written_ty(ctx.text(ty), call).base;
+        let short = class.rsplit("::").next().unwrap_or(&class).to_string();
+        return params_of(ctx, call, ctx.index.methods(&class, &short));
+    }
     let Some(func) = call.child_by_field_name("function") else {
         return Vec::new();
     };
@@ -318,9 +319,20 @@ pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<T
         }
         _ => Vec::new(),
     };
-    // Each parameter's type as written, resolved where it was declared.
+    params_of(ctx, call, found)
+}
+
+/// Each parameter's type as written, resolved where it was declared, of
+/// the overloads that can take as many arguments as `call` passes.
+fn params_of(ctx: &MatchCtx<'_>, call: Node<'_>, found: Vec<Found<FnDef>>) -> Vec<Vec<Ty>> {
+    let args = match call.kind() {
+        "init_declarator" => call.child_by_field_name("value"),
+        _ => call.child_by_field_name("arguments"),
+    };
+    let arity = args.map_or(0, |a| a.named_child_count());
     found
         .into_iter()
+        .filter(|f| f.item.params.len() >= arity)
         .map(|f| {
             f.item
                 .params
@@ -333,7 +345,15 @@ pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<T
 
 /// A parameter that receives its argument by value or by const reference.
 pub(super) fn param_is_value_or_const_ref(p: &Ty) -> bool {
-    !p.is_unknown() && !p.is_ptr && (!p.is_ref || (p.is_const && !p.rvalue))
+    if p.is_unknown() {
+        return false;
+    }
+    if p.is_ptr {
+        // `const T*` by value: only a pointer (or an array that decays to
+        // one) converts to it, and the callee cannot write through it.
+        return p.pointee_const && !p.is_ref;
+    }
+    !p.is_ref || (p.is_const && !p.rvalue)
 }
 
 /// A parameter that takes its argument by value (so a moved argument is

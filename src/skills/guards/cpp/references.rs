@@ -124,7 +124,7 @@ pub(super) fn lvalue_root<'a>(ctx: &MatchCtx<'a>, e: Node<'a>) -> Option<Node<'a
                 .is_some_and(|o| ctx.text(o) == "->");
             if arrow {
                 // The pointee is not owned by the pointer expression.
-                return (obj.kind() == "identifier").then_some(obj);
+                return pointer_name(obj);
             }
             lvalue_root(ctx, obj)
         }
@@ -152,9 +152,23 @@ pub(super) fn lvalue_root<'a>(ctx: &MatchCtx<'a>, e: Node<'a>) -> Option<Node<'a
                 .child_by_field_name("operator")
                 .is_some_and(|o| ctx.text(o) == "->");
             if arrow {
-                return (obj.kind() == "identifier").then_some(obj);
+                return pointer_name(obj);
             }
             lvalue_root(ctx, obj)
+        }
+        _ => None,
+    }
+}
+
+/// The variable a pointer expression reads: `p` of `p->f`, `it` of
+/// `(*it)->f` (the pointer an iterator designates).
+fn pointer_name(e: Node<'_>) -> Option<Node<'_>> {
+    match e.kind() {
+        "identifier" => Some(e),
+        "parenthesized_expression" => pointer_name(e.named_child(0)?),
+        "pointer_expression" if e.child(0).is_some_and(|op| op.kind() == "*") => {
+            let inner = e.child_by_field_name("argument")?;
+            (inner.kind() == "identifier").then_some(inner)
         }
         _ => None,
     }
