@@ -358,7 +358,11 @@ impl Walker<'_, '_> {
                 if ty == "void" && pname.is_none() {
                     continue;
                 }
-                params.push(ParamDef { name: pname, ty });
+                params.push(ParamDef {
+                    name: pname,
+                    ty,
+                    variadic: p.kind() == "variadic_parameter_declaration",
+                });
             }
         }
         let is_const = has_child_text(func, "type_qualifier", "const", self.src);

@@ -252,7 +252,11 @@ fn function(item: Node<'_>, src: &str, module: &str, owner: Option<&str>) -> Opt
                         .child_by_field_name("pattern")
                         .map(|n| text(n, src).to_string());
                     if let Some(ty) = ty {
-                        params.push(ParamDef { name: pat, ty });
+                        params.push(ParamDef {
+                            name: pat,
+                            ty,
+                            variadic: false,
+                        });
                     }
                 }
                 _ => {}

@@ -116,6 +116,9 @@ pub struct ParamDef {
     pub name: Option<String>,
     /// As written, the declarator's `&`/`&&`/`*` folded in.
     pub ty: String,
+    /// C++: a parameter pack (`const Args&... args`), which takes any number
+    /// of arguments, each as `ty`.
+    pub variadic: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -111,7 +111,11 @@ fn nodes_containing<'t>(scope: Node<'t>, needle: &str, src: &str) -> Vec<Node<'t
 pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
     let mut out: Vec<Node> = named_leaves(scope, name, src)
         .into_iter()
-        .filter(|n| n.kind() == "identifier" && !(lang == Lang::Rust && is_member_token(*n, src)))
+        .filter(|n| match n.kind() {
+            "identifier" => !(lang == Lang::Rust && is_member_token(*n, src)),
+            "type_identifier" => lang == Lang::Cpp && is_vexing_parse_argument(*n),
+            _ => false,
+        })
         .collect();
     if lang == Lang::Rust {
         for n in nodes_containing(scope, name, src) {
@@ -130,6 +134,34 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
         out.sort_by_key(|n| n.start_byte());
     }
     out
+}
+
+/// `std::string path(filename);` in a function body reads as the declaration
+/// of a function `path` taking an unnamed parameter of type `filename`; the
+/// compiler (which knows `filename` is a variable) reads a string built from
+/// it. The name is a use of the variable.
+fn is_vexing_parse_argument(node: Node<'_>) -> bool {
+    let Some(param) = node
+        .parent()
+        .filter(|p| p.kind() == "parameter_declaration")
+    else {
+        return false;
+    };
+    if param.child_by_field_name("declarator").is_some()
+        || param.child_by_field_name("type") != Some(node)
+    {
+        return false;
+    }
+    let declaration = param
+        .parent()
+        .filter(|l| l.kind() == "parameter_list")
+        .and_then(|l| l.parent())
+        .filter(|f| f.kind() == "function_declarator")
+        .and_then(|f| f.parent())
+        .filter(|d| d.kind() == "declaration");
+    declaration
+        .and_then(|d| d.parent())
+        .is_some_and(|b| b.kind() == "compound_statement")
 }
 
 /// In a Rust macro's flat token tree, a name right after `.` or `::` is a

@@ -275,13 +275,26 @@ pub(super) fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'
             .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
 }
 
+/// The position of `u` among the arguments (comments between arguments are
+/// not arguments).
 pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
     let mut c = args.walk();
     let index = args
         .named_children(&mut c)
+        .filter(|a| a.kind() != "comment")
         .position(|a| a == u)
         .unwrap_or(usize::MAX);
     index
+}
+
+/// How many arguments a list passes.
+fn arg_count(args: Node<'_>) -> usize {
+    let mut c = args.walk();
+    let n = args
+        .named_children(&mut c)
+        .filter(|a| a.kind() != "comment")
+        .count();
+    n
 }
 
 /// The parameter types (as written) of every declaration a call may reach:
@@ -323,22 +336,31 @@ pub(super) fn callee_params<'a>(ctx: &MatchCtx<'a>, call: Node<'a>) -> Vec<Vec<T
 }
 
 /// Each parameter's type as written, resolved where it was declared, of
-/// the overloads that can take as many arguments as `call` passes.
+/// the overloads that can take as many arguments as `call` passes (a
+/// parameter pack standing for as many parameters as it receives).
 fn params_of(ctx: &MatchCtx<'_>, call: Node<'_>, found: Vec<Found<FnDef>>) -> Vec<Vec<Ty>> {
     let args = match call.kind() {
         "init_declarator" => call.child_by_field_name("value"),
         _ => call.child_by_field_name("arguments"),
     };
-    let arity = args.map_or(0, |a| a.named_child_count());
+    let arity = args.map_or(0, arg_count);
     found
         .into_iter()
-        .filter(|f| f.item.params.len() >= arity)
-        .map(|f| {
-            f.item
-                .params
-                .iter()
-                .map(|p| ctx.index.resolve(&Ty::parse_cpp(&p.ty), &f.scope))
-                .collect()
+        .filter_map(|f| {
+            let params = &f.item.params;
+            let pack = params.last().filter(|p| p.variadic);
+            if params.len() < arity && pack.is_none() {
+                return None;
+            }
+            let resolve = |p: &crate::index::summary::ParamDef| {
+                ctx.index.resolve(&Ty::parse_cpp(&p.ty), &f.scope)
+            };
+            let mut tys: Vec<Ty> = params.iter().map(resolve).collect();
+            if let Some(pack) = pack {
+                let each = resolve(pack);
+                tys.resize(arity.max(params.len()), each);
+            }
+            Some(tys)
         })
         .collect()
 }
