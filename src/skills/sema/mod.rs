@@ -476,6 +476,9 @@ impl<'a> MatchCtx<'a> {
             (Lang::Rust, "scoped_identifier") => {
                 let path = self.text(func.child_by_field_name("path")?);
                 let name = self.text(func.child_by_field_name("name")?);
+                if let Some(t) = self.std_function_type(path, name) {
+                    return Some(t);
+                }
                 let owner = self.written_ty(path, e);
                 if matches!(
                     name,

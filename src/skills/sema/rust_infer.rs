@@ -29,6 +29,28 @@ pub fn deref_target(ty: &Ty) -> Option<Ty> {
     }
 }
 
+/// What a std free function returns, by its full path.
+fn std_function(full: &str) -> Option<Ty> {
+    let io_result = |t: &str| Ty {
+        base: "Result".into(),
+        args: vec![Ty::named(t), Ty::named("Error")],
+        ..Ty::default()
+    };
+    match full {
+        "std::env::current_dir" | "std::env::current_exe" | "std::fs::canonicalize" => {
+            Some(io_result("PathBuf"))
+        }
+        "std::fs::read_to_string" => Some(io_result("String")),
+        "std::env::var" => Some(Ty {
+            base: "Result".into(),
+            args: vec![Ty::named("String"), Ty::named("VarError")],
+            ..Ty::default()
+        }),
+        "std::env::temp_dir" | "std::env::home_dir" => Some(Ty::named("PathBuf")),
+        _ => None,
+    }
+}
+
 /// Growing methods whose one argument is an element of the collection.
 const PUSHES: &[&str] = &["push", "push_back", "push_front", "insert"];
 
@@ -62,6 +84,20 @@ impl<'a> MatchCtx<'a> {
         }
         let el = self.expr_type_at(args.named_child(0)?, depth)?;
         (!el.is_unknown() && !el.is_auto && el.base != "_").then_some(el)
+    }
+
+    /// The result of a std free function called as `path::name(..)`, when
+    /// `path` evidently is the std module (`std::env`, or `env` under
+    /// `use std::env;`) and not a project module of the same name.
+    pub(super) fn std_function_type(&self, path: &str, name: &str) -> Option<Ty> {
+        let first = path.split("::").next().unwrap_or(path);
+        let module = if first == "std" {
+            path.to_string()
+        } else {
+            let (_, used) = self.index.own().uses.iter().find(|(l, _)| l == first)?;
+            path.replacen(first, used, 1)
+        };
+        std_function(&format!("{module}::{name}"))
     }
 
     /// The type of a Rust `match`: that of an arm's value whose type is
@@ -141,6 +177,18 @@ mod tests {
                    fn f(r: Result<String, u8>) {\n\
                    let s = match r { Ok(v) => v, Err(_) => fail() }; use_(s); }";
         assert_eq!(ty_of(src, "s", 1), "String");
+    }
+
+    #[test]
+    fn std_free_functions_only_under_their_std_path() {
+        let src = "use std::env;\n\
+                   fn f() { let d = match env::current_dir() { Ok(d) => d, Err(_) => panic!() };\n\
+                   let v = std::env::var(\"X\").unwrap(); let w = fs::read_to_string(\"p\");\n\
+                   use_(d); use_(v); use_(w); }";
+        assert_eq!(ty_of(src, "d", 2), "PathBuf");
+        assert_eq!(ty_of(src, "v", 1), "String");
+        // No `use std::fs;`: `fs` may be a project module.
+        assert_eq!(ty_of(src, "w", 1), "?");
     }
 
     #[test]
