@@ -344,6 +344,9 @@ fn reachable(project: &ProjectIndex, dir: &Path, files: &[FileId]) -> Option<Has
         .into_iter()
         .filter(|r| by_path.contains_key(r.as_path()))
         .collect();
+    // A crate root's modules sit beside it whatever its name
+    // (`path = "src/gix.rs"` declares `mod plumbing;` in `src/plumbing.rs`).
+    let crate_roots: HashSet<std::path::PathBuf> = queue.iter().cloned().collect();
     if queue.is_empty() {
         // No root among the files (a workspace manifest, an odd layout).
         return None;
@@ -362,7 +365,7 @@ fn reachable(project: &ProjectIndex, dir: &Path, files: &[FileId]) -> Option<Has
         let name = path.file_name()?.to_string_lossy().into_owned();
         let base = path.parent()?;
         let child_dir = if matches!(name.as_str(), "mod.rs" | "lib.rs" | "main.rs")
-            || path.parent() == Some(dir.join("src/bin").as_path())
+            || crate_roots.contains(&path)
         {
             base.to_path_buf()
         } else {
@@ -408,9 +411,7 @@ fn declared_mods(text: &str) -> Vec<Module> {
                 continue;
             }
         }
-        let l = l.strip_prefix("pub(crate) ").unwrap_or(l);
-        let l = l.strip_prefix("pub(super) ").unwrap_or(l);
-        let l = l.strip_prefix("pub ").unwrap_or(l);
+        let l = strip_visibility(l);
         if let Some(rest) = l.strip_prefix("mod ") {
             let name_end = rest
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -444,6 +445,24 @@ fn declared_mods(text: &str) -> Vec<Module> {
         }
     }
     out
+}
+
+/// A line without its leading visibility: `pub`, `pub(crate)`,
+/// `pub(self)`, `pub(in a::b)`.
+fn strip_visibility(l: &str) -> &str {
+    let Some(rest) = l.strip_prefix("pub") else {
+        return l;
+    };
+    if let Some(inner) = rest.strip_prefix('(') {
+        return match inner.find(')') {
+            Some(end) => inner[end + 1..].trim_start(),
+            None => l,
+        };
+    }
+    match rest.strip_prefix(' ') {
+        Some(r) => r.trim_start(),
+        None => l,
+    }
 }
 
 /// Rust's primitive types.
@@ -511,8 +530,18 @@ mod tests {
     #[test]
     fn rust_files_outside_the_module_tree_are_not_compiled() {
         let (_d, ix) = project(&[
-            ("Cargo.toml", "[package]\nname = \"x\"\n"),
-            ("src/lib.rs", "pub mod a;\nmod b {\n    mod c;\n}\n"),
+            (
+                "Cargo.toml",
+                "[package]\nname = \"x\"\n[[bin]]\nname = \"t\"\npath = \"src/tool.rs\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub mod a;\nmod b {\n    mod c;\n}\npub(self) mod d;\n",
+            ),
+            ("src/d.rs", "pub(in crate) mod e;\n"),
+            ("src/d/e.rs", ""),
+            ("src/tool.rs", "mod plumbing;\n"),
+            ("src/plumbing/mod.rs", ""),
             (
                 "src/a.rs",
                 "mod inner;\n#[path = \"a/other_name.rs\"]\nmod renamed;\n",
@@ -533,6 +562,16 @@ mod tests {
         assert_eq!(role("src/b/c.rs"), Role::Production, "nested inline module");
         assert_eq!(role("src/bin/tool.rs"), Role::Production);
         assert_eq!(role("src/stale.rs"), Role::NotCompiled);
+        assert_eq!(
+            role("src/d/e.rs"),
+            Role::Production,
+            "pub(self), pub(in ..)"
+        );
+        assert_eq!(
+            role("src/plumbing/mod.rs"),
+            Role::Production,
+            "a manifest target's modules sit beside it"
+        );
         assert_eq!(
             role("src/a/other_name.rs"),
             Role::Production,

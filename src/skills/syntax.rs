@@ -230,6 +230,9 @@ pub enum PatStep {
     Variant(String, usize),
     /// A named field of a struct pattern.
     Field(String),
+    /// A named field of a struct pattern that names its type or variant
+    /// (`Atom { change, .. }`): the type path, then the field.
+    StructField(String, String),
     /// `&x`: through a reference.
     Deref,
 }
@@ -310,7 +313,10 @@ impl<'t> DeclIndex<'t> {
                 functions.push(node);
             }
             let global = open.is_empty();
-            if !is_fn && (kind == ids.identifier || (global && kind == ids.field_identifier)) {
+            let binds = kind == ids.identifier
+                || (global && kind == ids.field_identifier)
+                || (lang == Lang::Rust && kind == ids.shorthand_field);
+            if !is_fn && binds {
                 if let Some((d, visible)) = declared_on_path(lang, node, &path, src, global) {
                     let table = match open.last_mut() {
                         Some((_, t)) => t,
@@ -429,6 +435,8 @@ struct KindIds {
     named_function: u16,
     identifier: u16,
     field_identifier: u16,
+    /// Rust's `x` in the pattern `S { x, .. }`, which binds `x`.
+    shorthand_field: u16,
 }
 
 impl KindIds {
@@ -449,6 +457,10 @@ impl KindIds {
                 }),
                 identifier: id("identifier"),
                 field_identifier: id("field_identifier"),
+                shorthand_field: match lang {
+                    Lang::Cpp => u16::MAX,
+                    Lang::Rust => id("shorthand_field_identifier"),
+                },
             }
         })
     }
@@ -662,14 +674,23 @@ fn rust_declared_by<'t>(
             }
             "field_pattern" => {
                 let name = binder.child_by_field_name("name")?;
-                if name == child {
+                // `S { x, .. }` binds `x`; in `S { x: p }` the name is a field.
+                if name == child && child.kind() != "shorthand_field_identifier" {
                     return None;
                 }
                 steps.push(PatStep::Field(text(name, src).to_string()));
             }
             "struct_pattern" => {
-                if binder.child_by_field_name("type") == Some(child) {
+                let ty = binder.child_by_field_name("type");
+                if ty == Some(child) {
                     return None;
+                }
+                // An enum's struct variant keeps its fields as `Variant.name`.
+                if let (Some(ty), Some(PatStep::Field(f))) = (ty, steps.last()) {
+                    let step = PatStep::StructField(text(ty, src).to_string(), f.clone());
+                    if let Some(last) = steps.last_mut() {
+                        *last = step;
+                    }
                 }
             }
             "reference_pattern" => steps.push(PatStep::Deref),

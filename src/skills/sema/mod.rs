@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 mod cost;
 mod patterns;
+mod rust_infer;
 mod std_lib;
 
 pub use cost::Cost;
@@ -28,6 +29,10 @@ use crate::lang::Lang;
 
 /// How deep type inference follows declarations, calls and members.
 const MAX_DEPTH: usize = 6;
+/// Rust spends more steps per hop (a pattern binding takes its value's
+/// type, which is another variable's), and chains such as `for node in
+/// nodes { match node { Atom { change, .. } => change.get() } }` need them.
+const MAX_DEPTH_RUST: usize = 12;
 
 impl<'a> MatchCtx<'a> {
     /// The scope of the code at `node` (namespace, class, module, impl).
@@ -94,8 +99,15 @@ impl<'a> MatchCtx<'a> {
         self.var_type_depth(ident, 0)
     }
 
+    fn max_depth(&self) -> usize {
+        match self.lang {
+            Lang::Cpp => MAX_DEPTH,
+            Lang::Rust => MAX_DEPTH_RUST,
+        }
+    }
+
     fn var_type_depth(&self, ident: Node<'a>, depth: usize) -> Option<Ty> {
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth() {
             return None;
         }
         let name = self.text(ident);
@@ -169,6 +181,15 @@ impl<'a> MatchCtx<'a> {
         if !ty.is_auto {
             let resolved = self.index.resolve(&ty, &self.scope_at(d.node));
             let resolved = std_lib::written_iterator(&resolved).unwrap_or(resolved);
+            if self.lang == Lang::Rust && lacks_element(&resolved) {
+                // `let mut v = vec![];`: the first push decides.
+                if let Some(el) = self.pushed_element_ty(d, depth) {
+                    return Some(Ty {
+                        args: vec![el],
+                        ..resolved
+                    });
+                }
+            }
             if self.lang == Lang::Rust && has_placeholder(&resolved) {
                 // `let v: Vec<_> = …collect();` returned as the function's
                 // value has the function's return type.
@@ -240,7 +261,7 @@ impl<'a> MatchCtx<'a> {
     }
 
     fn expr_type_depth(&self, e: Node<'a>, depth: usize) -> Option<Ty> {
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth() {
             return None;
         }
         match (self.lang, e.kind()) {
@@ -259,6 +280,10 @@ impl<'a> MatchCtx<'a> {
                 Some(Ty::named(crate::index::summary::short_name(&owner)))
             }
             (_, "field_expression") => self.field_access_type(e, depth),
+            (Lang::Rust, "try_expression") => {
+                rust_infer::try_output(&self.expr_type_depth(e.named_child(0)?, depth + 1)?)
+            }
+            (Lang::Rust, "match_expression") => self.match_type(e, depth + 1),
             (_, "call_expression") => self.call_type(e, depth),
             (Lang::Cpp, "subscript_expression") => {
                 let obj = self.expr_type_depth(e.child_by_field_name("argument")?, depth + 1)?;
@@ -422,21 +447,33 @@ impl<'a> MatchCtx<'a> {
                     ),
                 };
                 let method = self.text(method);
-                let obj_ty = self.expr_type_depth(obj, depth + 1)?;
-                if self.lang == Lang::Rust {
-                    let arg = e
-                        .child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                        .and_then(|a| self.expr_type_depth(a, depth + 1));
-                    if let Some(t) = patterns::iterator_method(&obj_ty, method, arg) {
+                let mut obj_ty = self.expr_type_depth(obj, depth + 1)?;
+                if self.lang == Lang::Cpp {
+                    if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
                         return Some(t);
                     }
+                    let found = by_arity(self.index.methods(&obj_ty.base, method), e);
+                    return self.unique_return(found, &obj_ty);
                 }
-                if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
-                    return Some(t);
+                let arg = e
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                    .and_then(|a| self.expr_type_depth(a, depth + 1));
+                // Auto-deref: the receiver, then what it points to.
+                for _ in 0..3 {
+                    if let Some(t) = patterns::iterator_method(&obj_ty, method, arg.clone()) {
+                        return Some(t);
+                    }
+                    if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
+                        return Some(t);
+                    }
+                    let found = by_arity(self.index.methods(&obj_ty.base, method), e);
+                    if !found.is_empty() {
+                        return self.unique_return(found, &obj_ty);
+                    }
+                    obj_ty = rust_infer::deref_target(&obj_ty)?;
                 }
-                let found = by_arity(self.index.methods(&obj_ty.base, method), e);
-                self.unique_return(found, &obj_ty)
+                None
             }
             (Lang::Cpp, "identifier" | "qualified_identifier") => {
                 let written = self.text(func);
@@ -480,6 +517,9 @@ impl<'a> MatchCtx<'a> {
             (Lang::Rust, "scoped_identifier") => {
                 let path = self.text(func.child_by_field_name("path")?);
                 let name = self.text(func.child_by_field_name("name")?);
+                if let Some(t) = self.std_function_type(path, name) {
+                    return Some(t);
+                }
                 let owner = self.written_ty(path, e);
                 if matches!(
                     name,
@@ -572,6 +612,15 @@ impl<'a> MatchCtx<'a> {
             self.types.has(self.lang, f, ty)
         })
     }
+}
+
+/// Whether a Rust collection type says nothing of its element (`Vec`,
+/// `Vec<_>`), so its first push may tell.
+fn lacks_element(t: &Ty) -> bool {
+    matches!(
+        t.short(),
+        "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "BinaryHeap"
+    ) && t.args.first().is_none_or(|a| a.base == "_")
 }
 
 /// Whether a Rust type leaves a part to inference (`Vec<_>`).

@@ -256,6 +256,17 @@ fn destructure(ctx: &MatchCtx<'_>, ty: &Ty, step: &PatStep) -> Option<Ty> {
             let t = ctx.parse_ty(&f.item.ty);
             Some(through_ref(ctx.index.resolve(&t, &f.scope)))
         }
+        PatStep::StructField(path, name) => {
+            // A variant's field is `Variant.name` in the index; a struct's
+            // is its plain name.
+            let short = path.rsplit("::").next().unwrap_or(path);
+            let f = ctx
+                .index
+                .field(&ty.base, &format!("{short}.{name}"))
+                .or_else(|| ctx.index.field(&ty.base, name))?;
+            let t = ctx.parse_ty(&f.item.ty);
+            Some(through_ref(ctx.index.resolve(&t, &f.scope)))
+        }
         PatStep::Arg(_) => None,
     }
 }
@@ -329,6 +340,23 @@ mod tests {
                    fn run(c: Cmd) { match c { Cmd::SetTitle(title) => use_(title), Cmd::Move(x, y) => use_(y), Cmd::Quit => {} } }";
         assert_eq!(ty_of(src, "title", 1), "String");
         assert_eq!(ty_of(src, "y", 1), "u32");
+    }
+
+    #[test]
+    fn shorthand_fields_of_struct_variants_are_bound() {
+        let src = "use std::cell::Cell;\n\
+                   enum Node { Leaf { mark: Cell<u8>, text: String }, Other }\n\
+                   struct Doc { title: String }\n\
+                   fn f(n: &Node, d: Doc) { let text = 1u32;\n\
+                   match n { Node::Leaf { mark, text } => { use_(mark); use_(text); } Node::Other => {} }\n\
+                   let Doc { title } = d; use_(title); }";
+        assert_eq!(ty_of(src, "mark", 0), "&Cell<u8>");
+        assert_eq!(
+            ty_of(src, "text", 1),
+            "&String",
+            "the shorthand binding shadows the outer `text`"
+        );
+        assert_eq!(ty_of(src, "title", 0), "String");
     }
 
     #[test]

@@ -168,6 +168,46 @@ pub(super) fn std_method_type(lang: Lang, obj: &Ty, method: &str) -> Option<Ty> 
                     ..Ty::default()
                 })
             }
+            "next_if" | "next_if_eq" | "next_back" | "nth_back" | "min_by_key" | "max_by_key"
+                if base == "#iter" =>
+            {
+                Some(Ty {
+                    base: "Option".into(),
+                    args: vec![obj.args.first()?.clone()],
+                    ..Ty::default()
+                })
+            }
+            // The success value; `expect` and `unwrap` panic otherwise.
+            "unwrap" | "expect" | "unwrap_or_default" | "unwrap_unchecked"
+                if matches!(obj.short(), "Option" | "Result") =>
+            {
+                obj.args.first().cloned()
+            }
+            // A lock guard derefs to the locked value: read as a reference.
+            "read" | "write" | "lock" if matches!(obj.short(), "RwLock" | "Mutex") => {
+                let inner = obj.args.first()?.value();
+                Some(Ty {
+                    base: "Result".into(),
+                    args: vec![Ty {
+                        is_ref: true,
+                        is_mut: method != "read",
+                        ..inner
+                    }],
+                    ..Ty::default()
+                })
+            }
+            "split_at" | "split_at_mut" if matches!(base, "Vec" | "[]") => {
+                let half = Ty {
+                    is_ref: true,
+                    is_mut: method == "split_at_mut",
+                    ..Ty::slice_of(obj.args.first()?.clone())
+                };
+                Some(Ty {
+                    base: "()".into(),
+                    args: vec![half.clone(), half],
+                    ..Ty::default()
+                })
+            }
             "first" | "last" | "get" | "first_mut" | "last_mut" | "get_mut"
                 if matches!(base, "Vec" | "[]" | "VecDeque" | "HashMap" | "BTreeMap") =>
             {
