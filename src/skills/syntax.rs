@@ -164,6 +164,34 @@ fn is_vexing_parse_argument(node: Node<'_>) -> bool {
         .is_some_and(|b| b.kind() == "compound_statement")
 }
 
+/// Whether a local "function declaration" `T x(a, b);` (directly in a
+/// function body, every parameter a bare name) is the compiler's variable
+/// `x` constructed from the variables `a` and `b`. A real local function
+/// declaration with unnamed parameters of plain type names is vanishingly
+/// rare; a variable built this way is common in older code.
+fn is_vexing_parse_declarator<'t>(
+    func: Node<'t>,
+    parent_of: &dyn Fn(Node<'t>) -> Option<Node<'t>>,
+) -> bool {
+    let in_body = parent_of(func)
+        .filter(|d| d.kind() == "declaration")
+        .and_then(|d| parent_of(d))
+        .is_some_and(|b| b.kind() == "compound_statement");
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return false;
+    };
+    let mut c = params.walk();
+    let mut all_bare = params.named_child_count() > 0;
+    for p in params.named_children(&mut c) {
+        let bare = p.kind() == "parameter_declaration"
+            && p.named_child_count() == 1
+            && p.child_by_field_name("type")
+                .is_some_and(|t| t.kind() == "type_identifier");
+        all_bare &= bare;
+    }
+    in_body && all_bare
+}
+
 /// In a Rust macro's flat token tree, a name right after `.` or `::` is a
 /// field, method or path item (`inv.warehouse`), never a local variable.
 fn is_member_token(node: Node<'_>, src: &str) -> bool {
@@ -503,6 +531,12 @@ fn visible_range_with<'t>(
             cur = parent_of(n);
         }
         cur
+    } else if decl.node.kind() == "lambda_capture_initializer" {
+        // An init-capture: the lambda's body.
+        return parent_of(decl.node)
+            .and_then(|spec| parent_of(spec))
+            .and_then(|lambda| lambda.child_by_field_name("body"))
+            .map_or(0..0, |b| b.byte_range());
     } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
         // The loop variable exists in the body, not in the range expression
         // (`for x in x.iter()` iterates the outer `x`).
@@ -569,11 +603,33 @@ fn cpp_declared_by<'t>(
     let mut init = None;
     let mut child = ident;
     let mut cur = parent_of(ident)?;
+    // A lambda's init-capture `[m = std::set<int>()]` declares `m` as if
+    // by `auto m = …;`, visible in the lambda's body.
+    if cur.kind() == "lambda_capture_initializer" && cur.child_by_field_name("left") == Some(ident)
+    {
+        return Some(Decl {
+            node: cur,
+            name: ident,
+            ty: Some("auto".into()),
+            is_param: false,
+            is_indirect: false,
+            is_const: false,
+            is_static: false,
+            is_global: global,
+            init: cur.child_by_field_name("right"),
+            pattern: Vec::new(),
+        });
+    }
     loop {
         let is_declarator_child = cur.child_by_field_name("declarator") == Some(child)
             || (cur.kind() == "reference_declarator" || cur.kind() == "pointer_declarator")
                 && cur.named_child(0) == Some(child);
         match cur.kind() {
+            // `Map::const_iterator it(start);` in a function body: see
+            // `is_vexing_parse_argument`; a variable, not a function.
+            "function_declarator"
+                if cur.child_by_field_name("declarator") == Some(child)
+                    && is_vexing_parse_declarator(cur, parent_of) => {}
             "reference_declarator" | "pointer_declarator" if is_declarator_child => indirect = true,
             "array_declarator" if is_declarator_child => {}
             "init_declarator" if is_declarator_child => init = cur.child_by_field_name("value"),

@@ -88,8 +88,30 @@ impl<'a> MatchCtx<'a> {
     /// A type written at `at`, resolved.
     pub fn written_ty(&self, written: &str, at: Node<'a>) -> Ty {
         let ty = self.parse_ty(written);
-        let resolved = self.index.resolve(&ty, &self.scope_at(at));
-        std_lib::written_iterator(&resolved).unwrap_or(resolved)
+        let scope = self.scope_at(at);
+        let resolved = self.index.resolve(&ty, &scope);
+        self.iterator_or(resolved, &scope)
+    }
+
+    /// A written `C<T>::iterator`, or `Map::const_iterator` where `Map` is an
+    /// alias of a std container, as the iterator it is; other types as they are.
+    fn iterator_or(&self, resolved: Ty, scope: &Scope) -> Ty {
+        if let Some(it) = std_lib::written_iterator(&resolved) {
+            return it;
+        }
+        let Some((container, member)) = resolved.base.rsplit_once("::") else {
+            return resolved;
+        };
+        if !resolved.args.is_empty() || !crate::index::ty::ITERATOR_MEMBERS.contains(&member) {
+            return resolved;
+        }
+        let aliased = self.index.resolve(&Ty::named(container), scope);
+        let written = Ty {
+            base: format!("{}::{member}", aliased.base),
+            args: aliased.args,
+            ..Ty::default()
+        };
+        std_lib::written_iterator(&written).unwrap_or(resolved)
     }
 
     /// The type of the variable `ident` names where it is written: a local,
@@ -179,8 +201,8 @@ impl<'a> MatchCtx<'a> {
             return self.rust_binding_ty(d, depth + 1);
         }
         if !ty.is_auto {
-            let resolved = self.index.resolve(&ty, &self.scope_at(d.node));
-            let resolved = std_lib::written_iterator(&resolved).unwrap_or(resolved);
+            let scope = self.scope_at(d.node);
+            let resolved = self.iterator_or(self.index.resolve(&ty, &scope), &scope);
             if self.lang == Lang::Rust && lacks_element(&resolved) {
                 // `let mut v = vec![];`: the first push decides.
                 if let Some(el) = self.pushed_element_ty(d, depth) {
