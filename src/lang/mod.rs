@@ -4,6 +4,7 @@
 //! This module knows nothing of skills, profiles or forges; everything above
 //! it asks it "what is this file" and "what is around this node".
 
+pub mod branches;
 pub mod normalize;
 pub mod outline;
 
@@ -96,8 +97,14 @@ impl Lang {
     /// read it (`for_parsing`): the edited span is found by comparing the
     /// two texts as the grammar sees them, so it is exact whatever the edits
     /// were and however normalization reads them.
-    pub fn reparse(self, old_tree: &Tree, old_prepared: &str, new_src: &str) -> Tree {
-        let new_text = self.for_parsing(new_src);
+    pub fn reparse(
+        self,
+        old_tree: &Tree,
+        old_prepared: &str,
+        new_src: &str,
+        first_branches: bool,
+    ) -> Tree {
+        let new_text = self.prepare(new_src, first_branches);
         let (old_b, new_b) = (old_prepared.as_bytes(), new_text.as_bytes());
         let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
         let room = old_b.len().min(new_b.len()) - prefix;
@@ -125,6 +132,41 @@ impl Lang {
             new_end_position: point(new_b, new_end),
         });
         self.parse_prepared(&new_text, Some(&tree))
+    }
+
+    /// Parse `src` the way that leaves the fewest bytes in syntax errors:
+    /// as it is, or (C++ that does not parse) with only the first branch of
+    /// each `#if` group (see `branches`). Returns the tree, the text the
+    /// grammar read and whether branches were dropped (`reparse` needs to
+    /// read an edit of it the same way).
+    pub fn parse_best(self, src: &str) -> (Tree, std::borrow::Cow<'_, str>, bool) {
+        let text = self.for_parsing(src);
+        let tree = self.parse_prepared(&text, None);
+        if self != Lang::Cpp || !tree.root_node().has_error() {
+            return (tree, text, false);
+        }
+        let Some(first) = branches::first_branches_only(&text) else {
+            return (tree, text, false);
+        };
+        let other = self.parse_prepared(&first, None);
+        let broken = |t: &Tree| error_ranges(t).iter().map(|r| r.len()).sum::<usize>();
+        if broken(&other) < broken(&tree) {
+            (other, std::borrow::Cow::Owned(first), true)
+        } else {
+            (tree, text, false)
+        }
+    }
+
+    /// The text the grammar reads for a text read by `parse_best`.
+    pub fn prepare(self, src: &str, first_branches: bool) -> std::borrow::Cow<'_, str> {
+        let text = self.for_parsing(src);
+        if !first_branches {
+            return text;
+        }
+        match branches::first_branches_only(&text) {
+            Some(first) => std::borrow::Cow::Owned(first),
+            None => text,
+        }
     }
 
     /// The text the grammar reads: C++ with the macros the grammar cannot
@@ -318,7 +360,7 @@ mod tests {
         ];
         for (lang, old, new) in cases {
             let old_tree = lang.parse(old);
-            let again = lang.reparse(&old_tree, &lang.for_parsing(old), new);
+            let again = lang.reparse(&old_tree, &lang.for_parsing(old), new, false);
             assert_eq!(
                 again.root_node().to_sexp(),
                 lang.parse(new).root_node().to_sexp(),

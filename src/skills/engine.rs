@@ -104,8 +104,7 @@ impl SkillSet {
         if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
-        let prepared = lang.for_parsing(src);
-        let tree = lang.parse_prepared(&prepared, None);
+        let (tree, prepared, first_branches) = lang.parse_best(src);
         let errors = lang::error_ranges(&tree);
         let mut candidates = Vec::new();
         let file_index = InProject::file_index(project, lang, &tree, src);
@@ -153,7 +152,14 @@ impl SkillSet {
                 }
                 continue;
             }
-            match self.verify(combined, (&tree, &prepared), src, &errors, &f, project) {
+            match self.verify(
+                combined,
+                (&tree, &prepared, first_branches),
+                src,
+                &errors,
+                &f,
+                project,
+            ) {
                 Ok(()) => out.findings.push(f),
                 Err(why) => out.notes.push(format!(
                     "line {}: {} rejected: {why}",
@@ -302,14 +308,16 @@ impl SkillSet {
     fn verify(
         &self,
         combined: &super::Combined,
-        (tree, prepared): (&Tree, &str),
+        (tree, prepared, first_branches): (&Tree, &str, bool),
         src: &str,
         errors: &[Range<usize>],
         f: &Finding,
         project: Option<InProject<'_>>,
     ) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
-        let tree = combined.lang.reparse(tree, prepared, &edited);
+        let tree = combined
+            .lang
+            .reparse(tree, prepared, &edited, first_branches);
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
             return Err(format!(

@@ -288,6 +288,15 @@ impl<'a> MatchCtx<'a> {
         }
         match (self.lang, e.kind()) {
             (_, "identifier") => self.var_type_depth(e, depth + 1),
+            (Lang::Cpp, "qualified_identifier") => {
+                // `Xml::Name`: a namespace variable or static member.
+                let scope = self.scope_at(e);
+                let found = self.index.global_var(self.text(e), &scope)?;
+                let ty = self
+                    .index
+                    .resolve(&self.parse_ty(&found.item), &found.scope);
+                (!ty.is_unknown()).then_some(ty)
+            }
             (_, "parenthesized_expression") => self.expr_type_depth(e.named_child(0)?, depth + 1),
             (Lang::Cpp, "this") => {
                 let owner = self.scope_at(e).owner?;
