@@ -110,6 +110,7 @@ pub(super) fn signature_is_private_to_file<'a>(ctx: &MatchCtx<'a>, func: Node<'a
     let short = function_short_name(ctx, func);
     match holder.map(|h| h.kind()) {
         Some("field_declaration_list") => {
+            let body = holder;
             let class = holder.and_then(|h| h.parent());
             class.is_some_and(|cl| {
                 let mut c = cl.walk();
@@ -121,7 +122,9 @@ pub(super) fn signature_is_private_to_file<'a>(ctx: &MatchCtx<'a>, func: Node<'a
                 // only when every base is known and none declares the name.
                 bases.is_empty()
                     || short.is_some_and(|name| {
-                        let scope = ctx.scope_at(cl);
+                        // Inside the body: the class is the scope's owner.
+                        let Some(body) = body else { return false };
+                        let scope = ctx.scope_at(body);
                         let owner = scope.owner.unwrap_or_default();
                         ctx.index.type_by_qualified(&owner).is_some_and(|def| {
                             def.bases
