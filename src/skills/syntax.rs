@@ -136,6 +136,20 @@ pub fn uses<'t>(lang: Lang, scope: Node<'t>, name: &str, src: &str) -> Vec<Node<
     out
 }
 
+/// The names a declarator binds: itself, or each name of a C++ structured
+/// binding (`[key, value]`).
+pub fn bound_names(declarator: Node<'_>) -> Vec<Node<'_>> {
+    if declarator.kind() != "structured_binding_declarator" {
+        return vec![declarator];
+    }
+    let mut c = declarator.walk();
+    let names = declarator
+        .named_children(&mut c)
+        .filter(|n| n.kind() == "identifier")
+        .collect();
+    names
+}
+
 /// `std::string path(filename);` in a function body reads as the declaration
 /// of a function `path` taking an unnamed parameter of type `filename`; the
 /// compiler (which knows `filename` is a variable) reads a string built from

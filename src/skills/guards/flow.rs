@@ -286,14 +286,15 @@ pub fn not_moved(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    let name = ctx.text(var);
-    let all = uses(ctx.lang, within, name, ctx.src);
-    match ctx.lang {
-        Lang::Cpp => all.into_iter().all(|u| !super::cpp::is_moved(ctx, u)),
-        Lang::Rust => all
-            .into_iter()
-            .all(|u| u == var || !super::rust::is_moved(ctx, u)),
-    }
+    syntax::bound_names(var).into_iter().all(|name| {
+        let all = uses(ctx.lang, within, ctx.text(name), ctx.src);
+        match ctx.lang {
+            Lang::Cpp => all.into_iter().all(|u| !super::cpp::is_moved(ctx, u)),
+            Lang::Rust => all
+                .into_iter()
+                .all(|u| u == name || !super::rust::is_moved(ctx, u)),
+        }
+    })
 }
 
 pub fn no_address_taken(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {

@@ -395,8 +395,12 @@ pub fn only_read(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
     let (Some(var), Some(within)) = (ctx.node(&args[0]), ctx.node(&args[1])) else {
         return false;
     };
-    uses(ctx.lang, within, ctx.text(var), ctx.src)
+    crate::skills::syntax::bound_names(var)
         .into_iter()
-        .filter(|u| *u != var)
-        .all(|u| is_read(ctx, u))
+        .all(|name| {
+            uses(ctx.lang, within, ctx.text(name), ctx.src)
+                .into_iter()
+                .filter(|u| *u != name)
+                .all(|u| is_read(ctx, u))
+        })
 }
