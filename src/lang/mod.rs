@@ -31,6 +31,10 @@ pub fn use_fast_allocator() {
     }
 }
 
+/// How many bytes of a C++ file must sit in syntax errors before it is
+/// parsed again with one branch of each `#if` group (see `Lang::parse_best`).
+const MIN_ERROR_BYTES_TO_RETRY: usize = 2048;
+
 /// A source language with a tree-sitter grammar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -145,12 +149,19 @@ impl Lang {
         if self != Lang::Cpp || !tree.root_node().has_error() {
             return (tree, text, false);
         }
+        let broken = |t: &Tree| error_ranges(t).iter().map(|r| r.len()).sum::<usize>();
+        let lost = broken(&tree);
+        // A statement or two that do not parse (a macro the grammar cannot
+        // read) cost little and are not what branches cause: parse again
+        // only when a large part of the file is lost.
+        if lost < MIN_ERROR_BYTES_TO_RETRY {
+            return (tree, text, false);
+        }
         let Some(first) = branches::first_branches_only(&text) else {
             return (tree, text, false);
         };
         let other = self.parse_prepared(&first, None);
-        let broken = |t: &Tree| error_ranges(t).iter().map(|r| r.len()).sum::<usize>();
-        if broken(&other) < broken(&tree) {
+        if broken(&other) < lost {
             (other, std::borrow::Cow::Owned(first), true)
         } else {
             (tree, text, false)
