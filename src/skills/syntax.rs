@@ -189,7 +189,7 @@ fn is_vexing_parse_declarator<'t>(
 ) -> bool {
     let in_body = parent_of(func)
         .filter(|d| d.kind() == "declaration")
-        .and_then(|d| parent_of(d))
+        .and_then(parent_of)
         .is_some_and(|b| b.kind() == "compound_statement");
     let Some(params) = func.child_by_field_name("parameters") else {
         return false;
@@ -548,7 +548,7 @@ fn visible_range_with<'t>(
     } else if decl.node.kind() == "lambda_capture_initializer" {
         // An init-capture: the lambda's body.
         return parent_of(decl.node)
-            .and_then(|spec| parent_of(spec))
+            .and_then(parent_of)
             .and_then(|lambda| lambda.child_by_field_name("body"))
             .map_or(0..0, |b| b.byte_range());
     } else if matches!(decl.node.kind(), "for_range_loop" | "for_expression") {
