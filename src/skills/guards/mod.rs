@@ -198,6 +198,8 @@ pub static CATALOGUE: &[GuardDef] = &[
         doc: "Rust: the iterator chain may run lazily inside the loop: it is a chain of known std adapters on a local, `self` or a range (no channel, parallel or custom iterator); its closures have no side effects or panics (no macros, assignments, free calls, unwrap, indexing, methods on captured values other than read-only ones); and neither the loop body nor the statements between the chain and the loop mention what the chain reads." },
     GuardDef { name: "same-binding", params: &[N, N], binds: &[], run: rust::same_binding,
         doc: "Rust: the name refers to the variable that the declaration introduces: that declaration is the latest one of the name visible there (no shadowing `let` or loop pattern in between)." },
+    GuardDef { name: "only-read-as-slice", params: &[N], binds: &[], run: rust::only_read_as_slice,
+        doc: "Rust: the Vec the `vec![..]` expression makes is only read as a slice: in place (`for x in vec![..]`, `&vec![..]` looped over, `vec![..].iter()`), or bound by `let name = vec![..]` (no `mut`, no written type) whose every mention in the function is a `&self` slice method (`iter`, `contains`, `len`, `join`…, never `into_iter`), `for x in name` / `&name`, or `name[i]`; never an argument, a macro token, a return or a binding." },
     GuardDef { name: "root-not-mentioned", params: &[N, N], binds: &[], run: rust::root_not_mentioned,
         doc: "Rust: the variable at the root of the first node (`x` of `x`, `self` of `self.buf`) is not mentioned inside the second node, not even as a token of a macro or an inline format capture (a borrow there would clash with a `&mut` of the first)." },
 ];

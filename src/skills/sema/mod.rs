@@ -478,7 +478,11 @@ impl<'a> MatchCtx<'a> {
                     ),
                 };
                 let method = self.text(method);
-                let mut obj_ty = self.expr_type_depth(obj, depth + 1)?;
+                let Some(mut obj_ty) = self.expr_type_depth(obj, depth + 1) else {
+                    let args = e.child_by_field_name("arguments")?;
+                    return (self.lang == Lang::Rust)
+                        .then(|| self.or_fallback_type(method, args, depth + 1))?;
+                };
                 if self.lang == Lang::Cpp {
                     if let Some(t) = std_method_type(self.lang, &obj_ty, method) {
                         return Some(t);

@@ -100,6 +100,26 @@ impl<'a> MatchCtx<'a> {
         std_function(&format!("{module}::{name}"))
     }
 
+    /// The type of `x.or(o)` and `x.or_else(|..| o)` when `x`'s is unknown
+    /// (a value from another crate): Option's and Result's `or` and
+    /// `or_else` return exactly the type of their fallback, so an `o` that
+    /// is evidently an Option or a Result gives the call's type.
+    pub(super) fn or_fallback_type(
+        &self,
+        method: &str,
+        args: Node<'a>,
+        depth: usize,
+    ) -> Option<Ty> {
+        let arg = args.named_child(0)?;
+        let fallback = match (method, arg.kind()) {
+            ("or", _) => arg,
+            ("or_else", "closure_expression") => arg.child_by_field_name("body")?,
+            _ => return None,
+        };
+        let ty = self.expr_type_at(fallback, depth)?;
+        matches!(ty.short(), "Option" | "Result").then_some(ty)
+    }
+
     /// The type of a Rust `match`: that of an arm's value whose type is
     /// known (all arms have one type, apart from arms that diverge).
     pub(super) fn match_type(&self, e: Node<'a>, depth: usize) -> Option<Ty> {
@@ -203,5 +223,21 @@ mod tests {
         assert_eq!(ty_of(src, "other", 3), "Vec");
         // `insert(i, x)` has two arguments; not read.
         assert_eq!(ty_of(src, "named", 2), "Vec");
+    }
+
+    #[test]
+    fn or_and_or_else_have_the_type_of_their_fallback() {
+        let src = "use std::env;\n\
+                   fn f(args: &Args) {\n\
+                   let a = args.value(\"t\").or_else(|| env::var(\"T\").ok());\n\
+                   let b = args.value(\"t\").or(env::var(\"T\").err());\n\
+                   let c = args.value(\"t\").or_else(|| args.other());\n\
+                   let d = env::var(\"T\").ok().or(None);\n\
+                   use_(a); use_(b); use_(c); use_(d); }";
+        assert_eq!(ty_of(src, "a", 1), "Option<String>");
+        assert_eq!(ty_of(src, "b", 1), "Option<VarError>");
+        // A fallback of unknown type says nothing.
+        assert_eq!(ty_of(src, "c", 1), "?");
+        assert_eq!(ty_of(src, "d", 1), "Option<String>");
     }
 }

@@ -183,6 +183,14 @@ pub(super) fn std_method_type(lang: Lang, obj: &Ty, method: &str) -> Option<Ty> 
             {
                 obj.args.first().cloned()
             }
+            // A Result's success or error value, as an Option.
+            "ok" | "err" if obj.short() == "Result" => Some(Ty {
+                base: "Option".into(),
+                args: vec![obj.args.get(usize::from(method == "err"))?.clone()],
+                ..Ty::default()
+            }),
+            // The fallback of `or`/`or_else` has the receiver's type.
+            "or" | "or_else" | "xor" if obj.short() == "Option" => Some(obj.value()),
             // A lock guard derefs to the locked value: read as a reference.
             "read" | "write" | "lock" if matches!(obj.short(), "RwLock" | "Mutex") => {
                 let inner = obj.args.first()?.value();

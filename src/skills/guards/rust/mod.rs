@@ -5,6 +5,7 @@ mod borrows;
 mod format;
 mod iterators;
 mod loops;
+mod slices;
 #[cfg(test)]
 mod tests;
 
@@ -14,3 +15,4 @@ pub use borrows::{
 pub use format::plain_display_arg;
 pub use iterators::lazy_safe;
 pub use loops::loop_count;
+pub use slices::only_read_as_slice;

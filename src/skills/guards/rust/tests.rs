@@ -338,3 +338,25 @@ fn reads_format_placeholders() {
         ]
     );
 }
+
+#[test]
+fn only_read_as_slice_follows_a_let_to_every_mention() {
+    const VEC: &str = "macro_invocation";
+    let lit = "vec![\"a\", \"b\"]";
+    let read = "fn f(k: &str) -> bool { let v = vec![\"a\", \"b\"]; for x in &v {} v.len() > 1 && v.contains(&k) && v[0] == k }";
+    assert!(check(only_read_as_slice, read, &[(VEC, lit, 0)]));
+    let in_place = "fn f() { for x in vec![\"a\", \"b\"] {} }";
+    assert!(check(only_read_as_slice, in_place, &[(VEC, lit, 0)]));
+    for kept in [
+        "fn f() -> Vec<&'static str> { let v = vec![\"a\", \"b\"]; v }",
+        "fn f(g: fn(&Vec<&str>)) { let v = vec![\"a\", \"b\"]; g(&v); }",
+        "fn f() { let mut v = vec![\"a\", \"b\"]; v.iter(); }",
+        "fn f() { let v: Vec<&str> = vec![\"a\", \"b\"]; v.iter(); }",
+        "fn f() { let v = vec![\"a\", \"b\"]; v.iter(); println!(\"{v:?}\"); }",
+        "fn f() { let v = vec![\"a\", \"b\"]; for x in v.into_iter() {} }",
+        "fn f() { let v = vec![\"a\", \"b\"]; }",
+        "fn f(g: fn(Vec<&str>)) { g(vec![\"a\", \"b\"]); }",
+    ] {
+        assert!(!check(only_read_as_slice, kept, &[(VEC, lit, 0)]), "{kept}");
+    }
+}
