@@ -31,7 +31,23 @@ pub fn single_char(ctx: &mut MatchCtx<'_>, args: &[Arg]) -> bool {
         s if s.chars().count() == 1 && s != "\\" && s.is_ascii() => s.to_string(),
         _ => return false,
     };
-    ctx.bind("char", format!("'{ch}'"));
+    // A QString method takes a QChar. `'x'` converts to one only where the
+    // project allows char conversions; `QLatin1Char` always does
+    // (`QT_RESTRICTED_CAST_FROM_ASCII` keeps `"x"` working but not `'x'`).
+    let receiver = lit
+        .parent()
+        .and_then(|args| args.parent())
+        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|f| f.child_by_field_name("argument"));
+    let qt = receiver
+        .and_then(|r| ctx.expr_type(r))
+        .is_some_and(|t| t.base == "QString");
+    let char = if qt {
+        format!("QLatin1Char('{ch}')")
+    } else {
+        format!("'{ch}'")
+    };
+    ctx.bind("char", char);
     true
 }
 
