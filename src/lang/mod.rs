@@ -94,60 +94,21 @@ impl Lang {
         self.parse_prepared(&self.for_parsing(src), None)
     }
 
-    /// Parse `new_src`, an edit of the text whose tree is `old_tree`,
-    /// reusing the subtrees the edit did not touch. Checking a candidate
-    /// edit re-parses the whole file otherwise, which on a large file costs
-    /// as much as scanning it. `old_prepared` is the old text as the grammar
-    /// read it (`for_parsing`): the edited span is found by comparing the
-    /// two texts as the grammar sees them, so it is exact whatever the edits
-    /// were and however normalization reads them.
-    pub fn reparse(
-        self,
-        old_tree: &Tree,
-        old_prepared: &str,
-        new_src: &str,
-        first_branches: bool,
-    ) -> Tree {
-        let new_text = self.prepare(new_src, first_branches);
-        let (old_b, new_b) = (old_prepared.as_bytes(), new_text.as_bytes());
-        let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
-        let room = old_b.len().min(new_b.len()) - prefix;
-        let suffix = old_b
-            .iter()
-            .rev()
-            .zip(new_b.iter().rev())
-            .take(room)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let point = |text: &[u8], at: usize| {
-            let before = &text[..at];
-            let row = memchr::memchr_iter(b'\n', before).count();
-            let column = at - memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-            tree_sitter::Point { row, column }
-        };
-        let (old_end, new_end) = (old_b.len() - suffix, new_b.len() - suffix);
-        let mut tree = old_tree.clone();
-        tree.edit(&tree_sitter::InputEdit {
-            start_byte: prefix,
-            old_end_byte: old_end,
-            new_end_byte: new_end,
-            start_position: point(old_b, prefix),
-            old_end_position: point(old_b, old_end),
-            new_end_position: point(new_b, new_end),
-        });
-        self.parse_prepared(&new_text, Some(&tree))
-    }
-
     /// Parse `src` the way that leaves the fewest bytes in syntax errors:
     /// as it is, or (C++ that does not parse) with only the first branch of
-    /// each `#if` group (see `branches`). Returns the tree, the text the
-    /// grammar read and whether branches were dropped (`reparse` needs to
-    /// read an edit of it the same way).
-    pub fn parse_best(self, src: &str) -> (Tree, std::borrow::Cow<'_, str>, bool) {
+    /// each `#if` group (see `branches`). The result remembers how, so that
+    /// an edit of the text is read the same way (`Parsed::reparse`).
+    pub fn parse_best(self, src: &str) -> Parsed<'_> {
         let text = self.for_parsing(src);
         let tree = self.parse_prepared(&text, None);
+        let as_is = |tree, text| Parsed {
+            lang: self,
+            tree,
+            text,
+            first_branches: false,
+        };
         if self != Lang::Cpp || !tree.root_node().has_error() {
-            return (tree, text, false);
+            return as_is(tree, text);
         }
         let broken = |t: &Tree| error_ranges(t).iter().map(|r| r.len()).sum::<usize>();
         let lost = broken(&tree);
@@ -155,34 +116,27 @@ impl Lang {
         // read) cost little and are not what branches cause: parse again
         // only when a large part of the file is lost.
         if lost < MIN_ERROR_BYTES_TO_RETRY {
-            return (tree, text, false);
+            return as_is(tree, text);
         }
         let Some(first) = branches::first_branches_only(&text) else {
-            return (tree, text, false);
+            return as_is(tree, text);
         };
         let other = self.parse_prepared(&first, None);
         if broken(&other) < lost {
-            (other, std::borrow::Cow::Owned(first), true)
+            Parsed {
+                lang: self,
+                tree: other,
+                text: std::borrow::Cow::Owned(first),
+                first_branches: true,
+            }
         } else {
-            (tree, text, false)
-        }
-    }
-
-    /// The text the grammar reads for a text read by `parse_best`.
-    pub fn prepare(self, src: &str, first_branches: bool) -> std::borrow::Cow<'_, str> {
-        let text = self.for_parsing(src);
-        if !first_branches {
-            return text;
-        }
-        match branches::first_branches_only(&text) {
-            Some(first) => std::borrow::Cow::Owned(first),
-            None => text,
+            as_is(tree, text)
         }
     }
 
     /// The text the grammar reads: C++ with the macros the grammar cannot
     /// take blanked out, byte for byte (see `normalize`); Rust as it is.
-    pub fn for_parsing(self, src: &str) -> std::borrow::Cow<'_, str> {
+    fn for_parsing(self, src: &str) -> std::borrow::Cow<'_, str> {
         match self {
             Lang::Cpp => normalize::for_parsing(src),
             Lang::Rust => std::borrow::Cow::Borrowed(src),
@@ -191,7 +145,7 @@ impl Lang {
 
     /// Parse a text made by `for_parsing`, reusing `old` (already edited to
     /// match) when given.
-    pub fn parse_prepared(self, text: &str, old: Option<&Tree>) -> Tree {
+    fn parse_prepared(self, text: &str, old: Option<&Tree>) -> Tree {
         // One parser per thread and language, reused across files.
         thread_local! {
             static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -233,6 +187,60 @@ impl Lang {
                 "for_expression" | "while_expression" | "loop_expression"
             ),
         }
+    }
+}
+
+/// A source text parsed by [`Lang::parse_best`], with the text the grammar
+/// read (normalized, perhaps with `#if` branches blanked).
+pub struct Parsed<'s> {
+    pub lang: Lang,
+    pub tree: Tree,
+    text: std::borrow::Cow<'s, str>,
+    first_branches: bool,
+}
+
+impl Parsed<'_> {
+    /// Parse `new_src`, an edit of this text, reusing the subtrees the edit
+    /// did not touch. Checking a candidate edit re-parses the whole file
+    /// otherwise, which on a large file costs as much as scanning it. The
+    /// edit is read the way this text was (same normalization, same `#if`
+    /// branches), and the edited span is found by comparing the two texts as
+    /// the grammar sees them, so it is exact whatever the edits were.
+    pub fn reparse(&self, new_src: &str) -> Tree {
+        let lang = self.lang;
+        let mut new_text = lang.for_parsing(new_src);
+        if self.first_branches {
+            if let Some(first) = branches::first_branches_only(&new_text) {
+                new_text = std::borrow::Cow::Owned(first);
+            }
+        }
+        let (old_b, new_b) = (self.text.as_bytes(), new_text.as_bytes());
+        let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
+        let room = old_b.len().min(new_b.len()) - prefix;
+        let suffix = old_b
+            .iter()
+            .rev()
+            .zip(new_b.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let point = |text: &[u8], at: usize| {
+            let before = &text[..at];
+            let row = memchr::memchr_iter(b'\n', before).count();
+            let column = at - memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+            tree_sitter::Point { row, column }
+        };
+        let (old_end, new_end) = (old_b.len() - suffix, new_b.len() - suffix);
+        let mut tree = self.tree.clone();
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: prefix,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: point(old_b, prefix),
+            old_end_position: point(old_b, old_end),
+            new_end_position: point(new_b, new_end),
+        });
+        lang.parse_prepared(&new_text, Some(&tree))
     }
 }
 
@@ -370,8 +378,7 @@ mod tests {
             (Lang::Rust, "fn a() {}\nfn b() {}\n", "fn b() {}\n"),
         ];
         for (lang, old, new) in cases {
-            let old_tree = lang.parse(old);
-            let again = lang.reparse(&old_tree, &lang.for_parsing(old), new, false);
+            let again = lang.parse_best(old).reparse(new);
             assert_eq!(
                 again.root_node().to_sexp(),
                 lang.parse(new).root_node().to_sexp(),

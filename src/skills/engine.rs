@@ -104,10 +104,11 @@ impl SkillSet {
         if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
-        let (tree, prepared, first_branches) = lang.parse_best(src);
-        let errors = lang::error_ranges(&tree);
+        let parsed = lang.parse_best(src);
+        let tree = &parsed.tree;
+        let errors = lang::error_ranges(tree);
         let mut candidates = Vec::new();
-        let file_index = InProject::file_index(project, lang, &tree, src);
+        let file_index = InProject::file_index(project, lang, tree, src);
         // One context for the whole file, so what guards learn about its
         // declarations serves every match.
         let mut ctx = MatchCtx::new(lang, src, tree.root_node(), &self.types, &file_index);
@@ -138,9 +139,9 @@ impl SkillSet {
         }
         dedup(&mut candidates);
         // Code under `#if 0` is never compiled: nothing there is worth a change.
-        candidates.retain(|f| !in_disabled_block(lang, &tree, f.range.start, src));
+        candidates.retain(|f| !in_disabled_block(lang, tree, f.range.start, src));
         for f in candidates {
-            if let Some(bad) = broken_region(lang, &tree, &f, &errors) {
+            if let Some(bad) = broken_region(lang, tree, &f, &errors) {
                 let note = format!(
                     "lines {}-{} do not parse; {} not applied there",
                     lang::line_of(src, bad.start),
@@ -152,14 +153,7 @@ impl SkillSet {
                 }
                 continue;
             }
-            match self.verify(
-                combined,
-                (&tree, &prepared, first_branches),
-                src,
-                &errors,
-                &f,
-                project,
-            ) {
+            match self.verify(combined, &parsed, src, &errors, &f, project) {
                 Ok(()) => out.findings.push(f),
                 Err(why) => out.notes.push(format!(
                     "line {}: {} rejected: {why}",
@@ -308,16 +302,14 @@ impl SkillSet {
     fn verify(
         &self,
         combined: &super::Combined,
-        (tree, prepared, first_branches): (&Tree, &str, bool),
+        parsed: &lang::Parsed<'_>,
         src: &str,
         errors: &[Range<usize>],
         f: &Finding,
         project: Option<InProject<'_>>,
     ) -> Result<(), String> {
         let edited = edit::apply(src, &f.edits);
-        let tree = combined
-            .lang
-            .reparse(tree, prepared, &edited, first_branches);
+        let tree = parsed.reparse(&edited);
         let new_errors = lang::error_count(&tree);
         if new_errors > errors.len() {
             return Err(format!(

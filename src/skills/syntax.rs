@@ -155,27 +155,14 @@ pub fn bound_names(declarator: Node<'_>) -> Vec<Node<'_>> {
 /// compiler (which knows `filename` is a variable) reads a string built from
 /// it. The name is a use of the variable.
 fn is_vexing_parse_argument(node: Node<'_>) -> bool {
-    let Some(param) = node
+    let func = node
         .parent()
         .filter(|p| p.kind() == "parameter_declaration")
-    else {
-        return false;
-    };
-    if param.child_by_field_name("declarator").is_some()
-        || param.child_by_field_name("type") != Some(node)
-    {
-        return false;
-    }
-    let declaration = param
-        .parent()
+        .and_then(|p| p.parent())
         .filter(|l| l.kind() == "parameter_list")
         .and_then(|l| l.parent())
-        .filter(|f| f.kind() == "function_declarator")
-        .and_then(|f| f.parent())
-        .filter(|d| d.kind() == "declaration");
-    declaration
-        .and_then(|d| d.parent())
-        .is_some_and(|b| b.kind() == "compound_statement")
+        .filter(|f| f.kind() == "function_declarator");
+    func.is_some_and(|f| is_vexing_parse_declarator(f, &|n: Node<'_>| n.parent()))
 }
 
 /// Whether a local "function declaration" `T x(a, b);` (directly in a

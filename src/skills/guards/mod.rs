@@ -233,6 +233,15 @@ pub(crate) mod testutil {
             .unwrap_or_else(|| panic!("no {kind} `{text_is}` #{nth} in test source"))
     }
 
+    /// The type sema gives the `nth` identifier `name` of a Rust snippet.
+    pub fn rust_var_type(src: &str, name: &str, nth: usize) -> Option<crate::index::ty::Ty> {
+        let tree = Lang::Rust.parse(src);
+        let types = families();
+        let index = crate::index::FileIndex::standalone(Lang::Rust, &tree, src);
+        let ctx = MatchCtx::new(Lang::Rust, src, tree.root_node(), &types, &index);
+        ctx.var_type(find(&tree, src, "identifier", name, nth))
+    }
+
     /// Run `call` (e.g. `only-read(@var, @body)`) with the given captures;
     /// returns whether it held and what it bound.
     pub fn run<'t>(

@@ -151,20 +151,20 @@ impl<'a> MatchCtx<'a> {
             if let Some(d) = d.as_ref().filter(|d| d.node.kind() != "field_declaration") {
                 return self.declared_ty(d, depth);
             }
-            if let Some(v) = self.index.global_var(name, &scope) {
-                let ty = self.parse_ty(&v.item);
-                return Some(self.index.resolve(&ty, &v.scope));
-            }
-            return None;
+            return self.global_var_ty(name, &scope);
         }
         if let Some(d) = &d {
             return self.declared_ty(d, depth);
         }
         // A module-level `const` or `static`.
-        let scope = self.scope_at(ident);
-        let v = self.index.global_var(name, &scope)?;
-        let ty = self.parse_ty(&v.item);
-        Some(self.index.resolve(&ty, &v.scope))
+        self.global_var_ty(name, &self.scope_at(ident))
+    }
+
+    /// The type of the namespace or module variable (or static member)
+    /// `written` names in `scope`, resolved where it is declared.
+    fn global_var_ty(&self, written: &str, scope: &Scope) -> Option<Ty> {
+        let v = self.index.global_var(written, scope)?;
+        Some(self.index.resolve(&self.parse_ty(&v.item), &v.scope))
     }
 
     /// The type a declaration gives its variable: as written (with its
@@ -290,11 +290,7 @@ impl<'a> MatchCtx<'a> {
             (_, "identifier") => self.var_type_depth(e, depth + 1),
             (Lang::Cpp, "qualified_identifier") => {
                 // `Xml::Name`: a namespace variable or static member.
-                let scope = self.scope_at(e);
-                let found = self.index.global_var(self.text(e), &scope)?;
-                let ty = self
-                    .index
-                    .resolve(&self.parse_ty(&found.item), &found.scope);
+                let ty = self.global_var_ty(self.text(e), &self.scope_at(e))?;
                 (!ty.is_unknown()).then_some(ty)
             }
             (_, "parenthesized_expression") => self.expr_type_depth(e.named_child(0)?, depth + 1),

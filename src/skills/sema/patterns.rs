@@ -273,19 +273,11 @@ fn destructure(ctx: &MatchCtx<'_>, ty: &Ty, step: &PatStep) -> Option<Ty> {
 
 #[cfg(test)]
 mod tests {
-    use crate::index::FileIndex;
-    use crate::lang::Lang;
-    use crate::skills::context::MatchCtx;
-    use crate::skills::guards::testutil::{families, find};
+    use crate::skills::guards::testutil::rust_var_type;
 
     /// The type of the `nth` use of `name` in `src`, as text.
     fn ty_of(src: &str, name: &str, nth: usize) -> String {
-        let tree = Lang::Rust.parse(src);
-        let types = families();
-        let index = FileIndex::standalone(Lang::Rust, &tree, src);
-        let ctx = MatchCtx::new(Lang::Rust, src, tree.root_node(), &types, &index);
-        let node = find(&tree, src, "identifier", name, nth);
-        ctx.var_type(node).map_or("?".into(), |t| {
+        rust_var_type(src, name, nth).map_or("?".into(), |t| {
             let r = if t.is_ref {
                 if t.is_mut {
                     "&mut "

@@ -153,19 +153,11 @@ fn method_call_on<'a>(ident: Node<'a>, ctx: &MatchCtx<'a>) -> Option<(&'a str, N
 
 #[cfg(test)]
 mod tests {
-    use crate::index::FileIndex;
-    use crate::lang::Lang;
-    use crate::skills::context::MatchCtx;
-    use crate::skills::guards::testutil::{families, find};
+    use crate::skills::guards::testutil::rust_var_type;
 
     /// The type of the `nth` identifier `name` in `src`, as text.
     fn ty_of(src: &str, name: &str, nth: usize) -> String {
-        let tree = Lang::Rust.parse(src);
-        let types = families();
-        let index = FileIndex::standalone(Lang::Rust, &tree, src);
-        let ctx = MatchCtx::new(Lang::Rust, src, tree.root_node(), &types, &index);
-        let node = find(&tree, src, "identifier", name, nth);
-        ctx.var_type(node).map_or("?".into(), |t| t.to_string())
+        rust_var_type(src, name, nth).map_or("?".into(), |t| t.to_string())
     }
 
     #[test]

@@ -275,26 +275,16 @@ pub(super) fn argument_is_read<'a>(ctx: &MatchCtx<'a>, args: Node<'a>, u: Node<'
             .all(|ps| ps.get(index).is_some_and(param_is_value_or_const_ref))
 }
 
-/// The position of `u` among the arguments (comments between arguments are
-/// not arguments).
-pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
+/// The arguments of a list (comments between arguments are not arguments).
+fn arguments(args: Node<'_>) -> impl Iterator<Item = Node<'_>> {
     let mut c = args.walk();
-    let index = args
-        .named_children(&mut c)
-        .filter(|a| a.kind() != "comment")
-        .position(|a| a == u)
-        .unwrap_or(usize::MAX);
-    index
+    let all: Vec<Node> = args.named_children(&mut c).collect();
+    all.into_iter().filter(|a| a.kind() != "comment")
 }
 
-/// How many arguments a list passes.
-fn arg_count(args: Node<'_>) -> usize {
-    let mut c = args.walk();
-    let n = args
-        .named_children(&mut c)
-        .filter(|a| a.kind() != "comment")
-        .count();
-    n
+/// The position of `u` among the arguments.
+pub(super) fn arg_index(args: Node<'_>, u: Node<'_>) -> usize {
+    arguments(args).position(|a| a == u).unwrap_or(usize::MAX)
 }
 
 /// The parameter types (as written) of every declaration a call may reach:
@@ -343,7 +333,7 @@ fn params_of(ctx: &MatchCtx<'_>, call: Node<'_>, found: Vec<Found<FnDef>>) -> Ve
         "init_declarator" => call.child_by_field_name("value"),
         _ => call.child_by_field_name("arguments"),
     };
-    let arity = args.map_or(0, arg_count);
+    let arity = args.map_or(0, |a| arguments(a).count());
     found
         .into_iter()
         .filter_map(|f| {
