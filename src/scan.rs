@@ -303,6 +303,14 @@ impl Project {
         }
     }
 
+    /// Say that `file` was not scanned after all, so that no tree waits
+    /// for it (see `ProjectIndex::expect_scan`).
+    fn not_scanned(&self, file: &SourceFile) {
+        if let Some(id) = self.id(file) {
+            let _ = self.index.take_parsed(id, "");
+        }
+    }
+
     /// Whether a file is to be scanned, and if not, why.
     fn leaves_out(&self, file: &SourceFile, text: &str) -> Option<Role> {
         if self.include_tests {
@@ -325,6 +333,14 @@ impl Project {
     }
 }
 
+fn is_header(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "h" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" | "tcc"
+    )
+}
+
 fn for_each_file<T: Send>(
     files: &[SourceFile],
     opts: &ScanOptions,
@@ -334,26 +350,47 @@ fn for_each_file<T: Send>(
 ) -> (Vec<T>, Vec<Skipped>, Stats) {
     let started = Instant::now();
     let bar = progress_bar(files.len(), opts.progress, verb);
-    let outcomes: Vec<Outcome<T>> = files
-        .par_iter()
-        .map(|file| {
-            let out = match read_source(file, opts.max_file_size) {
-                Ok(src) => match project.leaves_out(file, &src) {
-                    Some(role) => Outcome::LeftOut(role),
-                    None => {
-                        let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
-                        Outcome::Done(work(file, &src), src.len() as u64, lines)
-                    }
-                },
-                Err(reason) => Outcome::Skipped(Skipped {
-                    path: file.path.clone(),
-                    reason,
-                }),
-            };
-            bar.inc(1);
-            out
-        })
-        .collect();
+    for file in files {
+        if let Some(id) = project.id(file) {
+            project.index.expect_scan(id);
+        }
+    }
+    // Headers first: the type questions of sources read headers' summaries,
+    // and a header scanned before then has made its summary from its own
+    // parse. Either way each file is parsed once (see `index::handover`),
+    // but this order keeps few trees waiting.
+    let (headers, sources): (Vec<usize>, Vec<usize>) =
+        (0..files.len()).partition(|&i| files[i].lang == Lang::Cpp && is_header(&files[i].path));
+    let one_file = |file: &SourceFile| {
+        let out = match read_source(file, opts.max_file_size) {
+            Ok(src) => match project.leaves_out(file, &src) {
+                Some(role) => Outcome::LeftOut(role),
+                None => {
+                    let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count();
+                    Outcome::Done(work(file, &src), src.len() as u64, lines)
+                }
+            },
+            Err(reason) => Outcome::Skipped(Skipped {
+                path: file.path.clone(),
+                reason,
+            }),
+        };
+        if !matches!(out, Outcome::Done(..)) {
+            project.not_scanned(file);
+        }
+        bar.inc(1);
+        out
+    };
+    let run = |order: &[usize]| -> Vec<(usize, Outcome<T>)> {
+        order
+            .par_iter()
+            .map(|&i| (i, one_file(&files[i])))
+            .collect()
+    };
+    let mut outcomes = run(&headers);
+    outcomes.extend(run(&sources));
+    outcomes.sort_by_key(|(i, _)| *i);
+    let outcomes = outcomes.into_iter().map(|(_, o)| o);
     bar.finish_and_clear();
     let mut done = Vec::new();
     let mut skipped = Vec::new();

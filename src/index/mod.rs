@@ -25,6 +25,7 @@
 
 pub mod cpp;
 pub mod facts;
+mod handover;
 pub mod resolve;
 pub mod role;
 pub mod rust;
@@ -74,6 +75,8 @@ pub struct ProjectIndex {
     /// declare a name is asked for each lookup of each scanned file, so it
     /// must cost a hash lookup, not a search through the header.
     words: Vec<OnceLock<rustc_hash::FxHashSet<Box<str>>>>,
+    /// Trees parsed for summaries, waiting for the scan of their file.
+    handover: handover::Handover,
 }
 
 /// Most translation units include far fewer project headers; a cap keeps a
@@ -140,6 +143,7 @@ impl ProjectIndex {
             words: (0..n).map(|_| OnceLock::new()).collect(),
             crates: OnceLock::new(),
             facts: (0..n).map(|_| OnceLock::new()).collect(),
+            handover: handover::Handover::new(n),
         }
     }
 
@@ -236,14 +240,50 @@ impl ProjectIndex {
             .get_or_init(|| {
                 let text = self.text(id)?;
                 let lang = self.files[id].lang;
-                Some(Arc::new(summarize(lang, &text)))
+                let parsed = lang.parse_best(&text);
+                let summary = summarize_tree(lang, &parsed.tree, &text);
+                self.handover.keep(id, parsed, &text);
+                Some(Arc::new(summary))
             })
             .clone()
     }
 
-    /// Hand over a summary made from a tree the caller parsed anyway.
-    pub fn offer_summary(&self, id: FileId, summary: Arc<FileSummary>) {
-        let _ = self.summaries[id].set(Some(summary));
+    /// Say that `id` will be scanned, so that a tree parsed for its summary
+    /// before then is kept for the scan (see `handover`).
+    pub fn expect_scan(&self, id: FileId) {
+        self.handover.expect_scan(id);
+    }
+
+    /// The tree parsed for `id`'s summary, if it was parsed from exactly
+    /// `src` and kept for this scan; the scan parses the file otherwise.
+    pub fn take_parsed(&self, id: FileId, src: &str) -> Option<crate::lang::Parsed<'static>> {
+        self.handover.take(id, src)
+    }
+
+    /// The summary of `id` for a caller that has parsed `text` anyway (a
+    /// scan): the index's own when it is already made from the same text,
+    /// else `make()`, which the index keeps when `text` is what the file
+    /// holds. Either way each file is summarised once and parsed once
+    /// whichever of the scan and a type question reaches it first; a text
+    /// edited in memory (a `fix` round) is never mixed up with the file's.
+    pub fn summary_of_text(
+        &self,
+        id: FileId,
+        text: &str,
+        make: impl FnOnce() -> FileSummary,
+    ) -> Arc<FileSummary> {
+        let same_text = || self.text(id).is_some_and(|t| *t == *text);
+        if let Some(Some(ready)) = self.summaries[id].get() {
+            if same_text() {
+                return ready.clone();
+            }
+            return Arc::new(make());
+        }
+        let made = Arc::new(make());
+        if same_text() {
+            let _ = self.summaries[id].set(Some(made.clone()));
+        }
+        made
     }
 
     /// What a file's code names, read once (empty for an unreadable file).
@@ -357,10 +397,12 @@ impl ProjectIndex {
     }
 }
 
-/// The summary of a source text in `lang`, from a fresh parse.
+/// The summary of a source text in `lang`, from a fresh parse read the way
+/// a scan reads it (`Lang::parse_best`), so that a summary is the same
+/// whether a scan or a type question made it.
 pub fn summarize(lang: Lang, text: &str) -> FileSummary {
-    let tree = lang.parse(text);
-    summarize_tree(lang, &tree, text)
+    let parsed = lang.parse_best(text);
+    summarize_tree(lang, &parsed.tree, text)
 }
 
 /// The summary of a source text from its tree.

@@ -200,6 +200,16 @@ pub struct Parsed<'s> {
 }
 
 impl Parsed<'_> {
+    /// The same parse, owning the text the grammar read.
+    pub fn into_owned(self) -> Parsed<'static> {
+        Parsed {
+            lang: self.lang,
+            tree: self.tree,
+            text: std::borrow::Cow::Owned(self.text.into_owned()),
+            first_branches: self.first_branches,
+        }
+    }
+
     /// Parse `new_src`, an edit of this text, reusing the subtrees the edit
     /// did not touch. Checking a candidate edit re-parses the whole file
     /// otherwise, which on a large file costs as much as scanning it. The

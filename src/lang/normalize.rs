@@ -63,6 +63,12 @@ pub fn for_parsing(src: &str) -> Cow<'_, str> {
     let tokens = code_tokens(bytes);
     for (k, t) in tokens.iter().enumerate() {
         let word = &bytes[t.clone()];
+        // Every word blanked below is a capitalised macro name or Qt's
+        // `slots`/`signals`: most tokens are turned away on their first byte
+        // (this runs on every token of every C++ file).
+        if !(word[0].is_ascii_uppercase() || word == b"slots" || word == b"signals") {
+            continue;
+        }
         let next = tokens.get(k + 1).map(|r| &bytes[r.clone()]);
         let after_next = tokens.get(k + 2).map(|r| &bytes[r.clone()]);
         let prev = k.checked_sub(1).map(|p| &bytes[tokens[p].clone()]);

@@ -31,7 +31,11 @@ pub struct InProject<'p> {
 
 impl<'p> InProject<'p> {
     fn file_index(project: Option<Self>, lang: Lang, tree: &Tree, src: &str) -> FileIndex<'p> {
-        let own = Arc::new(index::summarize_tree(lang, tree, src));
+        let summarize = || index::summarize_tree(lang, tree, src);
+        let own = match project {
+            Some(p) => p.index.summary_of_text(p.file, src, summarize),
+            None => Arc::new(summarize()),
+        };
         FileIndex::new(lang, own, project.map(|p| p.index), project.map(|p| p.file))
     }
 }
@@ -101,10 +105,13 @@ impl SkillSet {
                 .collect(),
             _ => Vec::new(),
         };
+        // Taken before the prefilter, so that a tree kept for this file is
+        // not held to the end when the file turns out to need no parse.
+        let kept = project.and_then(|p| p.index.take_parsed(p.file, src));
         if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
-        let parsed = lang.parse_best(src);
+        let parsed = kept.unwrap_or_else(|| lang.parse_best(src));
         let tree = &parsed.tree;
         let errors = lang::error_ranges(tree);
         let mut candidates = Vec::new();
