@@ -18,9 +18,12 @@ use crate::lang::Parsed;
 /// (a tree costs roughly ten times its text).
 const MAX_HELD_BYTES: usize = 16 << 20;
 
+/// A kept parse and the text it was made from.
+type Kept = (Parsed<'static>, std::sync::Arc<str>);
+
 pub(super) struct Handover {
     will_scan: Vec<AtomicBool>,
-    held: Vec<Mutex<Option<(Parsed<'static>, std::sync::Arc<str>)>>>,
+    held: Vec<Mutex<Option<Kept>>>,
     held_bytes: AtomicUsize,
 }
 
