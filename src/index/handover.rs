@@ -79,3 +79,50 @@ impl Handover {
         (*text == *src).then_some(parsed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+    use std::sync::Arc;
+
+    fn parsed(text: &str) -> Parsed<'_> {
+        Lang::Cpp.parse_best(text)
+    }
+
+    #[test]
+    fn a_tree_is_kept_only_for_an_expected_scan_and_only_for_the_same_text() {
+        let h = Handover::new(2);
+        let text: Arc<str> = Arc::from("int f() { return 1; }\n");
+        h.keep(0, parsed(&text), &text);
+        assert!(h.take(0, &text).is_none(), "no scan was expected");
+
+        h.expect_scan(1);
+        h.keep(1, parsed(&text), &text);
+        assert_eq!(h.held_bytes.load(Ordering::Relaxed), text.len());
+        assert!(
+            h.take(1, "int f() { return 2; }\n").is_none(),
+            "edited text"
+        );
+        assert_eq!(h.held_bytes.load(Ordering::Relaxed), 0);
+
+        h.expect_scan(1);
+        h.keep(1, parsed(&text), &text);
+        let tree = h.take(1, &text).expect("kept for its scan");
+        assert_eq!(tree.tree.root_node().kind(), "translation_unit");
+        assert!(h.take(1, &text).is_none(), "taken once");
+    }
+
+    #[test]
+    fn the_budget_bounds_what_waits() {
+        let h = Handover::new(2);
+        let big: Arc<str> = Arc::from(" ".repeat(MAX_HELD_BYTES - 10));
+        let small: Arc<str> = Arc::from("int a = 1;\n".repeat(2));
+        h.expect_scan(0);
+        h.expect_scan(1);
+        h.keep(0, parsed(&big), &big);
+        h.keep(1, parsed(&small), &small);
+        assert!(h.take(1, &small).is_none(), "over budget: parsed again");
+        assert!(h.take(0, &big).is_some());
+    }
+}
