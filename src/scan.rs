@@ -333,14 +333,6 @@ impl Project {
     }
 }
 
-fn is_header(path: &str) -> bool {
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(
-        ext,
-        "h" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" | "tcc"
-    )
-}
-
 fn for_each_file<T: Send>(
     files: &[SourceFile],
     opts: &ScanOptions,
@@ -360,7 +352,7 @@ fn for_each_file<T: Send>(
     // parse. Either way each file is parsed once (see `index::handover`),
     // but this order keeps few trees waiting.
     let (headers, sources): (Vec<usize>, Vec<usize>) =
-        (0..files.len()).partition(|&i| files[i].lang == Lang::Cpp && is_header(&files[i].path));
+        (0..files.len()).partition(|&i| crate::lang::is_cpp_header(&files[i].path));
     let one_file = |file: &SourceFile| {
         let out = match read_source(file, opts.max_file_size) {
             Ok(src) => match project.leaves_out(file, &src) {

@@ -262,10 +262,13 @@ impl ProjectIndex {
 
     /// The summary of `id` for a caller that has parsed `text` anyway (a
     /// scan): the index's own when it is already made from the same text,
-    /// else `make()`, which the index keeps when `text` is what the file
-    /// holds. Either way each file is summarised once and parsed once
-    /// whichever of the scan and a type question reaches it first; a text
-    /// edited in memory (a `fix` round) is never mixed up with the file's.
+    /// else `make()`. The index keeps that one when `text` is what the file
+    /// holds and the file is a C++ header, which other files' type questions
+    /// will read: each header is then summarised once and parsed once
+    /// whichever of the scan and a type question reaches it first. Other
+    /// files are asked about rarely, and keeping every summary of a large
+    /// tree costs about the size of its source in memory. A text edited in
+    /// memory (a `fix` round) is never mixed up with the file's.
     pub fn summary_of_text(
         &self,
         id: FileId,
@@ -280,7 +283,7 @@ impl ProjectIndex {
             return Arc::new(make());
         }
         let made = Arc::new(make());
-        if same_text() {
+        if crate::lang::is_cpp_header(&self.files[id].rel) && same_text() {
             let _ = self.summaries[id].set(Some(made.clone()));
         }
         made

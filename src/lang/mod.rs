@@ -190,6 +190,16 @@ impl Lang {
     }
 }
 
+/// Whether `path` names a C/C++ header: a file other files include, whose
+/// declarations the index is asked about again and again.
+pub fn is_cpp_header(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "h" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" | "tcc"
+    )
+}
+
 /// A source text parsed by [`Lang::parse_best`], with the text the grammar
 /// read (normalized, perhaps with `#if` branches blanked).
 pub struct Parsed<'s> {
