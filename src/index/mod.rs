@@ -71,10 +71,13 @@ pub struct ProjectIndex {
     crates: OnceLock<resolve::Crates>,
     /// C++: what each file's code names (see `facts`), for the prefilter.
     facts: Vec<OnceLock<Arc<facts::CodeFacts>>>,
-    /// Every identifier-like word of each file's text: whether a header can
-    /// declare a name is asked for each lookup of each scanned file, so it
-    /// must cost a hash lookup, not a search through the header.
-    words: Vec<OnceLock<rustc_hash::FxHashSet<Box<str>>>>,
+    /// The hashes of every identifier-like word of each file's text, sorted:
+    /// whether a header can declare a name is asked for each lookup of each
+    /// scanned file, so it must cost a probe, not a search through the
+    /// header. Hashes rather than the words themselves: a set of strings
+    /// cost more memory than the text (a hash collision only makes a header
+    /// be looked at needlessly, never skipped).
+    words: Vec<OnceLock<Vec<u64>>>,
     /// Trees parsed for summaries, waiting for the scan of their file.
     handover: handover::Handover,
 }
@@ -205,17 +208,20 @@ impl ProjectIndex {
                 .text(id)
                 .is_some_and(|t| memchr::memmem::find(t.as_bytes(), name.as_bytes()).is_some());
         }
-        self.words[id]
-            .get_or_init(|| {
-                let Some(text) = self.text(id) else {
-                    return Default::default();
-                };
-                text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .filter(|w| !w.is_empty())
-                    .map(Box::from)
-                    .collect()
-            })
-            .contains(name)
+        let words = self.words[id].get_or_init(|| {
+            let Some(text) = self.text(id) else {
+                return Vec::new();
+            };
+            let mut hashes: Vec<u64> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(word_hash)
+                .collect();
+            hashes.sort_unstable();
+            hashes.dedup();
+            hashes
+        });
+        words.binary_search(&word_hash(name)).is_ok()
     }
 
     /// A file's text, read once; `None` when it cannot be read or is not
@@ -398,6 +404,11 @@ impl ProjectIndex {
     pub(crate) fn crates(&self) -> &resolve::Crates {
         self.crates.get_or_init(|| resolve::Crates::build(self))
     }
+}
+
+fn word_hash(word: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(word)
 }
 
 /// The summary of a source text in `lang`, from a fresh parse read the way
