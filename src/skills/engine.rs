@@ -93,6 +93,9 @@ impl SkillSet {
     /// Scan one source text, seeing the declarations of its project.
     pub fn scan_in(&self, lang: Lang, src: &str, project: Option<InProject<'_>>) -> FileScan {
         let mut out = FileScan::default();
+        // Taken first, so that a tree kept for this file is not held to the
+        // end when the file turns out to need no parse.
+        let kept = project.and_then(|p| p.index.take_parsed(p.file, src));
         let Some(combined) = self.combined.get(&lang) else {
             return out;
         };
@@ -105,9 +108,6 @@ impl SkillSet {
                 .collect(),
             _ => Vec::new(),
         };
-        // Taken before the prefilter, so that a tree kept for this file is
-        // not held to the end when the file turns out to need no parse.
-        let kept = project.and_then(|p| p.index.take_parsed(p.file, src));
         if !combined.dispatch.may_match_file(src.as_bytes(), &headers) {
             return out;
         }
