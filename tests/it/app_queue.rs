@@ -209,8 +209,7 @@ fn one_instance_on_sqlite_killed_amid_a_thousand_deliveries_and_restarted_loses_
             });
         }
     });
-    let first_log = server.log();
-    let state = server.kill();
+    let (state, first_log) = server.kill_keeping_log();
 
     let server = Server::launch(&args, state);
     // What the killed instance stored is still known: a redelivery is a

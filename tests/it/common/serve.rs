@@ -67,6 +67,8 @@ pub struct Server {
     pub child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
+    /// Signalled when the server's stderr is closed and fully read.
+    log_closed: Mutex<std::sync::mpsc::Receiver<()>>,
     pub state: tempfile::TempDir,
 }
 
@@ -109,6 +111,7 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
+        let (closed_tx, log_closed) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -117,6 +120,7 @@ impl Server {
                 }
                 sink.lock().unwrap().push_str(&(line + "\n"));
             }
+            let _ = closed_tx.send(());
         });
         let addr = rx
             .recv_timeout(Duration::from_secs(30))
@@ -125,16 +129,29 @@ impl Server {
             child,
             addr,
             log,
+            log_closed: Mutex::new(log_closed),
             state,
         }
     }
 
     /// SIGKILL the server (no shutdown, the lease simply stops being
     /// renewed) and hand back its state directory for a restart.
-    pub fn kill(mut self) -> tempfile::TempDir {
+    pub fn kill(self) -> tempfile::TempDir {
+        self.kill_keeping_log().0
+    }
+
+    /// Like `kill`, with everything the server logged up to its death: a
+    /// log read before the kill misses the jobs it ran meanwhile.
+    pub fn kill_keeping_log(mut self) -> (tempfile::TempDir, String) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        std::mem::replace(&mut self.state, tempfile::tempdir().unwrap())
+        let _ = self
+            .log_closed
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10));
+        let state = std::mem::replace(&mut self.state, tempfile::tempdir().unwrap());
+        (state, self.log())
     }
 
     pub fn deliver(&self, event: &str, id: &str, body: &Value) -> (u16, String) {
