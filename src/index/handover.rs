@@ -16,7 +16,7 @@ use crate::lang::Parsed;
 
 /// At most this many bytes of source may wait with their trees at once
 /// (a tree costs roughly ten times its text).
-const MAX_HELD_BYTES: usize = 4 << 20;
+const MAX_HELD_BYTES: usize = 2 << 20;
 
 /// A kept parse and the text it was made from.
 type Kept = (Parsed<'static>, std::sync::Arc<str>);
