@@ -280,35 +280,38 @@ fn rust_unreachable(project: &ProjectIndex) -> Vec<(FileId, Role)> {
             }
         }
     }
-    let mut out = Vec::new();
-    for (dir, files) in by_crate {
-        let Some(reached) = reachable(project, &dir, &files) else {
-            continue;
-        };
-        for id in files {
-            let rel_in_crate = project
-                .file(id)
-                .abs
-                .strip_prefix(&dir)
-                .unwrap_or(Path::new(""));
-            let first = rel_in_crate
-                .components()
-                .next()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // Cargo's other targets are classified by their directory names.
-            if matches!(
-                first.as_str(),
-                "tests" | "benches" | "examples" | "build.rs"
-            ) {
-                continue;
-            }
-            if !reached.contains(&id) {
-                out.push((id, Role::NotCompiled));
-            }
-        }
-    }
-    out
+    // Each crate's module tree is read from its files' text: crates in
+    // parallel (a registry holds thousands, and this runs before the scan).
+    use rayon::prelude::*;
+    let crates: Vec<(std::path::PathBuf, Vec<FileId>)> = by_crate.into_iter().collect();
+    crates
+        .into_par_iter()
+        .flat_map_iter(|(dir, files)| {
+            let reached = reachable(project, &dir, &files);
+            files.into_iter().filter(move |&id| {
+                let Some(reached) = &reached else {
+                    return false;
+                };
+                let rel_in_crate = project
+                    .file(id)
+                    .abs
+                    .strip_prefix(&dir)
+                    .unwrap_or(Path::new(""));
+                let first = rel_in_crate
+                    .components()
+                    .next()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                // Cargo's other targets are classified by their directory names.
+                let other_target = matches!(
+                    first.as_str(),
+                    "tests" | "benches" | "examples" | "build.rs"
+                );
+                !other_target && !reached.contains(&id)
+            })
+        })
+        .map(|id| (id, Role::NotCompiled))
+        .collect()
 }
 
 /// The files of one crate reached from its roots, or `None` when the module
