@@ -107,6 +107,8 @@ pub fn run(
     let known: Vec<String> = set.skills().iter().map(|s| s.id().to_string()).collect();
 
     let mut by_kind: BTreeMap<String, Vec<(Fix, Outcome)>> = BTreeMap::new();
+    // Fixes in code a default scan leaves out, and why (see `not_production`).
+    let mut left_out_by_default: BTreeMap<(String, String), String> = BTreeMap::new();
     let selected: Vec<&Fix> = fixes
         .fix
         .iter()
@@ -120,8 +122,19 @@ pub fn run(
             match mirrors
                 .rev_parse(&fix.repo, &format!("{}^", fix.commit))
                 .and_then(|parent| mirrors.tree(&fix.repo, &parent))
-                .and_then(|tree| findings(set, &tree, &fix.path))
-            {
+                .and_then(|tree| {
+                    let found = findings(set, &tree, &fix.path)?;
+                    Ok((
+                        found,
+                        not_production(&tree, &fix.path, fix.lines.first().copied().unwrap_or(1)),
+                    ))
+                })
+                .map(|(found, left_out)| {
+                    if let Some(why) = left_out {
+                        left_out_by_default.insert((fix.repo.clone(), fix.commit.clone()), why);
+                    }
+                    found
+                }) {
                 Ok(found) => {
                     let hit = found.iter().any(|(skill, a, b)| {
                         *skill == fix.kind && overlaps((*a, *b), &fix.lines, 2)
@@ -186,15 +199,31 @@ pub fn run(
         100.0 * found as f64 / total.max(1) as f64,
         100.0 * found_by_default as f64 / total.max(1) as f64
     );
+    let missed_left_out = by_kind
+        .values()
+        .flatten()
+        .filter(|(fix, o)| {
+            matches!(o, Outcome::Missed(_))
+                && left_out_by_default.contains_key(&(fix.repo.clone(), fix.commit.clone()))
+        })
+        .count();
+    let _ = writeln!(
+        md,
+        "{missed_left_out} of the misses are in code a default scan leaves out (test code, or a file that is not production code); they are marked below.\n"
+    );
     md.push_str("## Missed\n\n");
     for (kind, rows) in &by_kind {
         for (fix, o) in rows {
-            let why = match o {
+            let mut why = match o {
                 Outcome::Missed(near) if near.is_empty() => "no finding in the file".to_string(),
                 Outcome::Missed(near) => format!("found instead: {near}"),
                 Outcome::Error(e) => format!("error: {e}"),
                 _ => continue,
             };
+            if let Some(left_out) = left_out_by_default.get(&(fix.repo.clone(), fix.commit.clone()))
+            {
+                why = format!("{why} (left out by default: {left_out})");
+            }
             let _ = writeln!(
                 md,
                 "- `{kind}` {} {} `{}` {:?}: {} — {why}",
@@ -258,4 +287,27 @@ pub fn run(
         std::fs::write(&p, &md).with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(())
+}
+
+/// Why a default scan leaves out line `line` of `path` in `tree`, if it
+/// does: the file is not production code, or the line is in Rust test code
+/// (`#[cfg(test)]`, `#[test]`).
+fn not_production(tree: &std::path::Path, path: &str, line: usize) -> Option<String> {
+    let role = wattson::index::role::role_of_path(path);
+    if !role.is_production() {
+        return Some(role.describe().to_string());
+    }
+    let lang = wattson::lang::Lang::from_path(std::path::Path::new(path))?;
+    if lang != wattson::lang::Lang::Rust {
+        return None;
+    }
+    let text = std::fs::read_to_string(tree.join(path)).ok()?;
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    wattson::index::summarize(lang, &text)
+        .in_test_code(offset)
+        .then(|| "Rust test code".to_string())
 }
