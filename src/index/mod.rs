@@ -228,16 +228,19 @@ impl ProjectIndex {
     /// UTF-8 (such a file declares nothing the index can trust).
     pub fn text(&self, id: FileId) -> Option<Arc<str>> {
         self.texts[id]
-            .get_or_init(|| {
-                let f = &self.files[id];
-                let meta = std::fs::metadata(&f.abs).ok()?;
-                if meta.len() > self.max_file_size {
-                    return None;
-                }
-                let bytes = std::fs::read(&f.abs).ok()?;
-                String::from_utf8(bytes).ok().map(Arc::from)
-            })
+            .get_or_init(|| read_text(&self.files[id].abs, self.max_file_size))
             .clone()
+    }
+
+    /// A file's text for a question asked once per run (which `mod`s a
+    /// crate declares): the kept text when there is one, else read without
+    /// keeping it, so that a tree's worth of text is not held for the whole
+    /// scan.
+    pub fn text_unkept(&self, id: FileId) -> Option<Arc<str>> {
+        if let Some(kept) = self.texts[id].get() {
+            return kept.clone();
+        }
+        read_text(&self.files[id].abs, self.max_file_size)
     }
 
     /// What a file declares, parsed on first use.
@@ -404,6 +407,17 @@ impl ProjectIndex {
     pub(crate) fn crates(&self) -> &resolve::Crates {
         self.crates.get_or_init(|| resolve::Crates::build(self))
     }
+}
+
+/// A file's text, `None` when it cannot be read, is larger than
+/// `max_file_size` or is not UTF-8.
+fn read_text(path: &Path, max_file_size: u64) -> Option<Arc<str>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > max_file_size {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    String::from_utf8(bytes).ok().map(Arc::from)
 }
 
 fn word_hash(word: &str) -> u64 {

@@ -715,7 +715,7 @@ impl Crates {
         let locator = krate.locator.get_or_init(|| {
             let mut map: HashMap<String, Vec<FileId>> = HashMap::new();
             for &f in &krate.files {
-                let Some(text) = project.text(f) else {
+                let Some(text) = project.text_unkept(f) else {
                     continue;
                 };
                 for word in declared_words(&text) {

@@ -361,7 +361,7 @@ fn reachable(project: &ProjectIndex, dir: &Path, files: &[FileId]) -> Option<Has
         if !reached.insert(id) {
             continue;
         }
-        let text = project.text(id)?;
+        let text = project.text_unkept(id)?;
         if text.contains("include!(") {
             return None;
         }
