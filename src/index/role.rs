@@ -287,28 +287,31 @@ fn rust_unreachable(project: &ProjectIndex) -> Vec<(FileId, Role)> {
     crates
         .into_par_iter()
         .flat_map_iter(|(dir, files)| {
-            let reached = reachable(project, &dir, &files);
-            files.into_iter().filter(move |&id| {
-                let Some(reached) = &reached else {
-                    return false;
-                };
-                let rel_in_crate = project
-                    .file(id)
-                    .abs
-                    .strip_prefix(&dir)
-                    .unwrap_or(Path::new(""));
-                let first = rel_in_crate
-                    .components()
-                    .next()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                // Cargo's other targets are classified by their directory names.
-                let other_target = matches!(
-                    first.as_str(),
-                    "tests" | "benches" | "examples" | "build.rs"
-                );
-                !other_target && !reached.contains(&id)
-            })
+            // A crate whose module tree cannot be followed is left alone.
+            let Some(reached) = reachable(project, &dir, &files) else {
+                return Vec::new();
+            };
+            files
+                .into_iter()
+                .filter(|&id| {
+                    let rel_in_crate = project
+                        .file(id)
+                        .abs
+                        .strip_prefix(&dir)
+                        .unwrap_or(Path::new(""));
+                    let first = rel_in_crate
+                        .components()
+                        .next()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    // Cargo's other targets are classified by their directory names.
+                    let other_target = matches!(
+                        first.as_str(),
+                        "tests" | "benches" | "examples" | "build.rs"
+                    );
+                    !other_target && !reached.contains(&id)
+                })
+                .collect()
         })
         .map(|id| (id, Role::NotCompiled))
         .collect()

@@ -65,9 +65,10 @@ impl Lang {
     pub fn from_path(path: &Path) -> Option<Lang> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "c" | "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "h++" | "h" | "ipp"
-            | "tpp" | "inl" | "tcc" => Some(Lang::Cpp),
             "rs" => Some(Lang::Rust),
+            e if CPP_SOURCE_EXTENSIONS.contains(&e) || CPP_HEADER_EXTENSIONS.contains(&e) => {
+                Some(Lang::Cpp)
+            }
             _ => None,
         }
     }
@@ -190,14 +191,20 @@ impl Lang {
     }
 }
 
+/// Extensions (lower case) of C/C++ files compiled on their own.
+const CPP_SOURCE_EXTENSIONS: &[&str] = &["c", "cc", "cpp", "cxx", "c++"];
+
+/// Extensions (lower case) of C/C++ files other files include.
+const CPP_HEADER_EXTENSIONS: &[&str] =
+    &["h", "hh", "hpp", "hxx", "h++", "ipp", "tpp", "inl", "tcc"];
+
 /// Whether `path` names a C/C++ header: a file other files include, whose
 /// declarations the index is asked about again and again.
 pub fn is_cpp_header(path: &str) -> bool {
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(
-        ext,
-        "h" | "hh" | "hpp" | "hxx" | "h++" | "inl" | "ipp" | "tcc"
-    )
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CPP_HEADER_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// A source text parsed by [`Lang::parse_best`], with the text the grammar
